@@ -1,0 +1,57 @@
+package lineproto
+
+import (
+	"io"
+
+	"palabre/room"
+)
+
+// Deliver is the writing half of a line-protocol member: the only writer of
+// its connection. It sends the greeting, the welcome and the history, then
+// the member's outbox as it fills, each batch in one write, until the member
+// leaves the room; then what is still queued. It returns the first write
+// error; the caller then removes the member and closes the connection.
+// Write deadlines, where the connection has them, belong to w.
+func Deliver(w io.Writer, lang room.Lang, greeting string, m *room.Member, others int, history []room.Message) error {
+	id := m.ID()
+	b := AppendLine(nil, greeting)
+	b = AppendLine(b, "*** ", lang.Welcome(m.Name(), others))
+	for i := range history {
+		b = AppendMessage(b, lang, id, &history[i])
+	}
+	if err := write(w, b); err != nil {
+		return err
+	}
+	var batch []room.Message
+	for {
+		left := false
+		select {
+		case <-m.Ready():
+		case <-m.Done():
+			left = true
+		}
+		batch = m.Drain(batch[:0])
+		b = b[:0]
+		for i := range batch {
+			b = AppendMessage(b, lang, id, &batch[i])
+		}
+		if left {
+			// Say why the server hangs up, when the member did not ask to leave.
+			if r := m.Reason(); r == room.ReasonTooSlow || r == room.ReasonTooLong {
+				b = AppendLine(b, "*** ", lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r}))
+			}
+			return write(w, b)
+		}
+		if err := write(w, b); err != nil {
+			return err
+		}
+	}
+}
+
+func write(w io.Writer, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := w.Write(b)
+	return err
+}

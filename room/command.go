@@ -1,0 +1,110 @@
+package room
+
+import (
+	"strings"
+)
+
+// Command is what a member's input asks of the room.
+type Command uint8
+
+const (
+	CmdSay  Command = iota // plain text: a public message
+	CmdNick                // /nick NAME
+	CmdWho                 // /who
+	CmdMe                  // /me ACTION
+	CmdMsg                 // /msg NAME TEXT
+	CmdHelp                // /help
+	CmdQuit                // /quit
+)
+
+// Input is one parsed line of a member's input.
+type Input struct {
+	Cmd  Command
+	Name string    // CmdNick, CmdMsg: the name argument
+	Text string    // CmdSay, CmdMe, CmdMsg: the text
+	Word string    // the command as typed, for error replies
+	Err  ErrorCode // non-zero when the input cannot be carried out
+}
+
+// commandSpec describes one command: the table drives parsing and /help alike.
+type commandSpec struct {
+	cmd   Command
+	name  string // without the slash
+	args  int    // 0: none; 1: one word; 2: one word then text; -1: text
+	usage map[Lang]string
+	help  map[Lang]string
+}
+
+var commands = []commandSpec{
+	{CmdNick, "nick", 1,
+		map[Lang]string{LangEN: "/nick NAME", LangFR: "/nick NOM"},
+		map[Lang]string{LangEN: "change your name", LangFR: "changer de nom"}},
+	{CmdWho, "who", 0,
+		map[Lang]string{LangEN: "/who", LangFR: "/who"},
+		map[Lang]string{LangEN: "list the members and their door", LangFR: "lister les membres et leur porte"}},
+	{CmdMe, "me", -1,
+		map[Lang]string{LangEN: "/me ACTION", LangFR: "/me ACTION"},
+		map[Lang]string{LangEN: "say what you are doing", LangFR: "décrire ce que vous faites"}},
+	{CmdMsg, "msg", 2,
+		map[Lang]string{LangEN: "/msg NAME TEXT", LangFR: "/msg NOM TEXTE"},
+		map[Lang]string{LangEN: "send a private message", LangFR: "envoyer un message privé"}},
+	{CmdHelp, "help", 0,
+		map[Lang]string{LangEN: "/help", LangFR: "/help"},
+		map[Lang]string{LangEN: "show this list", LangFR: "afficher cette liste"}},
+	{CmdQuit, "quit", 0,
+		map[Lang]string{LangEN: "/quit", LangFR: "/quit"},
+		map[Lang]string{LangEN: "leave the room", LangFR: "quitter le salon"}},
+}
+
+func lookupCommand(name string) (commandSpec, bool) {
+	for _, c := range commands {
+		if strings.EqualFold(c.name, name) {
+			return c, true
+		}
+	}
+	return commandSpec{}, false
+}
+
+// ParseInput reads one line a member typed. Text that does not start with
+// "/" is a public message; "//text" sends "/text" literally.
+func ParseInput(line string) Input {
+	if rest, ok := strings.CutPrefix(line, "//"); ok {
+		return Input{Cmd: CmdSay, Text: "/" + rest}
+	}
+	rest, ok := strings.CutPrefix(line, "/")
+	if !ok {
+		return Input{Cmd: CmdSay, Text: line}
+	}
+	word, args, _ := strings.Cut(rest, " ")
+	args = strings.TrimSpace(args)
+	in := Input{Word: "/" + word}
+	spec, ok := lookupCommand(word)
+	if !ok {
+		in.Err = ErrUnknownCommand
+		return in
+	}
+	in.Cmd = spec.cmd
+	switch spec.args {
+	case 0:
+		if args != "" {
+			in.Err = ErrUsage
+		}
+	case 1:
+		if args == "" || strings.ContainsAny(args, " \t") {
+			in.Err = ErrUsage
+		}
+		in.Name = args
+	case 2:
+		name, text, _ := strings.Cut(args, " ")
+		in.Name, in.Text = name, strings.TrimSpace(text)
+		if in.Name == "" || in.Text == "" {
+			in.Err = ErrUsage
+		}
+	case -1:
+		in.Text = args
+		if args == "" {
+			in.Err = ErrUsage
+		}
+	}
+	return in
+}

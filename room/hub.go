@@ -1,0 +1,311 @@
+// Package room is the chat room every door leads into: membership, names,
+// commands, history and the relay. It knows nothing of TCP, SSH or screens:
+// a door turns a connection into a Member, posts what it reads and writes
+// what the member's outbox holds.
+package room
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrClosed is returned by Join once the hub has shut down.
+var ErrClosed = errors.New("room: the server is shutting down")
+
+// Defaults for Options left at zero.
+const (
+	DefaultHistory        = 50
+	DefaultOutboxMessages = 256
+	DefaultOutboxBytes    = 64 << 10
+)
+
+// Options configure a Hub. The zero value is usable.
+type Options struct {
+	History        History          // nil: an in-memory ring of DefaultHistory messages
+	OutboxMessages int              // per member; 0: DefaultOutboxMessages
+	OutboxBytes    int              // per member; 0: DefaultOutboxBytes
+	Now            func() time.Time // nil: time.Now
+	Logger         *slog.Logger     // nil: slog.Default()
+}
+
+// Hub is the room. One mutex guards membership, names, the sequence and the
+// history; the fan-out happens under it too, so every member receives the
+// same order. Nothing under the lock waits: outboxes are non-blocking and
+// log lines are written after unlocking.
+type Hub struct {
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	members []*Member          // in join order
+	byName  map[string]*Member // by nameKey
+	nextID  uint64
+	seq     uint64
+	closed  bool
+	events  []event // log lines to write once the lock is released
+}
+
+// event is a log line decided under the lock and written after it.
+type event struct {
+	msg   string
+	attrs []any
+}
+
+// NewHub returns an open room.
+func NewHub(opts Options) *Hub {
+	if opts.History == nil {
+		opts.History = NewRing(DefaultHistory)
+	}
+	if opts.OutboxMessages <= 0 {
+		opts.OutboxMessages = DefaultOutboxMessages
+	}
+	if opts.OutboxBytes <= 0 {
+		opts.OutboxBytes = DefaultOutboxBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Hub{opts: opts, log: opts.Logger, byName: make(map[string]*Member)}
+}
+
+// JoinRequest is what a door knows of a newcomer.
+type JoinRequest struct {
+	Name string // wanted name; an unusable one is replaced by a generated name
+	Door Door
+	Addr string // remote address
+}
+
+// Join adds a member to the room and returns it with the history the
+// newcomer should be shown before anything from its outbox: both are taken
+// under one lock, so nothing falls between them or appears twice.
+func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
+	h.mu.Lock()
+	defer h.unlock()
+	if h.closed {
+		return nil, nil, ErrClosed
+	}
+	h.nextID++
+	id := h.nextID
+	problem := CheckName(req.Name)
+	name := req.Name
+	if problem != NameOK {
+		name = "guest-" + strconv.FormatUint(id, 10)
+	}
+	name = h.freeNameLocked(name)
+	now := h.opts.Now()
+	m := newMember(id, name, req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
+
+	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, SenderID: id})
+	h.members = append(h.members, m)
+	h.byName[nameKey(name)] = m
+	if problem != NameOK {
+		m.push(&Message{At: now, Kind: KindError, Err: ErrNameInvalid, Problem: problem, Text: req.Name})
+	}
+	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr}})
+	return m, h.opts.History.Recent(), nil
+}
+
+// freeNameLocked returns name, or name with the first free suffix.
+func (h *Hub) freeNameLocked(name string) string {
+	if _, taken := h.byName[nameKey(name)]; !taken {
+		return name
+	}
+	for n := 2; ; n++ {
+		candidate := withSuffix(name, n)
+		if _, taken := h.byName[nameKey(candidate)]; !taken {
+			return candidate
+		}
+	}
+}
+
+// Post carries out one line of input from m: a public message or a command.
+// Input from a member that has left is ignored.
+func (h *Hub) Post(m *Member, text string) {
+	in := ParseInput(Sanitize(text))
+	h.mu.Lock()
+	defer h.unlock()
+	if !h.presentLocked(m) {
+		return
+	}
+	if in.Err != 0 {
+		h.replyLocked(m, Message{Kind: KindError, Err: in.Err, Text: in.Word})
+		return
+	}
+	switch in.Cmd {
+	case CmdSay:
+		if strings.TrimSpace(in.Text) == "" {
+			return
+		}
+		h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Text: in.Text})
+	case CmdMe:
+		h.broadcastLocked(Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Text: in.Text})
+	case CmdMsg:
+		h.privateLocked(m, in.Name, in.Text)
+	case CmdNick:
+		h.nickLocked(m, in.Name)
+	case CmdWho:
+		h.replyLocked(m, Message{Kind: KindWho, Members: h.membersLocked()})
+	case CmdHelp:
+		h.replyLocked(m, Message{Kind: KindHelp})
+	case CmdQuit:
+		h.removeLocked(m, ReasonQuit)
+	}
+}
+
+func (h *Hub) privateLocked(from *Member, to, text string) {
+	target, ok := h.byName[nameKey(to)]
+	switch {
+	case !ok:
+		h.replyLocked(from, Message{Kind: KindError, Err: ErrNoSuchMember, Text: to})
+		return
+	case target == from:
+		h.replyLocked(from, Message{Kind: KindError, Err: ErrMsgSelf})
+		return
+	}
+	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, To: target.Name(), Text: text})
+	// The sender's copy confirms delivery and shows it on the sender's screen.
+	h.sendLocked(&msg, []*Member{target, from})
+}
+
+func (h *Hub) nickLocked(m *Member, name string) {
+	old := m.Name()
+	if p := CheckName(name); p != NameOK {
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: name})
+		return
+	}
+	if holder, taken := h.byName[nameKey(name)]; taken && holder != m {
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameTaken, Text: name})
+		return
+	}
+	if name == old {
+		return
+	}
+	delete(h.byName, nameKey(old))
+	h.byName[nameKey(name)] = m
+	m.name.Store(&name)
+	h.events = append(h.events, event{"nick", []any{"door", m.door, "old", old, "name", name, "addr", m.addr}})
+	h.broadcastLocked(Message{Kind: KindNick, From: old, To: name, SenderID: m.id})
+}
+
+// Leave removes m from the room for reason r and tells the others. Leaving
+// twice is harmless: the first reason stands.
+func (h *Hub) Leave(m *Member, r Reason) {
+	h.mu.Lock()
+	defer h.unlock()
+	h.removeLocked(m, r)
+}
+
+// Shutdown tells every member that the server is stopping, then removes
+// them all. Later joins fail with ErrClosed. Doors deliver what is queued
+// and close their connections when they see Done.
+func (h *Hub) Shutdown() {
+	h.mu.Lock()
+	defer h.unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	msg := h.stampLocked(Message{Kind: KindShutdown})
+	for _, m := range h.members {
+		m.push(&msg) // best effort: a full outbox is closed just the same
+	}
+	for _, m := range h.members {
+		h.detachLocked(m, ReasonShutdown)
+	}
+	h.members = nil
+}
+
+// Members lists who is in the room, in join order.
+func (h *Hub) Members() []MemberInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.membersLocked()
+}
+
+func (h *Hub) membersLocked() []MemberInfo {
+	out := make([]MemberInfo, len(h.members))
+	for i, m := range h.members {
+		out[i] = m.info()
+	}
+	return out
+}
+
+func (h *Hub) presentLocked(m *Member) bool {
+	return h.byName[nameKey(m.Name())] == m
+}
+
+// stampLocked gives msg the room's next sequence number and the time.
+func (h *Hub) stampLocked(msg Message) Message {
+	h.seq++
+	msg.Seq = h.seq
+	msg.At = h.opts.Now()
+	return msg
+}
+
+// broadcastLocked stamps msg, keeps it in the history when it is a public
+// message, and sends it to every member, its sender included: each door
+// decides whether to show a member its own words.
+func (h *Hub) broadcastLocked(msg Message) {
+	msg = h.stampLocked(msg)
+	if msg.Kind == KindChat || msg.Kind == KindAction {
+		h.opts.History.Append(msg)
+	}
+	h.sendLocked(&msg, h.members)
+}
+
+// replyLocked sends msg to m alone, outside the room's sequence.
+func (h *Hub) replyLocked(m *Member, msg Message) {
+	msg.At = h.opts.Now()
+	h.sendLocked(&msg, []*Member{m})
+}
+
+// sendLocked pushes msg to each of to. A member whose outbox is over its
+// bounds is removed as too slow once the fan-out is done, and the others
+// are told in turn.
+func (h *Hub) sendLocked(msg *Message, to []*Member) {
+	var slow []*Member
+	for _, m := range to {
+		if !m.push(msg) {
+			slow = append(slow, m)
+		}
+	}
+	for _, m := range slow {
+		h.removeLocked(m, ReasonTooSlow)
+	}
+}
+
+// removeLocked takes m out of the room and announces its leave.
+func (h *Hub) removeLocked(m *Member, r Reason) {
+	if !h.presentLocked(m) {
+		return
+	}
+	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
+	h.detachLocked(m, r)
+	h.broadcastLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Reason: r})
+}
+
+// detachLocked forgets m's name, records why it left and closes Done.
+func (h *Hub) detachLocked(m *Member, r Reason) {
+	delete(h.byName, nameKey(m.Name()))
+	m.reason.Store(uint32(r))
+	close(m.done)
+	h.events = append(h.events, event{"leave", []any{"door", m.door, "name", m.Name(), "addr", m.addr, "reason", r.String()}})
+}
+
+// unlock releases the lock, then writes the log lines decided under it.
+func (h *Hub) unlock() {
+	events := h.events
+	h.events = nil
+	h.mu.Unlock()
+	for _, e := range events {
+		h.log.Info(e.msg, e.attrs...)
+	}
+}

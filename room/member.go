@@ -1,0 +1,105 @@
+package room
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Member is one participant of the room, whatever its door. The hub fills
+// its outbox; the door drains it at its own pace. The hub never waits on a
+// member: when the outbox is over its bounds the member is removed instead.
+type Member struct {
+	id     uint64
+	door   Door
+	addr   string
+	joined time.Time
+	name   atomic.Pointer[string] // written under the hub's lock, read anywhere
+
+	// The outbox: mu guards msgs and bytes. ready holds one token when
+	// msgs is non-empty, so a door can select on it.
+	mu       sync.Mutex
+	msgs     []Message
+	bytes    int
+	maxMsgs  int
+	maxBytes int
+	ready    chan struct{}
+
+	done   chan struct{} // closed when the member is removed from the room
+	reason atomic.Uint32 // a Reason, set before done is closed
+}
+
+func newMember(id uint64, name string, door Door, addr string, at time.Time, maxMsgs, maxBytes int) *Member {
+	m := &Member{
+		id:       id,
+		door:     door,
+		addr:     addr,
+		joined:   at,
+		maxMsgs:  maxMsgs,
+		maxBytes: maxBytes,
+		ready:    make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	m.name.Store(&name)
+	return m
+}
+
+// ID is unique to this member for the life of the hub.
+func (m *Member) ID() uint64 { return m.id }
+
+// Name is the member's current name; /nick changes it.
+func (m *Member) Name() string { return *m.name.Load() }
+
+// Door is the kind of connection the member came through.
+func (m *Member) Door() Door { return m.door }
+
+// Addr is the member's remote address.
+func (m *Member) Addr() string { return m.addr }
+
+// Joined is when the member entered the room.
+func (m *Member) Joined() time.Time { return m.joined }
+
+// Ready receives a value when the outbox may hold messages: Drain then.
+func (m *Member) Ready() <-chan struct{} { return m.ready }
+
+// Done is closed when the member has been removed from the room, by its own
+// leave, for being too slow, or at shutdown. Messages queued before that
+// are still in the outbox: drain it once more to deliver them.
+func (m *Member) Done() <-chan struct{} { return m.done }
+
+// Reason says why the member left; valid once Done is closed.
+func (m *Member) Reason() Reason { return Reason(m.reason.Load()) }
+
+// Drain appends every queued message to dst, in order, and empties the outbox.
+func (m *Member) Drain(dst []Message) []Message {
+	m.mu.Lock()
+	dst = append(dst, m.msgs...)
+	clear(m.msgs)
+	m.msgs = m.msgs[:0]
+	m.bytes = 0
+	m.mu.Unlock()
+	return dst
+}
+
+// push queues msg without waiting. It reports false when the outbox is past
+// its bounds, and then queues nothing.
+func (m *Member) push(msg *Message) bool {
+	size := msg.size()
+	m.mu.Lock()
+	if len(m.msgs) >= m.maxMsgs || (m.maxBytes > 0 && m.bytes+size > m.maxBytes) {
+		m.mu.Unlock()
+		return false
+	}
+	m.msgs = append(m.msgs, *msg)
+	m.bytes += size
+	m.mu.Unlock()
+	select {
+	case m.ready <- struct{}{}:
+	default: // a token is already there
+	}
+	return true
+}
+
+func (m *Member) info() MemberInfo {
+	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined}
+}

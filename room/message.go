@@ -1,0 +1,146 @@
+package room
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kind says what a Message is. Doors switch on it to format a message;
+// nothing in a message's text ever decides how it is shown.
+type Kind uint8
+
+const (
+	KindChat     Kind = iota + 1 // a public message: From, Text
+	KindAction                   // /me: From, Text
+	KindPrivate                  // /msg: From, To, Text; delivered to To and a copy to From
+	KindJoin                     // From joined through Door
+	KindLeave                    // From left, for Reason
+	KindNick                     // From is now called To
+	KindWho                      // reply: Members
+	KindHelp                     // reply: the command list
+	KindError                    // reply: Err, with Text as its argument
+	KindShutdown                 // the server is shutting down
+)
+
+var kindNames = [...]string{
+	KindChat:     "chat",
+	KindAction:   "action",
+	KindPrivate:  "private",
+	KindJoin:     "join",
+	KindLeave:    "leave",
+	KindNick:     "nick",
+	KindWho:      "who",
+	KindHelp:     "help",
+	KindError:    "error",
+	KindShutdown: "shutdown",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// System reports whether the message is an event or reply from the server
+// rather than words a member typed.
+func (k Kind) System() bool {
+	return k != KindChat && k != KindAction && k != KindPrivate
+}
+
+// Door is the kind of connection a member came through.
+type Door string
+
+const (
+	DoorTCP Door = "tcp"
+	DoorSSH Door = "ssh"
+)
+
+// Reason says why a member left the room.
+type Reason uint8
+
+const (
+	ReasonQuit     Reason = iota + 1 // typed /quit
+	ReasonFIN                        // typed FIN, the course's way to leave
+	ReasonClosed                     // the peer closed the connection
+	ReasonLost                       // the network failed: reset, timeout, write error
+	ReasonTooSlow                    // its outbox overflowed: it was not reading
+	ReasonShutdown                   // the server is stopping
+	ReasonTooLong                    // it sent too much with no message boundary
+)
+
+var reasonNames = [...]string{
+	ReasonQuit:     "quit",
+	ReasonFIN:      "FIN",
+	ReasonClosed:   "connection closed",
+	ReasonLost:     "connection lost",
+	ReasonTooSlow:  "too slow",
+	ReasonShutdown: "server shutdown",
+	ReasonTooLong:  "input too long",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) && reasonNames[r] != "" {
+		return reasonNames[r]
+	}
+	return fmt.Sprintf("reason(%d)", r)
+}
+
+// ErrorCode names a refusal sent back to the member whose input caused it.
+type ErrorCode uint8
+
+const (
+	ErrUnknownCommand ErrorCode = iota + 1 // Text: the command
+	ErrUsage                               // Text: the command whose arguments were wrong
+	ErrNoSuchMember                        // Text: the name
+	ErrNameTaken                           // Text: the name
+	ErrNameInvalid                         // Text: the name; Detail says why
+	ErrMsgSelf                             // /msg to oneself
+)
+
+// NameProblem says why a name was refused.
+type NameProblem uint8
+
+const (
+	NameOK NameProblem = iota
+	NameTooShort
+	NameTooLong
+	NameBadChars
+	NameReserved
+)
+
+// MemberInfo is a snapshot of one member, for /who and member lists.
+type MemberInfo struct {
+	Name   string
+	Door   Door
+	Joined time.Time
+}
+
+// Message is one event of the room, as delivered to members. Messages are
+// values and never change after the hub sends them: one Message is shared
+// by every recipient.
+type Message struct {
+	Seq  uint64 // order of the room; 0 for replies sent to one member only
+	At   time.Time
+	Kind Kind
+	From string // the sender, or the subject of a system event
+	// SenderID is the Member.ID of From, so a door can tell its own
+	// member's words from others' even across a change of name.
+	SenderID uint64
+	To       string // KindPrivate: the target; KindNick: the new name
+	Text     string
+	Door     Door         // KindJoin
+	Reason   Reason       // KindLeave
+	Err      ErrorCode    // KindError
+	Problem  NameProblem  // KindError with ErrNameInvalid
+	Members  []MemberInfo // KindWho
+}
+
+// size is what a message costs in an outbox, for its byte bound.
+func (m *Message) size() int {
+	n := len(m.From) + len(m.To) + len(m.Text) + 64
+	for _, mi := range m.Members {
+		n += len(mi.Name) + 32
+	}
+	return n
+}

@@ -1,0 +1,188 @@
+// Package tcp is the course's door: a plain TCP chat where each message is a
+// line (or one unframed send) and each relayed message reads "NAME> TEXT",
+// so the course's client.py, nc and telnet work unchanged.
+package tcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"palabre/internal/lineproto"
+	"palabre/room"
+)
+
+// Defaults for the Server's fields left at zero.
+const (
+	DefaultIdleFlush       = 40 * time.Millisecond
+	DefaultWriteTimeout    = 10 * time.Second
+	DefaultMaxMessageBytes = 1024
+	DefaultMaxPendingBytes = 16 << 10
+)
+
+// Server accepts TCP members into a room.
+type Server struct {
+	Hub             *room.Hub
+	Lang            room.Lang
+	Greeting        string        // "" : the language's greeting
+	IdleFlush       time.Duration // a pause this long ends an unframed message
+	WriteTimeout    time.Duration // a write taking longer drops the member
+	MaxMessageBytes int           // longer input is split into several messages
+	MaxPendingBytes int           // this much input with no boundary drops the member
+	Logger          *slog.Logger
+
+	log      *slog.Logger
+	threads  atomic.Uint64 // names members Thread-1, Thread-2, … in connection order
+	mu       sync.Mutex
+	ln       []net.Listener
+	conns    map[net.Conn]struct{}
+	closing  bool
+	handlers sync.WaitGroup
+	once     sync.Once
+}
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		if s.IdleFlush <= 0 {
+			s.IdleFlush = DefaultIdleFlush
+		}
+		if s.WriteTimeout <= 0 {
+			s.WriteTimeout = DefaultWriteTimeout
+		}
+		if s.MaxMessageBytes <= 0 {
+			s.MaxMessageBytes = DefaultMaxMessageBytes
+		}
+		if s.MaxPendingBytes <= 0 {
+			s.MaxPendingBytes = DefaultMaxPendingBytes
+		}
+		s.log = s.Logger
+		if s.log == nil {
+			s.log = slog.Default()
+		}
+		s.log = s.log.With("door", room.DoorTCP)
+		s.conns = make(map[net.Conn]struct{})
+	})
+}
+
+func (s *Server) greeting() string {
+	if s.Greeting != "" {
+		return s.Greeting
+	}
+	return s.Lang.Greeting()
+}
+
+// Serve accepts connections on l until Shutdown. It returns nil after
+// Shutdown, or the error that stopped accepting.
+func (s *Server) Serve(l net.Listener) error {
+	s.init()
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.ln = append(s.ln, l)
+	s.mu.Unlock()
+
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return nil
+			}
+			if temporary(err) {
+				// Out of file descriptors and the like: wait, don't spin.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "in", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return fmt.Errorf("tcp: accept: %w", err)
+		}
+		backoff = 0
+		if !s.track(nc) {
+			nc.Close()
+			continue
+		}
+		go s.handle(nc)
+	}
+}
+
+// temporary reports whether an accept error will likely pass, such as
+// running out of file descriptors. (net.Error's Temporary is deprecated for
+// reads and writes, not for accept.)
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+func (s *Server) track(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[nc] = struct{}{}
+	s.handlers.Add(1)
+	return true
+}
+
+func (s *Server) handle(nc net.Conn) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, nc)
+		s.mu.Unlock()
+		s.handlers.Done()
+	}()
+	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
+	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String()})
+	if err != nil {
+		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = nc.Write(lineproto.AppendLine(nil, "*** ", s.Lang.Describe(room.Message{Kind: room.KindShutdown})))
+		nc.Close()
+		return
+	}
+	c := &conn{srv: s, nc: nc, m: m}
+	c.serve(history)
+}
+
+// Shutdown stops accepting and waits until every connection has ended. The
+// caller shuts the hub down first, so that members are told and their
+// connections close; when ctx ends first, the remaining connections are
+// closed at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.mu.Lock()
+	s.closing = true
+	for _, l := range s.ln {
+		l.Close()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	for nc := range s.conns {
+		nc.Close()
+	}
+	s.mu.Unlock()
+	<-done
+	return ctx.Err()
+}
