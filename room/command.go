@@ -58,11 +58,32 @@ var commands = []commandSpec{
 
 func lookupCommand(name string) (commandSpec, bool) {
 	for _, c := range commands {
-		if strings.EqualFold(c.name, name) {
+		if asciiEqualFold(c.name, name) {
 			return c, true
 		}
 	}
 	return commandSpec{}, false
+}
+
+// asciiEqualFold compares ASCII case-insensitively: strings.EqualFold would
+// let look-alikes such as the Kelvin sign run "/nicK".
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseInput reads one line a member typed. Text that does not start with

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // ErrClosed is returned by Join once the hub has shut down.
@@ -81,6 +82,7 @@ type JoinRequest struct {
 	Name string // wanted name; an unusable one is replaced by a generated name
 	Door Door
 	Addr string // remote address
+	Key  string // SHA256 fingerprint of the SSH key the member proved it holds; "" for none
 }
 
 // Join adds a member to the room and returns it with the history the
@@ -102,6 +104,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	name = h.freeNameLocked(name)
 	now := h.opts.Now()
 	m := newMember(id, name, req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
+	m.key = req.Key
 
 	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, SenderID: id})
 	h.members = append(h.members, m)
@@ -109,7 +112,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	if problem != NameOK {
 		m.push(&Message{At: now, Kind: KindError, Err: ErrNameInvalid, Problem: problem, Text: req.Name})
 	}
-	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr}})
+	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key}})
 	return m, h.opts.History.Recent(), nil
 }
 
@@ -141,7 +144,7 @@ func (h *Hub) Post(m *Member, text string) {
 	}
 	switch in.Cmd {
 	case CmdSay:
-		if strings.TrimSpace(in.Text) == "" {
+		if !visible(in.Text) {
 			return
 		}
 		h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Text: in.Text})
@@ -171,8 +174,12 @@ func (h *Hub) privateLocked(from *Member, to, text string) {
 		return
 	}
 	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, To: target.Name(), Text: text})
+	if !target.push(&msg) {
+		h.removeLocked(target, ReasonTooSlow) // the sender reads the leave instead
+		return
+	}
 	// The sender's copy confirms delivery and shows it on the sender's screen.
-	h.sendLocked(&msg, []*Member{target, from})
+	h.sendLocked(&msg, []*Member{from})
 }
 
 func (h *Hub) nickLocked(m *Member, name string) {
@@ -193,6 +200,14 @@ func (h *Hub) nickLocked(m *Member, name string) {
 	m.name.Store(&name)
 	h.events = append(h.events, event{"nick", []any{"door", m.door, "old", old, "name", name, "addr", m.addr}})
 	h.broadcastLocked(Message{Kind: KindNick, From: old, To: name, SenderID: m.id})
+}
+
+// visible reports whether text shows anything: a message of spaces and
+// zero-width characters would be an invisible line.
+func visible(text string) bool {
+	return strings.IndexFunc(text, func(r rune) bool {
+		return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)
+	}) >= 0
 }
 
 // Leave removes m from the room for reason r and tells the others. Leaving

@@ -14,6 +14,7 @@ type Member struct {
 	door   Door
 	addr   string
 	joined time.Time
+	key    string
 	name   atomic.Pointer[string] // written under the hub's lock, read anywhere
 
 	// The outbox: mu guards msgs and bytes. ready holds one token when
@@ -56,6 +57,10 @@ func (m *Member) Door() Door { return m.door }
 // Addr is the member's remote address.
 func (m *Member) Addr() string { return m.addr }
 
+// Key is the SHA256 fingerprint of the SSH key the member authenticated
+// with, or "" when it has none.
+func (m *Member) Key() string { return m.key }
+
 // Joined is when the member entered the room.
 func (m *Member) Joined() time.Time { return m.joined }
 
@@ -86,7 +91,9 @@ func (m *Member) Drain(dst []Message) []Message {
 func (m *Member) push(msg *Message) bool {
 	size := msg.size()
 	m.mu.Lock()
-	if len(m.msgs) >= m.maxMsgs || (m.maxBytes > 0 && m.bytes+size > m.maxBytes) {
+	// One message always fits an empty outbox, however large: a member
+	// that keeps up is never "too slow" for the size of one reply.
+	if len(m.msgs) >= m.maxMsgs || (len(m.msgs) > 0 && m.bytes+size > m.maxBytes) {
 		m.mu.Unlock()
 		return false
 	}
@@ -101,5 +108,5 @@ func (m *Member) push(msg *Message) bool {
 }
 
 func (m *Member) info() MemberInfo {
-	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined}
+	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key}
 }

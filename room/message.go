@@ -114,6 +114,7 @@ type MemberInfo struct {
 	Name   string
 	Door   Door
 	Joined time.Time
+	Key    string // SSH key fingerprint, or ""
 }
 
 // Message is one event of the room, as delivered to members. Messages are

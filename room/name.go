@@ -20,12 +20,6 @@ var reserved = map[string]bool{
 // letters, digits, '_' or '-', and not reserved. Names are compared
 // case-insensitively, so look-alikes from other scripts cannot pass.
 func CheckName(name string) NameProblem {
-	if len(name) < MinNameLen {
-		return NameTooShort
-	}
-	if len(name) > MaxNameLen {
-		return NameTooLong
-	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
@@ -33,6 +27,12 @@ func CheckName(name string) NameProblem {
 		default:
 			return NameBadChars
 		}
+	}
+	if len(name) < MinNameLen {
+		return NameTooShort
+	}
+	if len(name) > MaxNameLen {
+		return NameTooLong
 	}
 	if reserved[strings.ToLower(name)] {
 		return NameReserved

@@ -1,0 +1,120 @@
+package room
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheckName(t *testing.T) {
+	tests := []struct {
+		name string
+		want NameProblem
+	}{
+		// Valid.
+		{"al", NameOK},
+		{"alice", NameOK},
+		{"Bob_42", NameOK},
+		{"a-b", NameOK},
+		{"__", NameOK},
+		{"42", NameOK},
+		{"guest-7", NameOK},
+		{"all-2", NameOK},  // a reserved name with a suffix is fine
+		{"rooted", NameOK}, // contains a reserved name
+		{"administrator", NameOK},
+		{strings.Repeat("x", MaxNameLen), NameOK},
+
+		// Length.
+		{"", NameTooShort},
+		{"a", NameTooShort},
+		{strings.Repeat("x", MaxNameLen+1), NameTooLong},
+		{"abcdefghijklmnopq", NameTooLong}, // 17
+		{"ééééééééé", NameBadChars},        // 9 characters, 18 bytes: the characters are the problem
+
+		// Characters.
+		{"al ice", NameBadChars},
+		{" alice", NameBadChars},
+		{"alice\t", NameBadChars},
+		{"\u0430lice", NameBadChars},  // Cyrillic а (U+0430) looks like Latin a
+		{"ali\u200bce", NameBadChars}, // zero-width space
+		{"josé", NameBadChars},
+		{"zoë", NameBadChars},
+		{"é1", NameBadChars},
+		{"😀x", NameBadChars},
+		{"a.b", NameBadChars},
+		{"a@b", NameBadChars},
+		{"a/b", NameBadChars},
+		{"ab\x00", NameBadChars},
+		{"ab\x1b", NameBadChars},
+		{"ab\xff", NameBadChars},
+
+		// Reserved, in any case.
+		{"admin", NameReserved},
+		{"Admin", NameReserved},
+		{"ROOT", NameReserved},
+		{"server", NameReserved},
+		{"System", NameReserved},
+		{"TeAcHeR", NameReserved},
+		{"host", NameReserved},
+		{"EVERYONE", NameReserved},
+		{"all", NameReserved},
+		{"Nobody", NameReserved},
+	}
+	for _, tt := range tests {
+		if got := CheckName(tt.name); got != tt.want {
+			t.Errorf("CheckName(%q) = %d; want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNameKeyCaseInsensitive(t *testing.T) {
+	if nameKey("Alice") != nameKey("aLICE") {
+		t.Errorf("nameKey(Alice) = %q, nameKey(aLICE) = %q; want equal", nameKey("Alice"), nameKey("aLICE"))
+	}
+	if nameKey("alice") == nameKey("alice-2") {
+		t.Error("nameKey(alice) == nameKey(alice-2)")
+	}
+}
+
+func TestWithSuffix(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		want string
+	}{
+		{"alice", 2, "alice-2"},
+		{"ALICE", 3, "ALICE-3"},
+		{"al", 12345, "al-12345"},
+		{"abcdefghijklmn", 2, "abcdefghijklmn-2"},    // 14+2 = 16: kept whole
+		{"abcdefghijklmno", 2, "abcdefghijklmn-2"},   // 15+2 = 17: shortened
+		{"abcdefghijklmnop", 2, "abcdefghijklmn-2"},  // 16
+		{"abcdefghijklmnop", 10, "abcdefghijklm-10"}, // longer suffix, shorter name
+		{"abcdefghijklmnop", 999, "abcdefghijkl-999"},
+	}
+	for _, tt := range tests {
+		if got := withSuffix(tt.name, tt.n); got != tt.want {
+			t.Errorf("withSuffix(%q, %d) = %q; want %q", tt.name, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestWithSuffixStaysValid checks, for every valid name length and a range
+// of suffixes, that the result is a valid name within MaxNameLen that starts
+// with a prefix of the name.
+func TestWithSuffixStaysValid(t *testing.T) {
+	for l := MinNameLen; l <= MaxNameLen; l++ {
+		name := strings.Repeat("n", l)
+		for _, n := range []int{2, 9, 10, 99, 100, 1000, 123456} {
+			got := withSuffix(name, n)
+			if len(got) > MaxNameLen {
+				t.Errorf("withSuffix(%q, %d) = %q: %d bytes > %d", name, n, got, len(got), MaxNameLen)
+			}
+			if p := CheckName(got); p != NameOK {
+				t.Errorf("withSuffix(%q, %d) = %q: CheckName = %d", name, n, got, p)
+			}
+			prefix, _, ok := strings.Cut(got, "-")
+			if !ok || !strings.HasPrefix(name, prefix) || prefix == "" {
+				t.Errorf("withSuffix(%q, %d) = %q: not a prefix of the name plus a suffix", name, n, got)
+			}
+		}
+	}
+}
