@@ -83,6 +83,10 @@ type JoinRequest struct {
 	Door Door
 	Addr string // remote address
 	Key  string // SHA256 fingerprint of the SSH key the member proved it holds; "" for none
+	// Echo asks for the member's own chat messages and actions back, as a
+	// screen that shows the conversation does. The course's protocol has no
+	// echo: without it, a fast sender's outbox never fills with its own words.
+	Echo bool
 }
 
 // Join adds a member to the room and returns it with the history the
@@ -104,7 +108,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	name = h.freeNameLocked(name)
 	now := h.opts.Now()
 	m := newMember(id, name, req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
-	m.key = req.Key
+	m.key, m.echo = req.Key, req.Echo
 
 	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, SenderID: id})
 	h.members = append(h.members, m)
@@ -266,14 +270,24 @@ func (h *Hub) stampLocked(msg Message) Message {
 }
 
 // broadcastLocked stamps msg, keeps it in the history when it is a public
-// message, and sends it to every member, its sender included: each door
-// decides whether to show a member its own words.
+// message, and sends it to every member; the sender of a public message
+// gets it back only if it asked for an echo.
 func (h *Hub) broadcastLocked(msg Message) {
 	msg = h.stampLocked(msg)
-	if msg.Kind == KindChat || msg.Kind == KindAction {
+	public := msg.Kind == KindChat || msg.Kind == KindAction
+	if public {
 		h.opts.History.Append(msg)
 	}
-	h.sendLocked(&msg, h.members)
+	var slow []*Member
+	for _, m := range h.members {
+		if public && m.id == msg.SenderID && !m.echo {
+			continue
+		}
+		if !m.push(&msg) {
+			slow = append(slow, m)
+		}
+	}
+	h.evictLocked(slow)
 }
 
 // replyLocked sends msg to m alone, outside the room's sequence.
@@ -292,6 +306,11 @@ func (h *Hub) sendLocked(msg *Message, to []*Member) {
 			slow = append(slow, m)
 		}
 	}
+	h.evictLocked(slow)
+}
+
+// evictLocked removes members whose outbox overflowed, once a fan-out is done.
+func (h *Hub) evictLocked(slow []*Member) {
 	for _, m := range slow {
 		h.removeLocked(m, ReasonTooSlow)
 	}

@@ -30,7 +30,7 @@ func newTestHub(tb testing.TB, opts Options) *Hub {
 
 func join(tb testing.TB, h *Hub, name string, door Door) *Member {
 	tb.Helper()
-	m, _, err := h.Join(JoinRequest{Name: name, Door: door, Addr: "192.0.2.1:4242"})
+	m, _, err := h.Join(JoinRequest{Name: name, Door: door, Addr: "192.0.2.1:4242", Echo: true})
 	if err != nil {
 		tb.Fatalf("Join(%q): %v", name, err)
 	}
@@ -1091,5 +1091,28 @@ func TestInvisibleMessagesNotRelayed(t *testing.T) {
 	got := ms[1].Drain(nil)
 	if len(got) != 1 || got[0].Text != "👍🏽" {
 		t.Fatalf("bob got %s; want only the emoji", dump(got))
+	}
+}
+
+// Without Echo, a member does not get its own public messages back (the
+// course's protocol), but does get everything else.
+func TestNoEchoForMembersThatDoNotAsk(t *testing.T) {
+	h := newTestHub(t, Options{})
+	quiet, _, err := h.Join(JoinRequest{Name: "quiet", Door: DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := join(t, h, "bob", DoorSSH)
+	quiet.Drain(nil)
+	h.Post(quiet, "hello")
+	h.Post(quiet, "/me waves")
+	h.Post(quiet, "/msg bob psst")
+	h.Post(bob, "hi")
+	got := quiet.Drain(nil)
+	if len(got) != 2 || got[0].Kind != KindPrivate || got[1].Kind != KindChat || got[1].From != "bob" {
+		t.Fatalf("quiet got %s; want its private copy and bob's message only", dump(got))
+	}
+	if got := bob.Drain(nil); len(got) != 4 {
+		t.Fatalf("bob got %s; want join, chat, action, private", dump(got))
 	}
 }

@@ -15,6 +15,7 @@ type Member struct {
 	addr   string
 	joined time.Time
 	key    string
+	echo   bool                   // receives its own public messages
 	name   atomic.Pointer[string] // written under the hub's lock, read anywhere
 
 	// The outbox: mu guards msgs and bytes. ready holds one token when

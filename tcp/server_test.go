@@ -379,7 +379,7 @@ func TestMemberThatNeverReadsIsDropped(t *testing.T) {
 	line := strings.Repeat("x", 1000)
 	dropped := false
 	rounds := 0
-	for ; rounds < 200 && !dropped; rounds++ {
+	for ; rounds < 2000 && !dropped; rounds++ {
 		round := rounds
 		for i := range 10 {
 			a.send(fmt.Sprintf("%d-%d %s\n", round, i, line))

@@ -43,6 +43,7 @@ func TestConfigErrorsExitNonZeroNamingTheVariable(t *testing.T) {
 		want    string
 	}{
 		{"bad variable", nil, []string{"PALABRE_HISTORY=lots"}, "PALABRE_HISTORY: "},
+		{"ssh address in use", nil, []string{"PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=" + taken.Addr().String()}, "PALABRE_SSH_ADDR: "},
 		{"bad flag value", []string{"--lang", "de"}, nil, "PALABRE_LANG: "},
 		{"bad address", nil, []string{"PALABRE_TCP_ADDR=nowhere"}, "PALABRE_TCP_ADDR: "},
 		{"address in use", nil, []string{"PALABRE_TCP_ADDR=" + taken.Addr().String()}, "PALABRE_TCP_ADDR: "},
@@ -88,7 +89,7 @@ func TestConfigPrecedence(t *testing.T) {
 // address and a function that stops it and returns serve's error.
 func startServe(t *testing.T, cfg config.Config) (string, func() error) {
 	t.Helper()
-	cfg.TCPAddr = "127.0.0.1:0"
+	cfg.TCPAddr, cfg.SSHAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan map[string]net.Addr, 1)
 	served := make(chan error, 1)
@@ -236,7 +237,7 @@ func TestServeShutdownTellsMembers(t *testing.T) {
 func TestSIGTERMExitsCleanly(t *testing.T) {
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
+	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"palabre/internal/config"
 	"palabre/room"
+	"palabre/sshui"
 	"palabre/tcp"
 )
 
@@ -40,18 +41,28 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	hub := room.NewHub(room.Options{History: room.NewRing(cfg.History), Logger: logger})
 
+	sshSrv, err := sshui.New(sshui.Options{Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger, DataDir: cfg.DataDir})
+	if err != nil {
+		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
+	}
 	tcpLn, err := net.Listen("tcp", cfg.TCPAddr)
 	if err != nil {
 		return fmt.Errorf("PALABRE_TCP_ADDR: %w", err)
 	}
+	sshLn, err := net.Listen("tcp", cfg.SSHAddr)
+	if err != nil {
+		tcpLn.Close()
+		return fmt.Errorf("PALABRE_SSH_ADDR: %w", err)
+	}
 	doors := []door{
 		{"tcp", &tcp.Server{Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger}, tcpLn},
+		{"ssh", sshSrv, sshLn},
 	}
 	addrs := map[string]net.Addr{}
 	for _, d := range doors {
 		addrs[d.name] = d.ln.Addr()
 	}
-	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "lang", cfg.Lang, "history", cfg.History)
+	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "lang", cfg.Lang, "history", cfg.History, "data", cfg.DataDir)
 	if ready != nil {
 		ready(addrs)
 	}

@@ -1,0 +1,474 @@
+package sshui
+
+import (
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"palabre/room"
+)
+
+// feed is what the screen needs of its room member (*room.Member satisfies it).
+type feed interface {
+	ID() uint64
+	Name() string
+	Ready() <-chan struct{}
+	Done() <-chan struct{}
+	Drain([]room.Message) []room.Message
+	Reason() room.Reason
+}
+
+type modelConfig struct {
+	Lang     room.Lang
+	Renderer *lipgloss.Renderer // each SSH session's own renderer; styles are built from it, never the global one
+	RoomName string
+	Member   feed
+	History  []room.Message           // shown first, before live messages
+	Post     func(text string)        // hands one typed line to the hub (commands included, e.g. "/who", "/quit")
+	Members  func() []room.MemberInfo // the current member list, in join order
+	Width    int                      // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
+	Height   int
+	Location *time.Location // for HH:MM; nil means time.Local
+}
+
+var _ feed = (*room.Member)(nil)
+
+// batchMsg carries every message the outbox held at once, so that they are
+// drawn in one frame; doneMsg carries the last ones, after the member left.
+type (
+	batchMsg []room.Message
+	doneMsg  []room.Message
+)
+
+const (
+	maxScrollback = 1000 // rendered rows kept
+	minWidth      = 20   // the layout never goes narrower; the frame is then cut to the terminal
+	minHeight     = 5
+	sidebarMin    = 80 // terminal width from which the member list shows
+	sidebarWidth  = 20 // "│ " and 18 columns: names are at most 16
+	maxSent       = 100
+	maxInput      = 1024 // runes: about what the TCP door lets through in one message
+	wheelRows     = 3
+)
+
+type model struct {
+	cfg   modelConfig
+	st    styles
+	wd    words
+	paint painter
+	ti    textinput.Model
+
+	width, height int // as the terminal reports them
+	areaW         int // the width the scrollback was rendered at
+
+	sb      scrollback
+	scratch []line
+	offset  int // rows between the newest row and the bottom of the view
+	unread  int // messages that arrived while scrolled up
+
+	members   []room.MemberInfo
+	side      []string // the member list's rows, rendered when it changes
+	sideBlank string   // a row of the member list below its names
+
+	title    string // the title bar, drawn again only when titleKey changes
+	titleKey titleKey
+
+	sent    []string // own input history, oldest first
+	histIdx int      // len(sent) while editing a fresh line
+	draft   string   // the fresh line, kept while walking the history
+	comp    completion
+}
+
+func newModel(cfg modelConfig) *model {
+	if cfg.Renderer == nil {
+		// termenv.WithProfile would not reach lipgloss, which asks the
+		// output for its profile: only SetColorProfile fixes it.
+		cfg.Renderer = lipgloss.NewRenderer(io.Discard)
+		cfg.Renderer.SetColorProfile(termenv.Ascii)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Post == nil {
+		cfg.Post = func(string) {}
+	}
+	if cfg.Members == nil {
+		cfg.Members = func() []room.MemberInfo { return nil }
+	}
+	cfg.RoomName = room.Sanitize(cfg.RoomName)
+	m := &model{cfg: cfg, st: newStyles(cfg.Renderer), wd: words{fr: cfg.Lang == room.LangFR}}
+	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location}
+	m.sb.ring = make([]line, maxScrollback)
+
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.Placeholder = m.wd.placeholder()
+	ti.CharLimit = maxInput
+	// ctrl+v would read the clipboard of the server, not of the client.
+	ti.KeyMap.Paste.SetEnabled(false)
+	// A blinking cursor costs every client a frame every 530 ms.
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	ti.PromptStyle, ti.TextStyle = m.st.prompt, m.st.text
+	ti.PlaceholderStyle, ti.CompletionStyle = m.st.placeholder, m.st.placeholder
+	ti.Cursor.Style, ti.Cursor.TextStyle = m.st.cursor, m.st.text
+	ti.Focus()
+	m.ti = ti
+
+	m.setSize(cfg.Width, cfg.Height)
+	m.refreshMembers()
+	meID, meName := cfg.Member.ID(), cfg.Member.Name()
+	for _, msg := range cfg.History {
+		m.add(msg, meID, meName)
+	}
+	return m
+}
+
+// wait is the command that watches the outbox, re-armed after each batch
+// (bubbletea's realtime pattern): the hub never waits for the screen, and
+// nothing needs Program.Send.
+func (m *model) wait() tea.Cmd {
+	f := m.cfg.Member
+	return func() tea.Msg {
+		select {
+		case <-f.Ready():
+			return batchMsg(f.Drain(nil))
+		case <-f.Done():
+			return doneMsg(f.Drain(nil))
+		}
+	}
+}
+
+func (m *model) Init() tea.Cmd {
+	return tea.Batch(m.wait(), m.ti.Focus())
+}
+
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case batchMsg:
+		m.receive(msg)
+		return m, m.wait()
+	case doneMsg:
+		m.receive(msg) // the shutdown notice, say: the last frame shows it
+		return m, tea.Quit
+	case tea.WindowSizeMsg:
+		m.setSize(msg.Width, msg.Height)
+		return m, nil
+	case tea.KeyMsg:
+		return m.key(msg)
+	case tea.MouseMsg:
+		if msg.Action == tea.MouseActionPress {
+			switch msg.Button {
+			case tea.MouseButtonWheelUp:
+				m.scroll(wheelRows)
+			case tea.MouseButtonWheelDown:
+				m.scroll(-wheelRows)
+			}
+		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.ti, cmd = m.ti.Update(msg)
+	return m, cmd
+}
+
+func (m *model) receive(msgs []room.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	meID, meName := m.cfg.Member.ID(), m.cfg.Member.Name()
+	added, refresh := 0, false
+	for _, msg := range msgs {
+		added += m.add(msg, meID, meName)
+		switch msg.Kind {
+		case room.KindJoin, room.KindLeave, room.KindNick:
+			refresh = true
+		}
+	}
+	if m.offset > 0 {
+		// Keep the rows being read in place while the newest pile up below.
+		m.offset = min(m.offset+added, m.maxOffset())
+		m.unread += len(msgs)
+	}
+	if refresh {
+		m.refreshMembers()
+	}
+}
+
+// add renders msg once, into the scrollback, and returns its row count. A
+// mention is decided now, against the name the member has now.
+func (m *model) add(msg room.Message, meID uint64, meName string) int {
+	e := entry{msg: msg}
+	if !msg.Kind.System() && msg.SenderID != meID {
+		e.mention = mentions(msg.Text, meName)
+	}
+	return m.paintEntry(e)
+}
+
+func (m *model) paintEntry(e entry) int {
+	m.scratch = m.paint.render(m.scratch[:0], e.msg, m.cfg.Member.ID(), e.mention, m.areaW)
+	for _, l := range m.scratch {
+		m.sb.push(l)
+	}
+	e.rows = len(m.scratch)
+	clear(m.scratch)
+	m.sb.addEntry(e)
+	return e.rows
+}
+
+// layout is the size the screen is laid out for: never below the minimum,
+// so that tiny or unknown sizes cannot break the arithmetic.
+func (m *model) layout() (w, h int) { return max(m.width, minWidth), max(m.height, minHeight) }
+func (m *model) sidebar() bool      { return m.width >= sidebarMin }
+func (m *model) areaHeight() int    { _, h := m.layout(); return h - 2 }
+func (m *model) maxOffset() int     { return max(0, m.sb.n-m.areaHeight()) }
+func (m *model) page() int          { return max(1, m.areaHeight()-1) }
+
+func (m *model) setSize(w, h int) {
+	m.width, m.height = max(w, 0), max(h, 0)
+	lw, _ := m.layout()
+	m.ti.Width = max(1, lw-ansi.StringWidth(m.ti.Prompt)-1)
+	areaW := lw
+	if m.sidebar() {
+		areaW -= sidebarWidth + 1 // a blank column keeps text off the separator
+	}
+	if areaW != m.areaW {
+		m.areaW = areaW
+		m.rerender()
+	}
+	m.offset = min(m.offset, m.maxOffset())
+	m.buildSidebar()
+}
+
+// rerender redraws every kept message at the current width: only a change
+// of width gets here, never a new message.
+func (m *model) rerender() {
+	entries := m.sb.entries
+	m.sb.reset()
+	for _, e := range entries {
+		m.paintEntry(e)
+	}
+}
+
+func (m *model) refreshMembers() {
+	m.members = m.cfg.Members()
+	m.buildSidebar()
+}
+
+func (m *model) buildSidebar() {
+	m.side = m.side[:0]
+	if !m.sidebar() {
+		return
+	}
+	rows := m.areaHeight()
+	m.sideBlank = m.st.sep.Render("│")
+	sep := m.sideBlank + " "
+	text := sidebarWidth - 2
+	m.side = append(m.side, sep+m.st.sideHead.Render(ansi.Truncate(m.wd.membersHeader(), text, "")))
+	shown := m.members
+	if len(shown) > rows-1 {
+		shown = shown[:max(rows-2, 0)]
+	}
+	me := m.cfg.Member.Name()
+	for _, mi := range shown {
+		name := ansi.Truncate(room.Sanitize(mi.Name), text, "…")
+		style := m.st.name(name)
+		if strings.EqualFold(mi.Name, me) {
+			style = m.st.own
+		}
+		m.side = append(m.side, sep+style.Render(name))
+	}
+	if more := len(m.members) - len(shown); more > 0 {
+		m.side = append(m.side, sep+m.st.sep.Render(m.wd.more(more)))
+	}
+}
+
+func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if k.Type != tea.KeyTab && k.Type != tea.KeyShiftTab {
+		m.comp = completion{}
+	}
+	switch k.Type {
+	case tea.KeyCtrlC:
+		m.cfg.Post("/quit")
+		return m, tea.Quit
+	case tea.KeyEnter:
+		m.send()
+		return m, nil
+	case tea.KeyUp:
+		m.recall(-1)
+		return m, nil
+	case tea.KeyDown:
+		m.recall(1)
+		return m, nil
+	case tea.KeyTab:
+		m.complete(1)
+		return m, nil
+	case tea.KeyShiftTab:
+		m.complete(-1)
+		return m, nil
+	case tea.KeyPgUp:
+		m.scroll(m.page())
+		return m, nil
+	case tea.KeyPgDown:
+		m.scroll(-m.page())
+		return m, nil
+	case tea.KeyEnd:
+		m.scroll(-m.offset) // and the input's cursor goes to the end too
+	}
+	var cmd tea.Cmd
+	m.ti, cmd = m.ti.Update(k)
+	return m, cmd
+}
+
+func (m *model) send() {
+	v := m.ti.Value()
+	m.ti.Reset()
+	m.histIdx, m.draft = len(m.sent), ""
+	if strings.TrimSpace(v) == "" {
+		return
+	}
+	m.cfg.Post(v)
+	if n := len(m.sent); n == 0 || m.sent[n-1] != v {
+		if n == maxSent {
+			m.sent = append(m.sent[:0], m.sent[1:]...)
+		}
+		m.sent = append(m.sent, v)
+	}
+	m.histIdx = len(m.sent)
+	// Whoever speaks wants to see the answer.
+	m.scroll(-m.offset)
+}
+
+// recall walks the input history; past the newest entry is the line that
+// was being typed before the walk began.
+func (m *model) recall(d int) {
+	i := m.histIdx + d
+	if i < 0 || i > len(m.sent) {
+		return
+	}
+	if m.histIdx == len(m.sent) {
+		m.draft = m.ti.Value()
+	}
+	m.histIdx = i
+	if i == len(m.sent) {
+		m.ti.SetValue(m.draft)
+	} else {
+		m.ti.SetValue(m.sent[i])
+	}
+	m.ti.CursorEnd()
+}
+
+// scroll moves the view d rows towards older messages (negative: newer).
+func (m *model) scroll(d int) {
+	m.offset = min(max(m.offset+d, 0), m.maxOffset())
+	if m.offset == 0 {
+		m.unread = 0
+	}
+}
+
+// completion is the state of a run of Tab presses: the first one picks the
+// candidates, the next ones cycle through them.
+type completion struct {
+	active     bool
+	head, tail []rune // the input around the word being completed
+	cands      []string
+	i          int
+}
+
+func (m *model) complete(d int) {
+	if !m.comp.active {
+		value, pos := []rune(m.ti.Value()), m.ti.Position()
+		start := pos
+		for start > 0 && value[start-1] != ' ' {
+			start--
+		}
+		word := strings.ToLower(string(value[start:pos]))
+		if strings.HasPrefix(word, "/") {
+			return // a command, not a name
+		}
+		if strings.HasPrefix(word, "@") {
+			start, word = start+1, word[1:]
+		}
+		me := m.cfg.Member.Name()
+		var cands []string
+		for _, mi := range m.members {
+			if strings.HasPrefix(strings.ToLower(mi.Name), word) && !strings.EqualFold(mi.Name, me) {
+				cands = append(cands, mi.Name)
+			}
+		}
+		if len(cands) == 0 {
+			return
+		}
+		m.comp = completion{
+			active: true,
+			head:   append([]rune(nil), value[:start]...),
+			tail:   append([]rune(nil), value[pos:]...),
+			cands:  cands,
+			i:      -1,
+		}
+		if d < 0 {
+			m.comp.i = 0
+		}
+	}
+	c := &m.comp
+	c.i = (c.i + d + len(c.cands)) % len(c.cands)
+	// A name opening the line addresses its owner, IRC style.
+	suffix := " "
+	if len(c.head) == 0 {
+		suffix = ": "
+	}
+	word := []rune(c.cands[c.i] + suffix)
+	value := append(append(append([]rune(nil), c.head...), word...), c.tail...)
+	m.ti.SetValue(string(value))
+	m.ti.SetCursor(len(c.head) + len(word))
+}
+
+// entry is a message kept for re-rendering on a change of width.
+type entry struct {
+	msg     room.Message
+	mention bool
+	rows    int
+}
+
+// scrollback is a ring of rendered rows with the messages they came from.
+// Adding a message costs its own rows, whatever is already kept.
+type scrollback struct {
+	ring     []line
+	start, n int
+	entries  []entry // messages with rows still in the ring, oldest first
+	rows     int     // rows of all entries; more than n when the oldest is cut
+}
+
+func (s *scrollback) push(l line) {
+	if s.n < len(s.ring) {
+		s.ring[(s.start+s.n)%len(s.ring)] = l
+		s.n++
+		return
+	}
+	s.ring[s.start] = l
+	s.start = (s.start + 1) % len(s.ring)
+}
+
+// at returns row i, 0 being the oldest kept.
+func (s *scrollback) at(i int) line { return s.ring[(s.start+i)%len(s.ring)] }
+
+func (s *scrollback) addEntry(e entry) {
+	s.entries = append(s.entries, e)
+	s.rows += e.rows
+	for len(s.entries) > 0 && s.rows-s.entries[0].rows >= len(s.ring) {
+		s.rows -= s.entries[0].rows
+		s.entries[0] = entry{}
+		s.entries = s.entries[1:]
+	}
+}
+
+func (s *scrollback) reset() {
+	clear(s.ring)
+	s.start, s.n, s.rows, s.entries = 0, 0, 0, nil
+}

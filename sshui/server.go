@@ -1,0 +1,190 @@
+// Package sshui is the SSH door: `ssh -p 2222 host` opens a full-screen
+// chat (bubbletea, through wish) in the same room as the TCP members; a
+// session without a terminal speaks the TCP door's line protocol.
+package sshui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	gossh "golang.org/x/crypto/ssh"
+
+	"palabre/room"
+)
+
+// HostKeyFile is the host key's file name under the data directory.
+const HostKeyFile = "ssh_host_ed25519_key"
+
+// Options configure a Server.
+type Options struct {
+	Hub      *room.Hub
+	Lang     room.Lang
+	Greeting string // first line of a session without a terminal; "" : the language's
+	RoomName string // shown in the title bar; "" : "palabre"
+	Logger   *slog.Logger
+
+	// The host key: an ed25519 key created on first start under DataDir
+	// (mode 0600) and reused afterwards; or, for tests, HostKeyPEM.
+	DataDir    string
+	HostKeyPEM []byte
+}
+
+// Server accepts SSH members into a room.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	srv  *ssh.Server
+}
+
+// verifiedKeyExt names the Permissions extension that holds the fingerprint
+// of a key the client proved it holds (set once the signature is checked).
+const verifiedKeyExt = "palabre-verified-key"
+
+// New prepares a server; the host key is created now if it does not exist.
+func New(opts Options) (*Server, error) {
+	if opts.Hub == nil {
+		return nil, errors.New("sshui: no hub")
+	}
+	if opts.RoomName == "" {
+		opts.RoomName = "palabre"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH)}
+
+	hostKey := wish.WithHostKeyPEM(opts.HostKeyPEM)
+	if opts.HostKeyPEM == nil {
+		if opts.DataDir == "" {
+			return nil, errors.New("sshui: no data directory for the host key")
+		}
+		// Never the working directory: wish would write id_ed25519 there.
+		hostKey = wish.WithHostKeyPath(filepath.Join(opts.DataDir, HostKeyFile))
+	}
+	srv, err := wish.NewServer(
+		hostKey,
+		// Anyone may join: with any key (whose fingerprint the member then
+		// carries), or with keyboard-interactive answered by nothing, which
+		// is how a plain `ssh -p 2222 host` without keys gets in.
+		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
+		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
+		withNoneAuth(),
+		// The last middleware listed runs first: recover wraps the session.
+		wish.WithMiddleware(s.session, s.recoverer),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sshui: %w", err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// withNoneAuth lets a client in with no authentication at all, except
+// OpenSSH: it offers "none" first and would never show its key, but falls
+// back to its keys and then to the empty keyboard-interactive above, so it
+// still gets in without one. It also records, once a key's signature is
+// verified, that key's fingerprint for the session to check.
+func withNoneAuth() ssh.Option {
+	return func(srv *ssh.Server) error {
+		srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+			return &gossh.ServerConfig{
+				NoClientAuth: true,
+				NoClientAuthCallback: func(c gossh.ConnMetadata) (*gossh.Permissions, error) {
+					if strings.HasPrefix(string(c.ClientVersion()), "SSH-2.0-OpenSSH") {
+						return nil, errors.New("offer a key, or keyboard-interactive")
+					}
+					return &gossh.Permissions{}, nil
+				},
+				VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+					if p == nil {
+						p = &gossh.Permissions{}
+					}
+					if p.Extensions == nil {
+						p.Extensions = map[string]string{}
+					}
+					p.Extensions[verifiedKeyExt] = gossh.FingerprintSHA256(key)
+					return p, nil
+				},
+			}
+		}
+		return nil
+	}
+}
+
+// Serve accepts connections on l until Shutdown; then it returns nil.
+func (s *Server) Serve(l net.Listener) error {
+	s.log.Debug("serving", "addr", l.Addr().String())
+	err := s.srv.Serve(l)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting and waits for the sessions to end: the caller
+// shuts the hub down first, which ends every session. When ctx ends first,
+// the remaining connections are closed at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		s.srv.Close()
+	}
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// recoverer keeps a panic in one session from taking the server down: the
+// session ends, its member leaves (deferred in session), the rest go on.
+func (s *Server) recoverer(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("session panicked", "user", fmt.Sprintf("%.32q", sess.User()), "addr", sess.RemoteAddr().String(), "panic", fmt.Sprint(r))
+				_ = sess.Exit(1)
+			}
+		}()
+		next(sess)
+	}
+}
+
+// keyOf returns the fingerprint of the key the session authenticated with,
+// or "". It is checked against the fingerprint recorded when the key's
+// signature was verified, not taken from the auth callback alone, which
+// also sees keys a client merely offers.
+func keyOf(sess ssh.Session) string {
+	pk := sess.PublicKey()
+	if pk == nil {
+		return ""
+	}
+	conn, ok := sess.Context().Value(ssh.ContextKeyConn).(*gossh.ServerConn)
+	if !ok || conn.Permissions == nil {
+		return ""
+	}
+	fp := gossh.FingerprintSHA256(pk)
+	if conn.Permissions.Extensions[verifiedKeyExt] != fp {
+		return ""
+	}
+	return fp
+}
+
+// cleanName keeps from an SSH user name what a member name may hold; the
+// hub replaces a name that is still unusable with a generated one.
+func cleanName(user string) string {
+	var b strings.Builder
+	for i := 0; i < len(user) && b.Len() < room.MaxNameLen; i++ {
+		c := user[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
