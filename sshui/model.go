@@ -105,7 +105,7 @@ func newModel(cfg modelConfig) *model {
 	cfg.RoomName = room.Sanitize(cfg.RoomName)
 	m := &model{cfg: cfg, st: newStyles(cfg.Renderer), wd: words{fr: cfg.Lang == room.LangFR}}
 	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location}
-	m.sb.ring = make([]line, maxScrollback)
+	m.sb.max = maxScrollback
 
 	ti := textinput.New()
 	ti.Prompt = "> "
@@ -439,15 +439,17 @@ type entry struct {
 // scrollback is a ring of rendered rows with the messages they came from.
 // Adding a message costs its own rows, whatever is already kept.
 type scrollback struct {
-	ring     []line
+	ring     []line // up to max rows, the oldest at start once full
+	max      int
 	start, n int
 	entries  []entry // messages with rows still in the ring, oldest first
 	rows     int     // rows of all entries; more than n when the oldest is cut
 }
 
 func (s *scrollback) push(l line) {
-	if s.n < len(s.ring) {
-		s.ring[(s.start+s.n)%len(s.ring)] = l
+	if len(s.ring) < s.max {
+		// Grown as rows come: a quiet session does not hold max rows' room.
+		s.ring = append(s.ring, l)
 		s.n++
 		return
 	}
@@ -461,7 +463,7 @@ func (s *scrollback) at(i int) line { return s.ring[(s.start+i)%len(s.ring)] }
 func (s *scrollback) addEntry(e entry) {
 	s.entries = append(s.entries, e)
 	s.rows += e.rows
-	for len(s.entries) > 0 && s.rows-s.entries[0].rows >= len(s.ring) {
+	for len(s.entries) > 0 && s.rows-s.entries[0].rows >= s.max {
 		s.rows -= s.entries[0].rows
 		s.entries[0] = entry{}
 		s.entries = s.entries[1:]
@@ -470,5 +472,6 @@ func (s *scrollback) addEntry(e entry) {
 
 func (s *scrollback) reset() {
 	clear(s.ring)
+	s.ring = s.ring[:0]
 	s.start, s.n, s.rows, s.entries = 0, 0, 0, nil
 }

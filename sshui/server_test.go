@@ -42,15 +42,23 @@ type world struct {
 
 func newHostKey(t testing.TB) []byte {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	key, err := hostKeyPEM()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return key
+}
+
+func hostKeyPEM() ([]byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
 	}
 	block, err := gossh.MarshalPrivateKey(priv, "")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return pem.EncodeToMemory(block)
+	return pem.EncodeToMemory(block), nil
 }
 
 // start runs a hub with both doors on 127.0.0.1:0.
@@ -115,7 +123,7 @@ func dial(t *testing.T, addr string, cfg *gossh.ClientConfig) *gossh.Client {
 
 // screen is an SSH session with a pty, whose output is kept to be searched.
 type screen struct {
-	t     *testing.T
+	t     testing.TB
 	sess  *gossh.Session
 	stdin io.WriteCloser
 	mu    sync.Mutex
@@ -135,7 +143,7 @@ func (s *screen) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func openScreen(t *testing.T, c *gossh.Client, cols, rows int) *screen {
+func openScreen(t testing.TB, c *gossh.Client, cols, rows int) *screen {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
