@@ -291,4 +291,14 @@ func TestSIGTERMExitsCleanly(t *testing.T) {
 	if took := time.Since(signalled); took > 5*time.Second {
 		t.Errorf("exit took %v after SIGTERM, want within 5 s", took)
 	}
+	// Nothing but the data directory was written to the working directory.
+	entries, err := os.ReadDir(cmd.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "data" {
+			t.Errorf("the server wrote %s into its working directory", e.Name())
+		}
+	}
 }
