@@ -6,6 +6,7 @@ package room
 
 import (
 	"errors"
+	"iter"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -13,16 +14,24 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 )
 
 // ErrClosed is returned by Join once the hub has shut down.
 var ErrClosed = errors.New("room: the server is shutting down")
 
+// ErrFull is returned by Join when the room holds MaxMembers already.
+var ErrFull = errors.New("room: the room is full")
+
 // Defaults for Options left at zero.
 const (
-	DefaultHistory        = 50
-	DefaultOutboxMessages = 256
-	DefaultOutboxBytes    = 64 << 10
+	DefaultHistory         = 50
+	DefaultOutboxMessages  = 256
+	DefaultOutboxBytes     = 64 << 10
+	DefaultMaxMessageBytes = 1024
+	DefaultMaxMembers      = 1000
 )
 
 // Options configure a Hub. The zero value is usable.
@@ -32,6 +41,20 @@ type Options struct {
 	OutboxBytes    int              // per member; 0: DefaultOutboxBytes
 	Now            func() time.Time // nil: time.Now
 	Logger         *slog.Logger     // nil: slog.Default()
+
+	// MaxMessageBytes splits longer text into consecutive messages, at
+	// character boundaries; 0: DefaultMaxMessageBytes.
+	MaxMessageBytes int
+	// MaxMembers refuses joins past it, on every door together; 0: DefaultMaxMembers.
+	MaxMembers int
+	// Flood control: past MsgBurst messages, a member may post MsgRate
+	// messages a second; its door delays its input (Member.Pace). 0: off.
+	MsgRate  float64
+	MsgBurst int
+	// Sleep waits d, or until cancel is closed, and reports whether the
+	// whole of d passed. nil: a real timer. Tests inject it with Now, so
+	// that flood control needs no real waiting.
+	Sleep func(d time.Duration, cancel <-chan struct{}) bool
 }
 
 // Hub is the room. One mutex guards membership, names, the sequence and the
@@ -74,6 +97,18 @@ func NewHub(opts Options) *Hub {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxMembers <= 0 {
+		opts.MaxMembers = DefaultMaxMembers
+	}
+	if opts.MsgBurst <= 0 {
+		opts.MsgBurst = 1
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
 	return &Hub{opts: opts, log: opts.Logger, byName: make(map[string]*Member)}
 }
 
@@ -98,6 +133,9 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	if h.closed {
 		return nil, nil, ErrClosed
 	}
+	if len(h.members) >= h.opts.MaxMembers {
+		return nil, nil, ErrFull
+	}
 	h.nextID++
 	id := h.nextID
 	problem := CheckName(req.Name)
@@ -109,6 +147,10 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	now := h.opts.Now()
 	m := newMember(id, name, req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
 	m.key, m.echo = req.Key, req.Echo
+	m.now, m.sleep = h.opts.Now, h.opts.Sleep
+	if h.opts.MsgRate > 0 {
+		m.limiter = rate.NewLimiter(rate.Limit(h.opts.MsgRate), h.opts.MsgBurst)
+	}
 
 	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, SenderID: id})
 	h.members = append(h.members, m)
@@ -151,11 +193,19 @@ func (h *Hub) Post(m *Member, text string) {
 		if !visible(in.Text) {
 			return
 		}
-		h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Text: in.Text})
+		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
+			h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Text: part})
+		}
 	case CmdMe:
-		h.broadcastLocked(Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Text: in.Text})
+		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
+			h.broadcastLocked(Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Text: part})
+		}
 	case CmdMsg:
-		h.privateLocked(m, in.Name, in.Text)
+		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
+			if !h.privateLocked(m, in.Name, part) {
+				break
+			}
+		}
 	case CmdNick:
 		h.nickLocked(m, in.Name)
 	case CmdWho:
@@ -167,23 +217,25 @@ func (h *Hub) Post(m *Member, text string) {
 	}
 }
 
-func (h *Hub) privateLocked(from *Member, to, text string) {
+// privateLocked delivers one private message and reports whether it did.
+func (h *Hub) privateLocked(from *Member, to, text string) bool {
 	target, ok := h.byName[nameKey(to)]
 	switch {
 	case !ok:
 		h.replyLocked(from, Message{Kind: KindError, Err: ErrNoSuchMember, Text: to})
-		return
+		return false
 	case target == from:
 		h.replyLocked(from, Message{Kind: KindError, Err: ErrMsgSelf})
-		return
+		return false
 	}
 	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, To: target.Name(), Text: text})
 	if !target.push(&msg) {
 		h.removeLocked(target, ReasonTooSlow) // the sender reads the leave instead
-		return
+		return false
 	}
 	// The sender's copy confirms delivery and shows it on the sender's screen.
 	h.sendLocked(&msg, []*Member{from})
+	return true
 }
 
 func (h *Hub) nickLocked(m *Member, name string) {
@@ -341,5 +393,40 @@ func (h *Hub) unlock() {
 	h.mu.Unlock()
 	for _, e := range events {
 		h.log.Info(e.msg, e.attrs...)
+	}
+}
+
+// splitText yields text in parts of at most max bytes, cut between
+// characters: long input becomes consecutive messages, nothing dropped.
+func splitText(text string, max int) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for len(text) > max {
+			cut := max
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+			if cut == 0 {
+				cut = max // not UTF-8 at all: sanitised text never gets here
+			}
+			if !yield(text[:cut]) {
+				return
+			}
+			text = text[cut:]
+		}
+		if text != "" {
+			yield(text)
+		}
+	}
+}
+
+// sleep is Options.Sleep on a real timer.
+func sleep(d time.Duration, cancel <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-cancel:
+		return false
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Member is one participant of the room, whatever its door. The hub fills
@@ -29,6 +31,11 @@ type Member struct {
 
 	done   chan struct{} // closed when the member is removed from the room
 	reason atomic.Uint32 // a Reason, set before done is closed
+
+	// Flood control; limiter is nil when it is off.
+	limiter *rate.Limiter
+	now     func() time.Time
+	sleep   func(time.Duration, <-chan struct{}) bool
 }
 
 func newMember(id uint64, name string, door Door, addr string, at time.Time, maxMsgs, maxBytes int) *Member {
@@ -85,6 +92,31 @@ func (m *Member) Drain(dst []Message) []Message {
 	m.bytes = 0
 	m.mu.Unlock()
 	return dst
+}
+
+// Delay takes flood control's next slot for one message of m and returns
+// how long m's door must hold that message back: 0 within the burst.
+func (m *Member) Delay() time.Duration {
+	if m.limiter == nil {
+		return 0
+	}
+	now := m.now()
+	return m.limiter.ReserveN(now, 1).DelayFrom(now)
+}
+
+// Pace holds the caller back as flood control requires before m posts one
+// more message: input is delayed, never dropped. It returns false, at once,
+// if m leaves the room meanwhile.
+func (m *Member) Pace() bool {
+	if d := m.Delay(); d > 0 {
+		return m.sleep(d, m.done)
+	}
+	select {
+	case <-m.done:
+		return false
+	default:
+		return true
+	}
 }
 
 // push queues msg without waiting. It reports false when the outbox is past

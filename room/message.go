@@ -67,6 +67,7 @@ const (
 	ReasonTooSlow                    // its outbox overflowed: it was not reading
 	ReasonShutdown                   // the server is stopping
 	ReasonTooLong                    // it sent too much with no message boundary
+	ReasonError                      // the server failed serving it (a panic, logged)
 )
 
 var reasonNames = [...]string{
@@ -77,6 +78,7 @@ var reasonNames = [...]string{
 	ReasonTooSlow:  "too slow",
 	ReasonShutdown: "server shutdown",
 	ReasonTooLong:  "input too long",
+	ReasonError:    "server error",
 }
 
 func (r Reason) String() string {

@@ -64,8 +64,34 @@ func (l Lang) Reason(r Reason) string {
 		return "arrêt du serveur"
 	case ReasonTooLong:
 		return "message trop long"
+	case ReasonError:
+		return "erreur du serveur"
 	}
 	return r.String()
+}
+
+// Refusal says why a connection is turned away before it joins the room.
+type Refusal uint8
+
+const (
+	RefusedFull     Refusal = iota + 1 // the room holds its maximum of members
+	RefusedTooMany                     // too many connections from one address
+	RefusedTooFast                     // too many new connections from one address
+	RefusedShutdown                    // the server is stopping
+)
+
+// Refusal words a refusal: the one line a turned-away connection reads.
+func (l Lang) Refusal(r Refusal) string {
+	switch r {
+	case RefusedFull:
+		return l.pick("The room is full; try again later.", "Le salon est plein ; réessayez plus tard.")
+	case RefusedTooMany:
+		return l.pick("Too many connections from your address.", "Trop de connexions depuis votre adresse.")
+	case RefusedTooFast:
+		return l.pick("Too many new connections from your address; try again in a moment.",
+			"Trop de nouvelles connexions depuis votre adresse ; réessayez dans un instant.")
+	}
+	return l.Describe(Message{Kind: KindShutdown})
 }
 
 // NameProblem words why a name was refused.

@@ -33,7 +33,13 @@ type modelConfig struct {
 	History  []room.Message           // shown first, before live messages
 	Post     func(text string)        // hands one typed line to the hub (commands included, e.g. "/who", "/quit")
 	Members  func() []room.MemberInfo // the current member list, in join order
-	Width    int                      // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
+	// Delay takes flood control's slot for one more message and says how
+	// long to hold it back (Member.Delay); nil: no flood control.
+	Delay func() time.Duration
+	// Leave removes the member, for a reason of the screen's own (a paste
+	// too long to be a message); nil: nothing.
+	Leave    func(room.Reason)
+	Width    int // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
 	Height   int
 	Location *time.Location // for HH:MM; nil means time.Local
 }
@@ -45,6 +51,7 @@ var _ feed = (*room.Member)(nil)
 type (
 	batchMsg []room.Message
 	doneMsg  []room.Message
+	dueMsg   struct{} // flood control lets the next queued line go
 )
 
 const (
@@ -54,7 +61,6 @@ const (
 	sidebarMin    = 80 // terminal width from which the member list shows
 	sidebarWidth  = 20 // "│ " and 18 columns: names are at most 16
 	maxSent       = 100
-	maxInput      = 1024 // runes: about what the TCP door lets through in one message
 	wheelRows     = 3
 )
 
@@ -84,6 +90,11 @@ type model struct {
 	histIdx int      // len(sent) while editing a fresh line
 	draft   string   // the fresh line, kept while walking the history
 	comp    completion
+
+	// Lines typed faster than flood control allows wait here, shown, and
+	// leave one by one: delayed, never dropped.
+	queue   []string
+	waiting bool // a dueMsg is on its way for queue[0]
 }
 
 func newModel(cfg modelConfig) *model {
@@ -102,6 +113,12 @@ func newModel(cfg modelConfig) *model {
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
 	}
+	if cfg.Delay == nil {
+		cfg.Delay = func() time.Duration { return 0 }
+	}
+	if cfg.Leave == nil {
+		cfg.Leave = func(room.Reason) {}
+	}
 	cfg.RoomName = room.Sanitize(cfg.RoomName)
 	m := &model{cfg: cfg, st: newStyles(cfg.Renderer), wd: words{fr: cfg.Lang == room.LangFR}}
 	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location}
@@ -110,7 +127,7 @@ func newModel(cfg modelConfig) *model {
 	ti := textinput.New()
 	ti.Prompt = "> "
 	ti.Placeholder = m.wd.placeholder()
-	ti.CharLimit = maxInput
+	ti.CharLimit = maxPending // past it, typing stops; a longer paste ends the session
 	// ctrl+v would read the clipboard of the server, not of the client.
 	ti.KeyMap.Paste.SetEnabled(false)
 	// A blinking cursor costs every client a frame every 530 ms.
@@ -157,6 +174,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case doneMsg:
 		m.receive(msg) // the shutdown notice, say: the last frame shows it
 		return m, tea.Quit
+	case dueMsg:
+		m.waiting = false
+		m.cfg.Post(m.queue[0]) // its slot was taken when dueMsg was planned
+		m.queue = m.queue[1:]
+		return m, m.flush()
 	case tea.WindowSizeMsg:
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
@@ -290,6 +312,9 @@ func (m *model) buildSidebar() {
 }
 
 func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if k.Paste {
+		return m, m.paste(string(k.Runes))
+	}
 	if k.Type != tea.KeyTab && k.Type != tea.KeyShiftTab {
 		m.comp = completion{}
 	}
@@ -298,8 +323,7 @@ func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.cfg.Post("/quit")
 		return m, tea.Quit
 	case tea.KeyEnter:
-		m.send()
-		return m, nil
+		return m, m.send()
 	case tea.KeyUp:
 		m.recall(-1)
 		return m, nil
@@ -326,14 +350,13 @@ func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *model) send() {
+func (m *model) send() tea.Cmd {
 	v := m.ti.Value()
 	m.ti.Reset()
 	m.histIdx, m.draft = len(m.sent), ""
 	if strings.TrimSpace(v) == "" {
-		return
+		return nil
 	}
-	m.cfg.Post(v)
 	if n := len(m.sent); n == 0 || m.sent[n-1] != v {
 		if n == maxSent {
 			m.sent = append(m.sent[:0], m.sent[1:]...)
@@ -343,6 +366,53 @@ func (m *model) send() {
 	m.histIdx = len(m.sent)
 	// Whoever speaks wants to see the answer.
 	m.scroll(-m.offset)
+	return m.enqueue(v)
+}
+
+// paste takes a bracketed paste as it came: each line of it is a message
+// (the hub cleans and splits them as it does any input), and the last,
+// unfinished line stays in the input to be edited. A line longer than the
+// framer's bound, as on the other doors, ends the session.
+func (m *model) paste(text string) tea.Cmd {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	lines := strings.Split(m.ti.Value()+text, "\n")
+	for _, l := range lines {
+		if len(l) > maxPending {
+			m.cfg.Leave(room.ReasonTooLong)
+			return nil
+		}
+	}
+	var cmds []tea.Cmd
+	for _, l := range lines[:len(lines)-1] {
+		if strings.TrimSpace(l) != "" {
+			cmds = append(cmds, m.enqueue(l))
+		}
+	}
+	// SetValue cleans what it is given: the rest stays as typed text.
+	m.ti.SetValue(lines[len(lines)-1])
+	m.ti.CursorEnd()
+	return tea.Batch(cmds...)
+}
+
+// enqueue sends a line now if flood control allows, or queues it.
+func (m *model) enqueue(line string) tea.Cmd {
+	m.queue = append(m.queue, line)
+	return m.flush()
+}
+
+// flush posts queued lines while flood control lets them go, and plans the
+// next one when it says to wait.
+func (m *model) flush() tea.Cmd {
+	for len(m.queue) > 0 && !m.waiting {
+		if d := m.cfg.Delay(); d > 0 {
+			m.waiting = true
+			return tea.Tick(d, func(time.Time) tea.Msg { return dueMsg{} })
+		}
+		m.cfg.Post(m.queue[0])
+		m.queue = m.queue[1:]
+	}
+	return nil
 }
 
 // recall walks the input history; past the newest entry is the line that

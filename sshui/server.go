@@ -11,11 +11,13 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/connlimit"
 	"palabre/room"
 )
 
@@ -34,7 +36,23 @@ type Options struct {
 	// (mode 0600) and reused afterwards; or, for tests, HostKeyPEM.
 	DataDir    string
 	HostKeyPEM []byte
+
+	Limits       *connlimit.Limiter // per-address limits, shared with the other doors; nil: none
+	AuthTimeout  time.Duration      // the handshake and authentication must end within it; 0: 20 s
+	KeepAlive    time.Duration      // a keep-alive request this often; 0: 60 s
+	KeepAliveMax int                // unanswered keep-alives before the connection is dropped; 0: 3
+	WriteTimeout time.Duration      // a write to a client taking longer drops it; 0: 10 s
+
+	MaxMessageBytes int // the line protocol's message size, as on TCP; 0: 1024
 }
+
+// Defaults for the Options left at zero.
+const (
+	DefaultAuthTimeout  = 20 * time.Second
+	DefaultKeepAlive    = 60 * time.Second
+	DefaultKeepAliveMax = 3
+	DefaultWriteTimeout = 10 * time.Second
+)
 
 // Server accepts SSH members into a room.
 type Server struct {
@@ -58,6 +76,24 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Limits == nil {
+		opts.Limits = &connlimit.Limiter{}
+	}
+	if opts.AuthTimeout <= 0 {
+		opts.AuthTimeout = DefaultAuthTimeout
+	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = DefaultKeepAlive
+	}
+	if opts.KeepAliveMax <= 0 {
+		opts.KeepAliveMax = DefaultKeepAliveMax
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = room.DefaultMaxMessageBytes
+	}
 	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH)}
 
 	hostKey := wish.WithHostKeyPEM(opts.HostKeyPEM)
@@ -76,7 +112,9 @@ func New(opts Options) (*Server, error) {
 		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
 		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
 		withNoneAuth(),
+		s.withGuards(),
 		// The last middleware listed runs first: recover wraps the session.
+		// No scp, sftp or git middleware, ever: this server only chats.
 		wish.WithMiddleware(s.session, s.recoverer),
 	)
 	if err != nil {
@@ -85,6 +123,76 @@ func New(opts Options) (*Server, error) {
 	s.srv = srv
 	return s, nil
 }
+
+// connKey holds a connection's guardedConn in its ssh.Context.
+type connKey struct{}
+
+// withGuards sets what protects the server from its clients: per-address
+// limits before the handshake, a deadline on the handshake and
+// authentication, and one session per connection.
+func (s *Server) withGuards() ssh.Option {
+	return func(srv *ssh.Server) error {
+		srv.ConnCallback = s.admit
+		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": oneSession}
+		return nil
+	}
+}
+
+// admit runs for each new connection, before the handshake.
+func (s *Server) admit(ctx ssh.Context, nc net.Conn) net.Conn {
+	release, err := s.opts.Limits.Admit(nc.RemoteAddr())
+	if err != nil {
+		r := room.RefusedTooFast
+		if errors.Is(err, connlimit.ErrTooMany) {
+			r = room.RefusedTooMany
+		}
+		s.log.Info("connection refused", "addr", nc.RemoteAddr().String(), "why", err.Error())
+		// SSH lets a server send lines before its version: this one shows
+		// with `ssh -v` or nc, and a script gets a clear error, not a hang.
+		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+		fmt.Fprintf(nc, "%s\r\n", s.opts.Lang.Refusal(r))
+		return nil // closed by the caller
+	}
+	gc := &guardedConn{Conn: nc, release: release}
+	ctx.SetValue(connKey{}, gc)
+	// A client that has not authenticated by the deadline is dropped: an
+	// open port must not hold connections for clients that never speak.
+	time.AfterFunc(s.opts.AuthTimeout, func() {
+		if ctx.Value(ssh.ContextKeyConn) == nil {
+			s.log.Info("handshake or authentication too slow; dropped", "addr", nc.RemoteAddr().String())
+			gc.Close()
+		}
+	})
+	return gc
+}
+
+// guardedConn gives its per-address slot back when it closes.
+type guardedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *guardedConn) Close() error {
+	c.release()
+	return c.Conn.Close()
+}
+
+// oneSession lets a connection open one session: a client asking for more
+// gets a refusal, not a second member. (The connection is hung up soon
+// after its session ends.)
+func oneSession(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ctx ssh.Context) {
+	ctx.Lock()
+	used, _ := ctx.Value(sessionKey{}).(bool)
+	ctx.SetValue(sessionKey{}, true)
+	ctx.Unlock()
+	if used {
+		_ = nc.Reject(gossh.ResourceShortage, "one session per connection")
+		return
+	}
+	ssh.DefaultSessionHandler(srv, conn, nc, ctx)
+}
+
+type sessionKey struct{}
 
 // withNoneAuth lets a client in with no authentication at all, except
 // OpenSSH: it offers "none" first and would never show its key, but falls

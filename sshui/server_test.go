@@ -385,7 +385,13 @@ func TestSessionWithoutPTYUsesLineProtocol(t *testing.T) {
 		t.Errorf("the session read %q, want the greeting first", out.String())
 	}
 
+	// One session per connection.
+	if _, err := c.NewSession(); err == nil || !strings.Contains(err.Error(), "one session per connection") {
+		t.Errorf("a second session on the connection: err = %v, want a refusal", err)
+	}
+
 	// A longer line session: lines out as NAME> TEXT.
+	c = dial(t, w.sshAddr, &gossh.ClientConfig{User: "bob"})
 	sess, err = c.NewSession()
 	if err != nil {
 		t.Fatal(err)

@@ -84,6 +84,9 @@ func (w words) placeholder() string {
 	return w.pick("Type a message, /help for commands", "Tapez un message, /help pour les commandes")
 }
 func (w words) endKey() string { return w.pick("End", "Fin") }
+func (w words) queued(n int) string {
+	return fmt.Sprintf(w.pick(" %d waiting: flood control ", " %d en attente : anti-flood "), n)
+}
 func (w words) unreadText(n int) string {
 	if w.fr {
 		return fmt.Sprintf("%d nouveau(x) message(s)", n)
@@ -290,12 +293,19 @@ func (m *model) View() string {
 	end := m.sb.n - m.offset
 	start := max(0, end-areaH)
 	mark := m.offset > 0 && m.unread > 0
+	markRow := areaH - 1
+	queued := len(m.queue) > 0
+	if queued {
+		markRow-- // the flood notice takes the last row, above the input
+	}
 	side := m.sidebar()
 	for r := range areaH {
 		b.WriteByte('\n')
 		var l line
 		switch {
-		case mark && r == areaH-1:
+		case queued && r == areaH-1:
+			l = m.banner(m.wd.queued(len(m.queue)))
+		case mark && r == markRow:
 			l = m.unreadMark()
 		case start+r < end:
 			l = m.sb.at(start + r)
@@ -354,7 +364,11 @@ func (m *model) drawTitle(k titleKey) string {
 }
 
 func (m *model) unreadMark() line {
-	text := " ↓ " + m.wd.unreadText(m.unread) + " (" + m.wd.endKey() + ") "
+	return m.banner(" ↓ " + m.wd.unreadText(m.unread) + " (" + m.wd.endKey() + ") ")
+}
+
+// banner is a row of the message area given to a notice, centred.
+func (m *model) banner(text string) line {
 	tw := ansi.StringWidth(text)
 	if tw > m.areaW {
 		text = ansi.Truncate(text, m.areaW, "")

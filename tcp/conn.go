@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -21,41 +22,68 @@ type conn struct {
 	m   *room.Member
 }
 
-// serve runs the connection until both its goroutines have ended.
-func (c *conn) serve(history []room.Message) {
+// serve runs the connection until both its goroutines have ended. A panic
+// in either drops this member only: it is logged, the member leaves with
+// ReasonError, and the connection closes.
+func (c *conn) serve(history []room.Message, early []byte) {
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
+		defer c.recover("writer")
 		c.write(history)
 	}()
-	reason := c.read()
+	reason := room.ReasonError
+	func() {
+		defer c.recover("reader")
+		reason = c.read(early)
+	}()
 	c.srv.Hub.Leave(c.m, reason) // no-op if the hub removed the member first
 	<-written
 }
 
-// read frames the input and posts each message until the member leaves or
-// the connection fails. It returns the reason to leave with.
-func (c *conn) read() room.Reason {
-	f := lineproto.Framer{MaxMessage: c.srv.MaxMessageBytes, MaxPending: c.srv.MaxPendingBytes}
-	fin := false
+func (c *conn) recover(where string) {
+	if r := recover(); r != nil {
+		c.srv.log.Error("connection panicked", "in", where, "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "panic", fmt.Sprint(r))
+		c.srv.Hub.Leave(c.m, room.ReasonError)
+		c.nc.Close()
+	}
+}
+
+// read frames the input, starting with the bytes that came before the
+// member joined, and posts each message until the member leaves or the
+// connection fails. It returns the reason to leave with.
+func (c *conn) read(early []byte) room.Reason {
+	s := c.srv
+	f := lineproto.Framer{MaxMessage: s.MaxMessageBytes, MaxPending: s.MaxPendingBytes}
+	var tn lineproto.Telnet
+	var stop room.Reason // set: read no more
 	emit := func(msg string) {
-		if fin {
+		if stop != 0 {
 			return
 		}
 		if strings.EqualFold(strings.TrimSpace(msg), "FIN") {
-			fin = true
+			stop = room.ReasonFIN
 			return
 		}
-		c.srv.Hub.Post(c.m, msg)
+		// Flood control holds the reader back: the sender's kernel buffers
+		// fill, and nothing it sent is lost.
+		if !c.m.Pace() {
+			stop = room.ReasonClosed // the member has left meanwhile
+			return
+		}
+		s.Hub.Post(c.m, msg)
+	}
+	if f.Feed(tn.Filter(early), emit) != nil {
+		return room.ReasonTooLong
 	}
 	buf := make([]byte, 4096)
 	armed := false // a read deadline is set for the idle flush
-	for !fin {
+	for stop == 0 {
 		// While bytes wait for a boundary, each read may wait only the idle
 		// time: a pause that long ends the message, as the course's client
 		// sends one message per send() with no newline.
 		if f.Pending() {
-			_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.IdleFlush))
+			_ = c.nc.SetReadDeadline(time.Now().Add(s.IdleFlush))
 			armed = true
 		} else if armed {
 			_ = c.nc.SetReadDeadline(time.Time{})
@@ -63,8 +91,8 @@ func (c *conn) read() room.Reason {
 		}
 		n, err := c.nc.Read(buf)
 		if n > 0 {
-			if ferr := f.Feed(buf[:n], emit); ferr != nil {
-				c.srv.log.Info("input too long", "addr", c.nc.RemoteAddr().String(), "name", c.m.Name())
+			if ferr := f.Feed(tn.Filter(buf[:n]), emit); ferr != nil {
+				s.log.Info("input too long", "addr", c.nc.RemoteAddr().String(), "name", c.m.Name())
 				return room.ReasonTooLong
 			}
 		}
@@ -74,13 +102,16 @@ func (c *conn) read() room.Reason {
 				continue
 			}
 			f.Flush(emit)
+			if stop != 0 {
+				break
+			}
 			if errors.Is(err, io.EOF) {
 				return room.ReasonClosed
 			}
 			return room.ReasonLost
 		}
 	}
-	return room.ReasonFIN
+	return stop
 }
 
 // write runs the writing half until the member leaves, then closes the
@@ -90,8 +121,8 @@ func (c *conn) write(history []room.Message) {
 	s := c.srv
 	err := lineproto.Deliver(deadlineWriter{c.nc, s.WriteTimeout}, s.Lang, s.greeting(), c.m, len(s.Hub.Members())-1, history)
 	if err != nil {
-		s.log.Debug("write failed", "addr", c.nc.RemoteAddr().String(), "name", c.m.Name(), "err", err)
-		s.Hub.Leave(c.m, room.ReasonLost)
+		s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
+		s.Hub.Leave(c.m, room.ReasonTooSlow)
 	}
 }
 
@@ -105,4 +136,13 @@ type deadlineWriter struct {
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
 	return w.nc.Write(p)
+}
+
+// quote makes a peer's string safe for a log line: quoted and capped.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return fmt.Sprintf("%q", s)
 }

@@ -4,15 +4,18 @@
 package tcp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"palabre/internal/connlimit"
 	"palabre/internal/lineproto"
 	"palabre/room"
 )
@@ -23,17 +26,20 @@ const (
 	DefaultWriteTimeout    = 10 * time.Second
 	DefaultMaxMessageBytes = 1024
 	DefaultMaxPendingBytes = 16 << 10
+	DefaultSniffTime       = 150 * time.Millisecond
 )
 
 // Server accepts TCP members into a room.
 type Server struct {
 	Hub             *room.Hub
 	Lang            room.Lang
-	Greeting        string        // "" : the language's greeting
-	IdleFlush       time.Duration // a pause this long ends an unframed message
-	WriteTimeout    time.Duration // a write taking longer drops the member
-	MaxMessageBytes int           // longer input is split into several messages
-	MaxPendingBytes int           // this much input with no boundary drops the member
+	Greeting        string             // "" : the language's greeting
+	IdleFlush       time.Duration      // a pause this long ends an unframed message
+	WriteTimeout    time.Duration      // a write taking longer drops the member
+	MaxMessageBytes int                // longer input is split into several messages
+	MaxPendingBytes int                // this much input with no boundary drops the member
+	SniffTime       time.Duration      // how long to wait for an HTTP request line before greeting
+	Limits          *connlimit.Limiter // per-address limits; nil: none
 	Logger          *slog.Logger
 
 	log      *slog.Logger
@@ -59,6 +65,12 @@ func (s *Server) init() {
 		}
 		if s.MaxPendingBytes <= 0 {
 			s.MaxPendingBytes = DefaultMaxPendingBytes
+		}
+		if s.SniffTime <= 0 {
+			s.SniffTime = DefaultSniffTime
+		}
+		if s.Limits == nil {
+			s.Limits = &connlimit.Limiter{}
 		}
 		s.log = s.Logger
 		if s.log == nil {
@@ -138,21 +150,77 @@ func (s *Server) track(nc net.Conn) bool {
 
 func (s *Server) handle(nc net.Conn) {
 	defer func() {
+		if r := recover(); r != nil { // before the member exists: drop the connection only
+			s.log.Error("connection panicked", "addr", nc.RemoteAddr().String(), "panic", fmt.Sprint(r))
+			nc.Close()
+		}
 		s.mu.Lock()
 		delete(s.conns, nc)
 		s.mu.Unlock()
 		s.handlers.Done()
 	}()
+	release, err := s.Limits.Admit(nc.RemoteAddr())
+	if err != nil {
+		r := room.RefusedTooFast
+		if errors.Is(err, connlimit.ErrTooMany) {
+			r = room.RefusedTooMany
+		}
+		s.log.Info("connection refused", "addr", nc.RemoteAddr().String(), "why", err.Error())
+		s.refuse(nc, s.Lang.Refusal(r))
+		return
+	}
+	defer release()
+
+	early, isHTTP := s.sniff(nc)
+	if isHTTP {
+		s.log.Info("HTTP request refused", "addr", nc.RemoteAddr().String(), "request", quote(string(early)))
+		s.refuse(nc, "this is a chat server, not HTTP")
+		return
+	}
 	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
 	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String()})
 	if err != nil {
-		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = nc.Write(lineproto.AppendLine(nil, "*** ", s.Lang.Describe(room.Message{Kind: room.KindShutdown})))
-		nc.Close()
+		r := room.RefusedShutdown
+		if errors.Is(err, room.ErrFull) {
+			r = room.RefusedFull
+			s.log.Warn("connection refused: the room is full", "addr", nc.RemoteAddr().String())
+		}
+		s.refuse(nc, s.Lang.Refusal(r))
 		return
 	}
 	c := &conn{srv: s, nc: nc, m: m}
-	c.serve(history)
+	c.serve(history, early)
+}
+
+// refuse sends one line and closes.
+func (s *Server) refuse(nc net.Conn, line string) {
+	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = nc.Write(lineproto.AppendLine(nil, "*** ", line))
+	nc.Close()
+}
+
+// httpRequest matches an HTTP request line: a browser pointed at the port.
+var httpRequest = regexp.MustCompile(`^[A-Z]{3,7} \S+ HTTP/\d(\.\d)?\r?$`)
+
+// sniff reads what a client sends at once, within SniffTime, before it
+// joins: a browser sends its request line straight away, and is then told
+// in one line that this is no web server, without ever entering the room.
+// What a chat client sent that early is returned, to be read as input.
+func (s *Server) sniff(nc net.Conn) (early []byte, isHTTP bool) {
+	_ = nc.SetReadDeadline(time.Now().Add(s.SniffTime))
+	defer nc.SetReadDeadline(time.Time{})
+	buf := make([]byte, 0, 1024)
+	for len(buf) < cap(buf) {
+		n, err := nc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if line, _, found := bytes.Cut(buf, []byte("\n")); found {
+			return buf, httpRequest.Match(line)
+		}
+		if err != nil {
+			break // the deadline, or the end: read decides what it means
+		}
+	}
+	return buf, false
 }
 
 // Shutdown stops accepting and waits until every connection has ended. The

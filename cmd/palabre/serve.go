@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"palabre/internal/config"
+	"palabre/internal/connlimit"
 	"palabre/room"
 	"palabre/sshui"
 	"palabre/tcp"
@@ -39,9 +40,24 @@ type door struct {
 // the listening doors once they accept connections.
 func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(map[string]net.Addr)) error {
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	hub := room.NewHub(room.Options{History: room.NewRing(cfg.History), Logger: logger})
+	hub := room.NewHub(room.Options{
+		History:         room.NewRing(cfg.History),
+		Logger:          logger,
+		OutboxMessages:  cfg.OutboxMessages,
+		OutboxBytes:     cfg.OutboxBytes,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		MaxMembers:      cfg.MaxMembers,
+		MsgRate:         cfg.MsgRate,
+		MsgBurst:        cfg.MsgBurst,
+	})
+	// One limiter for both doors: the limits are per address, whatever the door.
+	limits := &connlimit.Limiter{MaxPerIP: cfg.MaxPerIP, Rate: cfg.ConnectRate, Burst: cfg.ConnectBurst, Exempt: cfg.ExemptCIDRs}
 
-	sshSrv, err := sshui.New(sshui.Options{Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger, DataDir: cfg.DataDir})
+	sshSrv, err := sshui.New(sshui.Options{
+		Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger, DataDir: cfg.DataDir,
+		Limits: limits, AuthTimeout: cfg.SSHAuthTimeout, KeepAlive: cfg.SSHKeepAlive, WriteTimeout: cfg.WriteTimeout,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+	})
 	if err != nil {
 		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
 	}
@@ -55,7 +71,10 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		return fmt.Errorf("PALABRE_SSH_ADDR: %w", err)
 	}
 	doors := []door{
-		{"tcp", &tcp.Server{Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger}, tcpLn},
+		{"tcp", &tcp.Server{
+			Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger,
+			Limits: limits, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
+		}, tcpLn},
 		{"ssh", sshSrv, sshLn},
 	}
 	addrs := map[string]net.Addr{}

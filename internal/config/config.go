@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
+	"net/netip"
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 
@@ -28,6 +31,45 @@ type Config struct {
 	Greeting string     `env:"PALABRE_GREETING" help:"first line sent to a TCP member (default: the language's greeting)"`
 	History  int        `env:"PALABRE_HISTORY" envDefault:"50" help:"how many recent messages a newcomer is shown (0 to 10000)"`
 	LogLevel slog.Level `env:"PALABRE_LOG_LEVEL" envDefault:"info" help:"log level: debug, info, warn or error"`
+
+	MaxMessageBytes int     `env:"PALABRE_MAX_MESSAGE_BYTES" envDefault:"1024" help:"longer input is split into consecutive messages (64 to 16384)"`
+	MsgBurst        int     `env:"PALABRE_MSG_BURST" envDefault:"5" help:"flood control: messages a member may send at once"`
+	MsgRate         float64 `env:"PALABRE_MSG_RATE" envDefault:"2" help:"flood control: messages per second past the burst; 0 turns it off"`
+	MaxMembers      int     `env:"PALABRE_MAX_MEMBERS" envDefault:"1000" help:"members in the room, both doors together"`
+	MaxPerIP        int     `env:"PALABRE_MAX_PER_IP" envDefault:"64" help:"open connections from one address; 0: no limit"`
+	ConnectRate     float64 `env:"PALABRE_CONNECT_RATE" envDefault:"5" help:"new connections per second from one address, past the burst; 0: no limit"`
+	ConnectBurst    int     `env:"PALABRE_CONNECT_BURST" envDefault:"20" help:"new connections one address may open at once"`
+	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT); none for none"`
+
+	OutboxMessages int           `env:"PALABRE_OUTBOX_MESSAGES" envDefault:"256" help:"messages waiting for a member before it is dropped as too slow"`
+	OutboxBytes    int           `env:"PALABRE_OUTBOX_BYTES" envDefault:"65536" help:"bytes waiting for a member before it is dropped as too slow"`
+	WriteTimeout   time.Duration `env:"PALABRE_WRITE_TIMEOUT" envDefault:"10s" help:"a write to a member taking longer drops it"`
+	SSHAuthTimeout time.Duration `env:"PALABRE_SSH_AUTH_TIMEOUT" envDefault:"20s" help:"the SSH handshake and authentication must end within it"`
+	SSHKeepAlive   time.Duration `env:"PALABRE_SSH_KEEPALIVE" envDefault:"60s" help:"SSH keep-alive interval; three unanswered drop the connection"`
+}
+
+// CIDRs is a list of networks, written comma-separated; "none" is the empty list.
+type CIDRs []netip.Prefix
+
+func (c *CIDRs) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	*c = nil
+	if s == "none" {
+		return nil
+	}
+	for f := range strings.SplitSeq(s, ",") {
+		f = strings.TrimSpace(f)
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(f) // a lone address is a network of one
+			if aerr != nil {
+				return fmt.Errorf("%q is not a network such as 10.0.0.0/8", f)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		*c = append(*c, p.Masked())
+	}
+	return nil
 }
 
 // Var describes one setting, for flags and documentation.
@@ -90,7 +132,7 @@ func explain(err error) error {
 func unwrapAll(err error) error {
 	var ne *strconv.NumError
 	if errors.As(err, &ne) {
-		return fmt.Errorf("%q is not a whole number", ne.Num)
+		return fmt.Errorf("%q is not a number", ne.Num)
 	}
 	return err
 }
@@ -110,6 +152,39 @@ func (c Config) Validate() error {
 	}
 	if room.Sanitize(c.Greeting) != c.Greeting {
 		return errors.New("PALABRE_GREETING: must be one line of printable text")
+	}
+	ints := []struct {
+		env       string
+		v, lo, hi int
+	}{
+		{"PALABRE_MAX_MESSAGE_BYTES", c.MaxMessageBytes, 64, 16384},
+		{"PALABRE_MSG_BURST", c.MsgBurst, 1, 10000},
+		{"PALABRE_MAX_MEMBERS", c.MaxMembers, 1, 1000000},
+		{"PALABRE_MAX_PER_IP", c.MaxPerIP, 0, 1000000},
+		{"PALABRE_CONNECT_BURST", c.ConnectBurst, 1, 1000000},
+		{"PALABRE_OUTBOX_MESSAGES", c.OutboxMessages, 16, 1000000},
+		{"PALABRE_OUTBOX_BYTES", c.OutboxBytes, 4096, 1 << 30},
+	}
+	for _, i := range ints {
+		if i.v < i.lo || i.v > i.hi {
+			return fmt.Errorf("%s: %d is out of range (%d to %d)", i.env, i.v, i.lo, i.hi)
+		}
+	}
+	for _, f := range []struct {
+		env string
+		v   float64
+	}{{"PALABRE_MSG_RATE", c.MsgRate}, {"PALABRE_CONNECT_RATE", c.ConnectRate}} {
+		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return fmt.Errorf("%s: %v must be 0 or more", f.env, f.v)
+		}
+	}
+	for _, d := range []struct {
+		env string
+		v   time.Duration
+	}{{"PALABRE_WRITE_TIMEOUT", c.WriteTimeout}, {"PALABRE_SSH_AUTH_TIMEOUT", c.SSHAuthTimeout}, {"PALABRE_SSH_KEEPALIVE", c.SSHKeepAlive}} {
+		if d.v < 100*time.Millisecond || d.v > 24*time.Hour {
+			return fmt.Errorf("%s: %v is out of range (100ms to 24h)", d.env, d.v)
+		}
 	}
 	return nil
 }

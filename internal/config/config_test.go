@@ -1,10 +1,14 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"palabre/room"
 )
@@ -14,8 +18,11 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo}
-	if c != want {
+	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo,
+		MaxMessageBytes: 1024, MsgBurst: 5, MsgRate: 2, MaxMembers: 1000, MaxPerIP: 64, ConnectRate: 5, ConnectBurst: 20,
+		ExemptCIDRs:    CIDRs{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		OutboxMessages: 256, OutboxBytes: 65536, WriteTimeout: 10 * time.Second, SSHAuthTimeout: 20 * time.Second, SSHKeepAlive: time.Minute}
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v, want %+v", c, want)
 	}
 }
@@ -30,6 +37,22 @@ func TestValues(t *testing.T) {
 	}
 	if c.TCPAddr != "127.0.0.1:0" || c.Lang != room.LangFR || c.History != 0 || c.LogLevel != slog.LevelDebug || c.Greeting != "Bonjour la classe" {
 		t.Errorf("got %+v", c)
+	}
+}
+
+func TestExemptCIDRs(t *testing.T) {
+	for in, want := range map[string]string{
+		"none":                      "[]",
+		"10.1.2.0/24, 192.0.2.7":    "[10.1.2.0/24 192.0.2.7/32]",
+		"10.1.2.3/24,2001:db8::/32": "[10.1.2.0/24 2001:db8::/32]",
+	} {
+		c, err := Load(map[string]string{"PALABRE_EXEMPT_CIDRS": in})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got := fmt.Sprint([]netip.Prefix(c.ExemptCIDRs)); got != want {
+			t.Errorf("%q gave %s, want %s", in, got, want)
+		}
 	}
 }
 
@@ -56,6 +79,14 @@ func TestBadValues(t *testing.T) {
 		{"PALABRE_HISTORY", "-1"},
 		{"PALABRE_HISTORY", "100001"},
 		{"PALABRE_LOG_LEVEL", "loud"},
+		{"PALABRE_MAX_MESSAGE_BYTES", "10"},
+		{"PALABRE_MSG_RATE", "-1"},
+		{"PALABRE_MSG_RATE", "fast"},
+		{"PALABRE_MSG_BURST", "0"},
+		{"PALABRE_MAX_MEMBERS", "0"},
+		{"PALABRE_EXEMPT_CIDRS", "10.0.0.0/8,classroom"},
+		{"PALABRE_WRITE_TIMEOUT", "10"},
+		{"PALABRE_SSH_KEEPALIVE", "1ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
