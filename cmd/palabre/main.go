@@ -50,14 +50,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, environ []string) *co
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			go func() {
-				// After the first signal, a second one ends the process at once.
-				<-ctx.Done()
-				stop()
-			}()
-			return serve(ctx, cfg, stderr, nil)
+			return serve(untilSignal(cmd.Context()), cfg, stderr, nil)
 		},
 	}
 	root.SetIn(stdin)
@@ -69,6 +62,25 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, environ []string) *co
 	}
 	root.AddCommand(newConnectCmd(stdin, stdout))
 	return root
+}
+
+// untilSignal returns a context that ends at the first SIGINT or SIGTERM.
+// The signals' default action is restored before the context ends, so that
+// a second signal, during the shutdown the first one starts, ends the
+// process at once.
+func untilSignal(parent context.Context) context.Context {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+		}
+		signal.Stop(sigs)
+		cancel()
+	}()
+	return ctx
 }
 
 // loadConfig merges, lowest first: the .env file in the working directory,

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -232,12 +234,14 @@ func TestServeShutdownTellsMembers(t *testing.T) {
 	}
 }
 
-// The real program, in its own process: SIGTERM tells the members, closes
-// their connections and exits 0 within 5 s.
-func TestSIGTERMExitsCleanly(t *testing.T) {
+// startBinary runs the real program in its own process, with env added to
+// its environment, and returns it with its TCP address and its log lines.
+func startBinary(t *testing.T, env ...string) (*exec.Cmd, string, <-chan string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -247,22 +251,27 @@ func TestSIGTERMExitsCleanly(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
 	logs := lineReader(stderr)
-	var addr string
 	started := regexp.MustCompile(`msg="palabre started" tcp=(\S+)`)
 	deadline := time.After(patience)
-	for addr == "" {
+	for {
 		select {
 		case l, ok := <-logs:
 			if !ok {
 				t.Fatal("the server exited before starting")
 			}
 			if m := started.FindStringSubmatch(l); m != nil {
-				addr = m[1]
+				return cmd, m[1], logs
 			}
 		case <-deadline:
 			t.Fatal("no start line in the log")
 		}
 	}
+}
+
+// The real program, in its own process: SIGTERM tells the members, closes
+// their connections and exits 0 within 5 s.
+func TestSIGTERMExitsCleanly(t *testing.T) {
+	cmd, addr, logs := startBinary(t)
 	var members []<-chan string
 	for range 3 {
 		nc, err := net.Dial("tcp", addr)
@@ -300,5 +309,75 @@ func TestSIGTERMExitsCleanly(t *testing.T) {
 		if e.Name() != "data" {
 			t.Errorf("the server wrote %s into its working directory", e.Name())
 		}
+	}
+}
+
+// A second signal ends the process at once, even while the shutdown waits
+// on a member whose connection is stuck.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	cmd, addr, logs := startBinary(t, "PALABRE_MSG_RATE=0")
+	go func() {
+		for range logs {
+		}
+	}()
+	dial := func(d *net.Dialer) net.Conn {
+		nc, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+		return nc
+	}
+	// A member that never reads, with a small window.
+	dial(&net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}})
+	sender, reader := dial(&net.Dialer{}), dial(&net.Dialer{})
+	lines := lineReader(reader)
+	waitLine(t, lines, "You are Thread-")
+	senderLines := lineReader(sender)
+	waitLine(t, senderLines, "You are Thread-")
+	// Send in rounds that the reader sees through, so that the stalled
+	// member's writer drains into its socket until a write blocks; then its
+	// outbox overflows, and it is dropped with that write still stuck.
+	line := strings.Repeat("x", 1000)
+	for round := 0; ; round++ {
+		if round == 1000 {
+			t.Fatal("the member that never reads was never dropped")
+		}
+		for i := range 20 {
+			fmt.Fprintf(sender, "%d-%d %s\n", round, i, line)
+		}
+		last := fmt.Sprintf("> %d-19 ", round)
+		dropped := false
+		for l := range lines {
+			dropped = dropped || strings.Contains(l, "left (too slow)")
+			if strings.Contains(l, last) {
+				break
+			}
+		}
+		if dropped {
+			break
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitLine(t, lines, "The server is shutting down")
+	second := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if took := time.Since(second); took > 2*time.Second {
+		t.Errorf("exit took %v after the second signal", took)
+	}
+	// Killed by the signal: the graceful shutdown was still waiting.
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !exit.Sys().(syscall.WaitStatus).Signaled() {
+		t.Errorf("exit: %v; want the second signal to end the process", err)
 	}
 }
