@@ -51,3 +51,15 @@ func dropped(r rune) bool {
 	}
 	return false
 }
+
+// Clip cuts s to at most n bytes, between characters, marking a cut with
+// "…": for a peer's strings in log lines, whose handler quotes them.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -256,7 +256,7 @@ func (s *Server) recoverer(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		defer func() {
 			if r := recover(); r != nil {
-				s.log.Error("session panicked", "user", fmt.Sprintf("%.32q", sess.User()), "addr", sess.RemoteAddr().String(), "panic", fmt.Sprint(r))
+				s.log.Error("session panicked", "user", room.Clip(sess.User(), 64), "addr", sess.RemoteAddr().String(), "panic", fmt.Sprint(r))
 				_ = sess.Exit(1)
 			}
 		}()

@@ -36,7 +36,7 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		defer next(sess)
 		defer s.hangUp(sess)
 		_, winCh, isPty := sess.Pty()
-		s.log.Debug("session", "user", quote(sess.User()), "client", quote(sess.Context().ClientVersion()),
+		s.log.Debug("session", "user", room.Clip(sess.User(), 64), "client", room.Clip(sess.Context().ClientVersion(), 64),
 			"addr", sess.RemoteAddr().String(), "pty", isPty)
 		m, history, err := s.opts.Hub.Join(room.JoinRequest{
 			Name: cleanName(sess.User()),
@@ -346,12 +346,3 @@ func remote(ctx ssh.Context) string {
 }
 
 var _ net.Conn = (*guardedConn)(nil)
-
-// quote makes a peer's string safe for a log line: quoted and capped.
-func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}

@@ -137,12 +137,3 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 	_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
 	return w.nc.Write(p)
 }
-
-// quote makes a peer's string safe for a log line: quoted and capped.
-func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}

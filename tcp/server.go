@@ -173,7 +173,7 @@ func (s *Server) handle(nc net.Conn) {
 
 	early, isHTTP := s.sniff(nc)
 	if isHTTP {
-		s.log.Info("HTTP request refused", "addr", nc.RemoteAddr().String(), "request", quote(string(early)))
+		s.log.Info("HTTP request refused", "addr", nc.RemoteAddr().String(), "request", room.Clip(string(early), 64))
 		s.refuse(nc, "this is a chat server, not HTTP")
 		return
 	}
