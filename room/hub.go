@@ -72,6 +72,8 @@ type Hub struct {
 	seq     uint64
 	closed  bool
 	events  []event // log lines to write once the lock is released
+
+	congested bool // set by a push into an outbox over half full, during one Post
 }
 
 // event is a log line decided under the lock and written after it.
@@ -176,11 +178,15 @@ func (h *Hub) freeNameLocked(name string) string {
 }
 
 // Post carries out one line of input from m: a public message or a command.
-// Input from a member that has left is ignored.
-func (h *Hub) Post(m *Member, text string) {
+// Input from a member that has left is ignored. It reports whether the
+// outbox of a member it reached is over half full: the door should then
+// call m.Yield before posting more.
+func (h *Hub) Post(m *Member, text string) (congested bool) {
 	in := ParseInput(Sanitize(text))
 	h.mu.Lock()
 	defer h.unlock()
+	h.congested = false
+	defer func() { congested = h.congested }()
 	if !h.presentLocked(m) {
 		return
 	}
@@ -215,6 +221,7 @@ func (h *Hub) Post(m *Member, text string) {
 	case CmdQuit:
 		h.removeLocked(m, ReasonQuit)
 	}
+	return
 }
 
 // privateLocked delivers one private message and reports whether it did.
@@ -338,6 +345,7 @@ func (h *Hub) broadcastLocked(msg Message) {
 		if !m.push(&msg) {
 			slow = append(slow, m)
 		}
+		h.congested = h.congested || m.half.Load()
 	}
 	h.evictLocked(slow)
 }
@@ -357,6 +365,7 @@ func (h *Hub) sendLocked(msg *Message, to []*Member) {
 		if !m.push(msg) {
 			slow = append(slow, m)
 		}
+		h.congested = h.congested || m.half.Load()
 	}
 	h.evictLocked(slow)
 }

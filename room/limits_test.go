@@ -182,3 +182,24 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+// Post reports congestion once a member's outbox is over half full, so
+// that the poster's door can give readers a moment.
+func TestPostReportsCongestion(t *testing.T) {
+	h := newTestHub(t, Options{OutboxMessages: 10})
+	ms := joinAll(t, h, "alice", "bob")
+	var at int
+	for i := 1; i <= 8; i++ {
+		if h.Post(ms[0], "x") && at == 0 {
+			at = i
+		}
+	}
+	if at != 6 {
+		t.Errorf("congestion reported at message %d, want 6 (bob's outbox past 5 of 10)", at)
+	}
+	ms[0].Drain(nil) // alice's screen echoes her words
+	ms[1].Drain(nil)
+	if h.Post(ms[0], "x") {
+		t.Error("congestion reported right after the outboxes drained")
+	}
+}

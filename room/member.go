@@ -36,6 +36,8 @@ type Member struct {
 	limiter *rate.Limiter
 	now     func() time.Time
 	sleep   func(time.Duration, <-chan struct{}) bool
+
+	half atomic.Bool // the outbox has been over half its bounds since the last Drain
 }
 
 func newMember(id uint64, name string, door Door, addr string, at time.Time, maxMsgs, maxBytes int) *Member {
@@ -90,6 +92,7 @@ func (m *Member) Drain(dst []Message) []Message {
 	clear(m.msgs)
 	m.msgs = m.msgs[:0]
 	m.bytes = 0
+	m.half.Store(false)
 	m.mu.Unlock()
 	return dst
 }
@@ -119,6 +122,14 @@ func (m *Member) Pace() bool {
 	}
 }
 
+// Yield gives the room's readers a moment, when Post has reported that
+// some outbox is over half full: one member's burst then outpaces no reader
+// that keeps up, while a reader that has stopped is only waited for a
+// millisecond a message, until it is dropped as too slow.
+func (m *Member) Yield() {
+	m.sleep(time.Millisecond, m.done)
+}
+
 // push queues msg without waiting. It reports false when the outbox is past
 // its bounds, and then queues nothing.
 func (m *Member) push(msg *Message) bool {
@@ -132,7 +143,11 @@ func (m *Member) push(msg *Message) bool {
 	}
 	m.msgs = append(m.msgs, *msg)
 	m.bytes += size
+	half := len(m.msgs) > m.maxMsgs/2 || m.bytes > m.maxBytes/2
 	m.mu.Unlock()
+	if half {
+		m.half.Store(true)
+	}
 	select {
 	case m.ready <- struct{}{}:
 	default: // a token is already there

@@ -54,7 +54,11 @@ func (c *conn) recover(where string) {
 // connection fails. It returns the reason to leave with.
 func (c *conn) read(early []byte) room.Reason {
 	s := c.srv
-	f := lineproto.Framer{MaxMessage: s.MaxMessageBytes, MaxPending: s.MaxPendingBytes}
+	// The framer does not cut long lines: the room does, after parsing the
+	// line as a whole. Cut here, the rest of a long line would be parsed on
+	// its own, as a command ("/quit"), a FIN, or a public message when the
+	// line was a /msg.
+	f := lineproto.Framer{MaxPending: s.MaxPendingBytes}
 	var tn lineproto.Telnet
 	var stop room.Reason // set: read no more
 	emit := func(msg string) {
@@ -65,11 +69,14 @@ func (c *conn) read(early []byte) room.Reason {
 			stop = room.ReasonFIN
 			return
 		}
-		// Flood control holds the reader back: the sender's kernel buffers
-		// fill, and nothing it sent is lost.
-		if !c.m.Pace() {
-			stop = room.ReasonClosed // the member has left meanwhile
-			return
+		// Flood control holds the reader back, once for each message the
+		// room will make of msg: the sender's kernel buffers fill, and
+		// nothing it sent is lost.
+		for range messages(len(msg), s.MaxMessageBytes) {
+			if !c.m.Pace() {
+				stop = room.ReasonClosed // the member has left meanwhile
+				return
+			}
 		}
 		s.Hub.Post(c.m, msg)
 	}
@@ -124,6 +131,12 @@ func (c *conn) write(history []room.Message) {
 		s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
 		s.Hub.Leave(c.m, room.ReasonTooSlow)
 	}
+}
+
+// messages is how many messages of at most size bytes n bytes make, one at
+// least.
+func messages(n, size int) int {
+	return (max(n, 1) + size - 1) / size
 }
 
 // deadlineWriter gives every write to the connection a deadline: a member

@@ -31,12 +31,16 @@ const (
 
 // Server accepts TCP members into a room.
 type Server struct {
-	Hub             *room.Hub
-	Lang            room.Lang
-	Greeting        string             // "" : the language's greeting
-	IdleFlush       time.Duration      // a pause this long ends an unframed message
-	WriteTimeout    time.Duration      // a write taking longer drops the member
-	MaxMessageBytes int                // longer input is split into several messages
+	Hub          *room.Hub
+	Lang         room.Lang
+	Greeting     string        // "" : the language's greeting
+	IdleFlush    time.Duration // a pause this long ends an unframed message
+	WriteTimeout time.Duration // a write taking longer drops the member
+	// MaxMessageBytes is the size of one message for flood control: a
+	// longer line is paced as several. The room cuts it into messages of
+	// its own MaxMessageBytes, after parsing it whole; cmd/palabre gives
+	// both the same value.
+	MaxMessageBytes int
 	MaxPendingBytes int                // this much input with no boundary drops the member
 	SniffTime       time.Duration      // how long to wait for an HTTP request line before greeting
 	Limits          *connlimit.Limiter // per-address limits; nil: none
