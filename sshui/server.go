@@ -11,6 +11,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -38,7 +39,7 @@ type Options struct {
 	HostKeyPEM []byte
 
 	Limits       *connlimit.Limiter // per-address limits, shared with the other doors; nil: none
-	AuthTimeout  time.Duration      // the handshake and authentication must end within it; 0: 20 s
+	AuthTimeout  time.Duration      // the handshake, authentication and session start must end within it; 0: 20 s
 	KeepAlive    time.Duration      // a keep-alive request this often; 0: 60 s
 	KeepAliveMax int                // unanswered keep-alives before the connection is dropped; 0: 3
 	WriteTimeout time.Duration      // a write to a client taking longer drops it; 0: 10 s
@@ -155,24 +156,51 @@ func (s *Server) admit(ctx ssh.Context, nc net.Conn) net.Conn {
 	}
 	gc := &guardedConn{Conn: nc, release: release}
 	ctx.SetValue(connKey{}, gc)
-	// A client that has not authenticated by the deadline is dropped: an
-	// open port must not hold connections for clients that never speak.
-	time.AfterFunc(s.opts.AuthTimeout, func() {
-		if ctx.Value(ssh.ContextKeyConn) == nil {
-			s.log.Info("handshake or authentication too slow; dropped", "addr", nc.RemoteAddr().String())
+	// A client that has not authenticated and started its session by the
+	// deadline is dropped: an open port must not hold connections for
+	// clients that never speak, nor for authenticated ones that never ask
+	// for a session (keep-alives run in sessions).
+	gc.after(s.opts.AuthTimeout, func() {
+		if ctx.Value(startedKey{}) == nil {
+			s.log.Info("handshake, authentication or session start too slow; dropped", "addr", nc.RemoteAddr().String())
 			gc.Close()
 		}
 	})
 	return gc
 }
 
-// guardedConn gives its per-address slot back when it closes.
+// guardedConn gives its per-address slot back when it closes, and stops
+// its timers then: a timer holds the connection and its whole context
+// (about 26 kB once a session ran) until it fires, so a client connecting
+// and leaving a thousand times a second would otherwise keep tens of
+// thousands of dead connections in memory for the handshake deadline.
 type guardedConn struct {
 	net.Conn
 	release func()
+
+	mu     sync.Mutex
+	timers []*time.Timer
+	closed bool
+}
+
+// after runs f in d, unless the connection has closed by then.
+func (c *guardedConn) after(d time.Duration, f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.timers = append(c.timers, time.AfterFunc(d, f))
+	}
 }
 
 func (c *guardedConn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	timers := c.timers
+	c.timers = nil
+	c.mu.Unlock()
+	for _, t := range timers {
+		t.Stop()
+	}
 	c.release()
 	return c.Conn.Close()
 }
@@ -189,10 +217,48 @@ func oneSession(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ct
 		_ = nc.Reject(gossh.ResourceShortage, "one session per connection")
 		return
 	}
-	ssh.DefaultSessionHandler(srv, conn, nc, ctx)
+	ssh.DefaultSessionHandler(srv, conn, boundedEnv{nc}, ctx)
 }
 
 type sessionKey struct{}
+
+// startedKey marks a connection whose session handler has started.
+type startedKey struct{}
+
+// Bounds on the environment a session may set: the SSH library keeps every
+// "env" request made before the shell, with no limit of its own, so a
+// client could make the server hold gigabytes. OpenSSH sends a few.
+const (
+	maxEnvVars  = 64
+	maxEnvBytes = 16 << 10
+)
+
+// boundedEnv refuses a session's "env" requests past the bounds, before
+// the library sees them.
+type boundedEnv struct{ gossh.NewChannel }
+
+func (c boundedEnv) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+	ch, in, err := c.NewChannel.Accept()
+	if err != nil {
+		return ch, in, err
+	}
+	out := make(chan *gossh.Request)
+	go func() {
+		defer close(out)
+		vars, size := 0, 0
+		for req := range in {
+			if req.Type == "env" {
+				vars, size = vars+1, size+len(req.Payload)
+				if vars > maxEnvVars || size > maxEnvBytes {
+					_ = req.Reply(false, nil)
+					continue
+				}
+			}
+			out <- req
+		}
+	}()
+	return ch, out, nil
+}
 
 // withNoneAuth lets a client in with no authentication at all, except
 // OpenSSH: it offers "none" first and would never show its key, but falls

@@ -33,6 +33,7 @@ const maxPending = 16 << 10
 // and removes the member when the session ends, however it ends.
 func (s *Server) session(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		sess.Context().SetValue(startedKey{}, true)
 		defer next(sess)
 		defer s.hangUp(sess)
 		_, winCh, isPty := sess.Pty()
@@ -60,9 +61,12 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 
 		done := make(chan struct{})
 		defer close(done)
-		go s.keepAlive(sess.Context(), done)
+		// A client the server gives up on has lost its connection, as the
+		// others read it: its own side may still think it is open.
+		lost := func() { s.opts.Hub.Leave(m, room.ReasonLost) }
+		go s.keepAlive(sess.Context(), done, lost)
 
-		out := s.deadlineWriter(sess)
+		out := s.deadlineWriter(sess, lost)
 		if isPty {
 			reason = s.screen(sess, out, winCh, m, history)
 		} else {
@@ -77,7 +81,7 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 func (s *Server) hangUp(sess ssh.Session) {
 	_ = sess.Exit(0)
 	if gc, ok := sess.Context().Value(connKey{}).(*guardedConn); ok {
-		time.AfterFunc(2*time.Second, func() { gc.Close() })
+		gc.after(2*time.Second, func() { gc.Close() })
 	}
 }
 
@@ -99,31 +103,35 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		Width:    w,
 		Height:   h,
 	})
+	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
 	p := tea.NewProgram(model,
-		tea.WithInput(sess), tea.WithOutput(out),
+		tea.WithInput(in), tea.WithOutput(out),
 		tea.WithoutSignalHandler(), // shutdown is handled once, by the server
 		tea.WithAltScreen(), tea.WithMouseCellMotion(),
 	)
 
 	// Window changes go to the program; when the session or the connection
-	// ends, the program quits. This goroutine ends with the program.
-	ended := make(chan struct{})
+	// ends, the program quits. This goroutine takes window changes until
+	// the session's requests end, after the program too (Send is then a
+	// no-op): the SSH library's request loop blocks on the next one
+	// otherwise, and with it the connection's reader, for good.
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
 				s.log.Error("window goroutine panicked", "name", m.Name(), "panic", fmt.Sprint(r))
 				p.Kill()
+				for range winCh {
+				}
 			}
 		}()
+		gone := sess.Context().Done()
 		for {
 			select {
-			case <-ended:
-				return
-			case <-sess.Context().Done():
+			case <-gone:
 				p.Quit()
-				return
+				gone = nil
 			case w, ok := <-winCh:
-				if !ok { // the client closed the session but kept the connection
+				if !ok { // the session's requests ended: the client closed it, or the connection
 					p.Quit()
 					return
 				}
@@ -134,9 +142,10 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 	}()
 	_, err := p.Run()
 	p.Kill()
-	close(ended)
 	s.farewell(out, m)
 	switch {
+	case errors.Is(err, lineproto.ErrInputTooLong):
+		return room.ReasonTooLong
 	case errors.Is(err, tea.ErrProgramPanic):
 		s.log.Error("screen panicked", "name", m.Name(), "addr", sess.RemoteAddr().String(), "err", err)
 		return room.ReasonError
@@ -222,41 +231,27 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 	}()
 
 	reason := room.ReasonClosed
-	f := lineproto.Framer{MaxMessage: s.opts.MaxMessageBytes, MaxPending: maxPending}
-	var stop room.Reason
-	emit := func(msg string) {
-		if stop != 0 {
-			return
-		}
-		if strings.EqualFold(strings.TrimSpace(msg), "FIN") {
-			stop = room.ReasonFIN
-			return
-		}
-		if !m.Pace() { // flood control: the reader waits, the client's window fills
-			stop = room.ReasonClosed
-			return
-		}
-		s.opts.Hub.Post(m, msg)
-	}
+	f := lineproto.Framer{MaxPending: maxPending}
+	in := lineproto.Input{Hub: s.opts.Hub, Member: m, MessageBytes: s.opts.MaxMessageBytes}
 	buf := make([]byte, 4096)
-	for stop == 0 {
+	for in.Stop == 0 {
 		n, err := sess.Read(buf)
 		if n > 0 {
-			if f.Feed(buf[:n], emit) != nil {
+			if f.Feed(buf[:n], in.Line) != nil {
 				reason = room.ReasonTooLong
 				break
 			}
 		}
 		if err != nil {
-			f.Flush(emit)
+			f.Flush(in.Line)
 			if !errors.Is(err, io.EOF) {
 				reason = room.ReasonLost
 			}
 			break
 		}
 	}
-	if stop != 0 {
-		reason = stop
+	if in.Stop != 0 {
+		reason = in.Stop
 	}
 	// Leave now, so that the writer sends what is left and returns.
 	s.opts.Hub.Leave(m, reason)
@@ -266,14 +261,87 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 	return reason
 }
 
+// maxPaste bounds a bracketed paste, all its lines together; each line is
+// bounded by maxPending, as any message.
+const maxPaste = 4 * maxPending
+
+// inputGuard stands between a session and bubbletea's input reader, which
+// holds back what it cannot parse yet (a bracketed paste until its end
+// marker, a run of characters until a space or a control) in a buffer that
+// it copies whole on each read of 256 bytes: a client sending megabytes of
+// either would cost the server that memory and quadratic time. Past
+// maxPaste bytes of paste, or maxPending bytes of characters without a
+// break, the member leaves as "input too long" and the read fails.
+type inputGuard struct {
+	r       io.Reader
+	tooLong func()
+
+	marker  int  // bytes of "\x1b[20" then "0" or "1" matched so far
+	end     bool // the marker being matched ends a paste
+	inPaste bool
+	n       int // bytes of the paste, or of the run of characters
+	failed  bool
+}
+
+func (g *inputGuard) Read(p []byte) (int, error) {
+	if g.failed {
+		return 0, lineproto.ErrInputTooLong
+	}
+	n, err := g.r.Read(p)
+	for _, b := range p[:n] {
+		g.scan(b)
+		if g.inPaste && g.n > maxPaste || !g.inPaste && g.n > maxPending {
+			g.failed = true
+			g.tooLong()
+			return 0, lineproto.ErrInputTooLong
+		}
+	}
+	return n, err
+}
+
+// scan follows the paste markers and counts what the parser holds back.
+func (g *inputGuard) scan(b byte) {
+	const prefix = "\x1b[20"
+	switch {
+	case g.marker < len(prefix) && b == prefix[g.marker]:
+		g.marker++
+	case g.marker == len(prefix) && (b == '0' || b == '1'):
+		g.marker++
+		g.end = b == '1'
+	case g.marker == len(prefix)+1 && b == '~':
+		g.marker = 0
+		// The parser ends a paste at its first end marker, and takes a
+		// start marker inside a paste as pasted text.
+		if g.inPaste == g.end {
+			g.inPaste = !g.end
+			g.n = 0
+			return
+		}
+	default:
+		g.marker = 0
+		if b == prefix[0] {
+			g.marker = 1
+		}
+	}
+	switch {
+	case g.inPaste:
+		g.n++
+	case b <= ' ' || b == 0x7f: // a space or a control ends a run of characters
+		g.n = 0
+	default:
+		g.n++
+	}
+}
+
 // deadlineWriter bounds each write to the session: an SSH channel has no
 // deadlines, and a client that stops reading would block its writer for
 // good once the channel's window is full. Past WriteTimeout the connection
 // is closed, which fails the write.
-func (s *Server) deadlineWriter(sess ssh.Session) io.Writer {
+func (s *Server) deadlineWriter(sess ssh.Session, lost func()) io.Writer {
 	gc, _ := sess.Context().Value(connKey{}).(*guardedConn)
 	return &timedWriter{w: sess, timeout: s.opts.WriteTimeout, expire: func() {
 		s.log.Info("write timed out; connection dropped", "addr", sess.RemoteAddr().String())
+		lost()
 		if gc != nil {
 			gc.Close()
 		}
@@ -296,7 +364,7 @@ func (t *timedWriter) Write(p []byte) (int, error) {
 // the connection after KeepAliveMax go unanswered: a laptop that slept or
 // left the Wi-Fi does not hold its member forever, while a quiet student,
 // whose client answers, stays.
-func (s *Server) keepAlive(ctx ssh.Context, done <-chan struct{}) {
+func (s *Server) keepAlive(ctx ssh.Context, done <-chan struct{}, lost func()) {
 	conn, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
 	if !ok {
 		return
@@ -321,6 +389,7 @@ func (s *Server) keepAlive(ctx ssh.Context, done <-chan struct{}) {
 				missed++
 				if missed >= s.opts.KeepAliveMax {
 					s.log.Info("no answer to keep-alives; connection dropped", "addr", remote(ctx))
+					lost()
 					conn.Close()
 					return
 				}

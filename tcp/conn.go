@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"palabre/internal/lineproto"
@@ -54,38 +53,15 @@ func (c *conn) recover(where string) {
 // connection fails. It returns the reason to leave with.
 func (c *conn) read(early []byte) room.Reason {
 	s := c.srv
-	// The framer does not cut long lines: the room does, after parsing the
-	// line as a whole. Cut here, the rest of a long line would be parsed on
-	// its own, as a command ("/quit"), a FIN, or a public message when the
-	// line was a /msg.
 	f := lineproto.Framer{MaxPending: s.MaxPendingBytes}
 	var tn lineproto.Telnet
-	var stop room.Reason // set: read no more
-	emit := func(msg string) {
-		if stop != 0 {
-			return
-		}
-		if strings.EqualFold(strings.TrimSpace(msg), "FIN") {
-			stop = room.ReasonFIN
-			return
-		}
-		// Flood control holds the reader back, once for each message the
-		// room will make of msg: the sender's kernel buffers fill, and
-		// nothing it sent is lost.
-		for range messages(len(msg), s.MaxMessageBytes) {
-			if !c.m.Pace() {
-				stop = room.ReasonClosed // the member has left meanwhile
-				return
-			}
-		}
-		s.Hub.Post(c.m, msg)
-	}
-	if f.Feed(tn.Filter(early), emit) != nil {
+	in := lineproto.Input{Hub: s.Hub, Member: c.m, MessageBytes: s.MaxMessageBytes}
+	if f.Feed(tn.Filter(early), in.Line) != nil {
 		return room.ReasonTooLong
 	}
 	buf := make([]byte, 4096)
 	armed := false // a read deadline is set for the idle flush
-	for stop == 0 {
+	for in.Stop == 0 {
 		// While bytes wait for a boundary, each read may wait only the idle
 		// time: a pause that long ends the message, as the course's client
 		// sends one message per send() with no newline.
@@ -98,18 +74,18 @@ func (c *conn) read(early []byte) room.Reason {
 		}
 		n, err := c.nc.Read(buf)
 		if n > 0 {
-			if ferr := f.Feed(tn.Filter(buf[:n]), emit); ferr != nil {
+			if ferr := f.Feed(tn.Filter(buf[:n]), in.Line); ferr != nil {
 				s.log.Info("input too long", "addr", c.nc.RemoteAddr().String(), "name", c.m.Name())
 				return room.ReasonTooLong
 			}
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && f.Pending() {
-				f.Idle(emit)
+				f.Idle(in.Line)
 				continue
 			}
-			f.Flush(emit)
-			if stop != 0 {
+			f.Flush(in.Line)
+			if in.Stop != 0 {
 				break
 			}
 			if errors.Is(err, io.EOF) {
@@ -118,7 +94,7 @@ func (c *conn) read(early []byte) room.Reason {
 			return room.ReasonLost
 		}
 	}
-	return stop
+	return in.Stop
 }
 
 // write runs the writing half until the member leaves, then closes the
@@ -131,12 +107,6 @@ func (c *conn) write(history []room.Message) {
 		s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
 		s.Hub.Leave(c.m, room.ReasonTooSlow)
 	}
-}
-
-// messages is how many messages of at most size bytes n bytes make, one at
-// least.
-func messages(n, size int) int {
-	return (max(n, 1) + size - 1) / size
 }
 
 // deadlineWriter gives every write to the connection a deadline: a member

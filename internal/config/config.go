@@ -44,7 +44,7 @@ type Config struct {
 	OutboxMessages int           `env:"PALABRE_OUTBOX_MESSAGES" envDefault:"256" help:"messages waiting for a member before it is dropped as too slow"`
 	OutboxBytes    int           `env:"PALABRE_OUTBOX_BYTES" envDefault:"65536" help:"bytes waiting for a member before it is dropped as too slow"`
 	WriteTimeout   time.Duration `env:"PALABRE_WRITE_TIMEOUT" envDefault:"10s" help:"a write to a member taking longer drops it"`
-	SSHAuthTimeout time.Duration `env:"PALABRE_SSH_AUTH_TIMEOUT" envDefault:"20s" help:"the SSH handshake and authentication must end within it"`
+	SSHAuthTimeout time.Duration `env:"PALABRE_SSH_AUTH_TIMEOUT" envDefault:"20s" help:"the SSH handshake, authentication and session start must end within it"`
 	SSHKeepAlive   time.Duration `env:"PALABRE_SSH_KEEPALIVE" envDefault:"60s" help:"SSH keep-alive interval; three unanswered drop the connection"`
 }
 

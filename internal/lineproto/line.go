@@ -13,12 +13,11 @@ var ErrInputTooLong = errors.New("input too long")
 // Framer cuts a TCP byte stream into messages. A message ends at "\n" (a
 // "\r" before it is dropped), or, as the course's client sends each message
 // as one send() with no newline, where the stream goes idle: the reader
-// calls Idle when no byte has come for a short while. A message longer than
-// MaxMessage bytes is cut into several at character boundaries, and a UTF-8
-// character split across reads is kept whole. The Framer is pure: it does
-// no I/O and keeps no clock, so it is fuzzed on its own.
+// calls Idle when no byte has come for a short while. A UTF-8 character
+// split across reads is kept whole. Long lines are not cut here: the room
+// cuts them after parsing each line once. The Framer is pure: it does no
+// I/O and keeps no clock, so it is fuzzed on its own.
 type Framer struct {
-	MaxMessage int // bytes per message; longer input becomes several messages
 	MaxPending int // bytes with no boundary before Feed fails
 
 	buf  []byte
@@ -70,27 +69,11 @@ func (f *Framer) Flush(emit func(string)) {
 	f.held = false
 }
 
-// emit sends line as one or more messages of at most MaxMessage bytes.
+// emit sends line, when it is not empty.
 func (f *Framer) emit(line []byte, emit func(string)) {
-	for len(line) > 0 {
-		n := len(line)
-		if f.MaxMessage > 0 && n > f.MaxMessage {
-			n = runeCut(line, f.MaxMessage)
-		}
-		emit(string(line[:n]))
-		line = line[n:]
+	if len(line) > 0 {
+		emit(string(line))
 	}
-}
-
-// runeCut returns where to cut b so that the first part holds at most max
-// bytes and does not end inside a UTF-8 character.
-func runeCut(b []byte, max int) int {
-	for i := max; i > max-utf8.UTFMax && i > 0; i-- {
-		if utf8.RuneStart(b[i]) {
-			return i
-		}
-	}
-	return max // no character starts near max: the bytes are invalid anyway
 }
 
 // completeUpTo returns the length of b without a trailing incomplete (but so

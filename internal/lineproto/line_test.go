@@ -37,12 +37,11 @@ func TestFramer(t *testing.T) {
 		{"a character that never completes is given up", []step{{feed: "\xf0\x9f"}, {idle: true}, {idle: true}}, false, []string{"\xf0\x9f"}},
 		{"rest at end of stream", []step{{feed: "a\nb"}}, true, []string{"a", "b"}},
 		{"empty lines are messages of nothing", []step{{feed: "\n\r\n"}}, false, nil},
-		{"1024 bytes is one message", []step{{feed: strings.Repeat("x", 1024) + "\n"}}, false, []string{strings.Repeat("x", 1024)}},
-		{"1025 bytes are two, cut between characters", []step{{feed: long + "\n"}}, false, []string{strings.Repeat("a", 1023), "é"}},
+		{"a long line stays whole: the room cuts it after parsing it", []step{{feed: long + "\n"}}, false, []string{long}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := Framer{MaxMessage: 1024, MaxPending: 16 << 10}
+			f := Framer{MaxPending: 16 << 10}
 			var got []string
 			emit := func(s string) { got = append(got, s) }
 			for _, s := range tt.steps {
@@ -65,7 +64,7 @@ func TestFramer(t *testing.T) {
 }
 
 func TestFramerInputTooLong(t *testing.T) {
-	f := Framer{MaxMessage: 1024, MaxPending: 16 << 10}
+	f := Framer{MaxPending: 16 << 10}
 	emit := func(string) {}
 	chunk := bytes.Repeat([]byte("y"), 4096)
 	var err error
@@ -77,7 +76,7 @@ func TestFramerInputTooLong(t *testing.T) {
 	}
 
 	// The same amount with boundaries is fine, however it is chunked.
-	f = Framer{MaxMessage: 1024, MaxPending: 16 << 10}
+	f = Framer{MaxPending: 16 << 10}
 	n := 0
 	line := append(bytes.Repeat([]byte("z"), 2000), '\n')
 	for range 100 {
@@ -85,31 +84,27 @@ func TestFramerInputTooLong(t *testing.T) {
 			t.Fatalf("lines of 2000 bytes: %v", err)
 		}
 	}
-	if n != 200 {
-		t.Errorf("100 lines of 2000 bytes gave %d messages, want 200", n)
+	if n != 100 {
+		t.Errorf("100 lines of 2000 bytes gave %d messages, want 100", n)
 	}
 }
 
 // FuzzFramer checks that however a stream is cut into reads, the framer
-// gives the same messages, each within the size bound and with no newline,
-// and that together they are the stream without its line endings.
+// gives the same messages, each with no newline and no character cut, and
+// that together they are the stream without its line endings.
 func FuzzFramer(f *testing.F) {
 	f.Add([]byte("hello\nworld\r\n"), []byte{3, 1, 7})
 	f.Add([]byte("caf\xc3\xa9\n\xf0\x9f\x98\x80 ok\n"), []byte{4, 1, 1, 1})
 	f.Add([]byte(strings.Repeat("é", 700)+"\n"), []byte{5, 100})
 	f.Add([]byte("\r\r\n\n\xff\xfe\n"), []byte{1})
 	f.Fuzz(func(t *testing.T, stream []byte, cuts []byte) {
-		const maxMsg = 64
-		whole := frame(t, stream, nil, maxMsg)
-		chunked := frame(t, stream, cuts, maxMsg)
+		whole := frame(t, stream, nil)
+		chunked := frame(t, stream, cuts)
 		if !slices.Equal(whole, chunked) {
 			t.Fatalf("chunking changed the messages:\nwhole   %q\nchunked %q", whole, chunked)
 		}
 		var joined []byte
 		for _, m := range whole {
-			if len(m) > maxMsg {
-				t.Fatalf("message of %d bytes > %d", len(m), maxMsg)
-			}
 			if strings.Contains(m, "\n") {
 				t.Fatalf("message %q holds a newline", m)
 			}
@@ -134,9 +129,9 @@ func FuzzFramer(f *testing.F) {
 
 // frame runs stream through a Framer, cut into reads of the sizes in cuts
 // (cycled; nil means one read), then flushes.
-func frame(t *testing.T, stream, cuts []byte, maxMsg int) []string {
+func frame(t *testing.T, stream, cuts []byte) []string {
 	t.Helper()
-	f := Framer{MaxMessage: maxMsg, MaxPending: len(stream) + 1}
+	f := Framer{MaxPending: len(stream) + 1}
 	var got []string
 	emit := func(s string) { got = append(got, s) }
 	for i := 0; len(stream) > 0; i++ {

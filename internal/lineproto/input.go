@@ -1,0 +1,45 @@
+package lineproto
+
+import (
+	"strings"
+
+	"palabre/room"
+)
+
+// Input is the reading half's policy for one line-protocol member, the same
+// on every door: "FIN" ends the session, flood control holds the reader
+// back, and each line goes to the hub whole, for the room parses a line
+// once and cuts it into messages only then (cut here, the rest of a long
+// "/msg" would go public, and a tail of "/quit" would run).
+type Input struct {
+	Hub          *room.Hub
+	Member       *room.Member
+	MessageBytes int // the room's message size: a longer line is paced as several
+
+	// Stop is set once the reader should read no more: ReasonFIN, or
+	// ReasonClosed when the member left while its input was held back.
+	Stop room.Reason
+}
+
+// Line takes one framed line; it is Framer's emit function.
+func (in *Input) Line(msg string) {
+	if in.Stop != 0 {
+		return
+	}
+	if strings.EqualFold(strings.TrimSpace(msg), "FIN") {
+		in.Stop = room.ReasonFIN
+		return
+	}
+	// Flood control waits here, once for each message the room will make
+	// of msg: the sender's buffers fill, and nothing it sent is lost.
+	parts := (max(len(msg), 1) + in.MessageBytes - 1) / max(in.MessageBytes, 1)
+	for range parts {
+		if !in.Member.Pace() {
+			in.Stop = room.ReasonClosed
+			return
+		}
+	}
+	if in.Hub.Post(in.Member, msg) {
+		in.Member.Yield() // a reader's outbox fills: let the writers run
+	}
+}
