@@ -1,6 +1,7 @@
 package room
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -8,13 +9,21 @@ import (
 type Command uint8
 
 const (
-	CmdSay  Command = iota // plain text: a public message
-	CmdNick                // /nick NAME
-	CmdWho                 // /who
-	CmdMe                  // /me ACTION
-	CmdMsg                 // /msg NAME TEXT
-	CmdHelp                // /help
-	CmdQuit                // /quit
+	CmdSay    Command = iota // plain text: a public message
+	CmdNick                  // /nick NAME
+	CmdWho                   // /who
+	CmdMe                    // /me ACTION
+	CmdMsg                   // /msg NAME TEXT
+	CmdHelp                  // /help
+	CmdQuit                  // /quit
+	CmdOp                    // /op PASSWORD
+	CmdKick                  // /kick NAME [reason]
+	CmdMute                  // /mute NAME [duration]
+	CmdUnmute                // /unmute NAME
+	CmdBan                   // /ban NAME [duration] [reason]
+	CmdUnban                 // /unban KEY|ADDRESS
+	CmdBans                  // /bans
+	CmdTopic                 // /topic [TEXT]
 )
 
 // Input is one parsed line of a member's input.
@@ -30,30 +39,67 @@ type Input struct {
 type commandSpec struct {
 	cmd   Command
 	name  string // without the slash
-	args  int    // 0: none; 1: one word; 2: one word then text; -1: text
+	args  int    // 0: none; 1: one word; 2: one word then text; 3: one word, then maybe text; -1: text; -2: maybe text
 	usage map[Lang]string
 	help  map[Lang]string
+	op    bool // for operators only
 }
 
 var commands = []commandSpec{
 	{CmdNick, "nick", 1,
 		map[Lang]string{LangEN: "/nick NAME", LangFR: "/nick NOM"},
-		map[Lang]string{LangEN: "change your name", LangFR: "changer de nom"}},
+		map[Lang]string{LangEN: "change your name", LangFR: "changer de nom"}, false},
 	{CmdWho, "who", 0,
 		map[Lang]string{LangEN: "/who", LangFR: "/who"},
-		map[Lang]string{LangEN: "list the members and their door", LangFR: "lister les membres et leur porte"}},
+		map[Lang]string{LangEN: "list the members and their door", LangFR: "lister les membres et leur porte"}, false},
 	{CmdMe, "me", -1,
 		map[Lang]string{LangEN: "/me ACTION", LangFR: "/me ACTION"},
-		map[Lang]string{LangEN: "say what you are doing", LangFR: "décrire ce que vous faites"}},
+		map[Lang]string{LangEN: "say what you are doing", LangFR: "décrire ce que vous faites"}, false},
 	{CmdMsg, "msg", 2,
 		map[Lang]string{LangEN: "/msg NAME TEXT", LangFR: "/msg NOM TEXTE"},
-		map[Lang]string{LangEN: "send a private message", LangFR: "envoyer un message privé"}},
+		map[Lang]string{LangEN: "send a private message", LangFR: "envoyer un message privé"}, false},
 	{CmdHelp, "help", 0,
 		map[Lang]string{LangEN: "/help", LangFR: "/help"},
-		map[Lang]string{LangEN: "show this list", LangFR: "afficher cette liste"}},
+		map[Lang]string{LangEN: "show this list", LangFR: "afficher cette liste"}, false},
 	{CmdQuit, "quit", 0,
 		map[Lang]string{LangEN: "/quit", LangFR: "/quit"},
-		map[Lang]string{LangEN: "leave the room", LangFR: "quitter le salon"}},
+		map[Lang]string{LangEN: "leave the room", LangFR: "quitter le salon"}, false},
+	{CmdTopic, "topic", -2,
+		map[Lang]string{LangEN: "/topic [TEXT]", LangFR: "/topic [TEXTE]"},
+		map[Lang]string{LangEN: "show the topic; operators set it", LangFR: "afficher le sujet ; les opérateurs le changent"}, false},
+	{CmdOp, "op", -1,
+		map[Lang]string{LangEN: "/op PASSWORD", LangFR: "/op MOT-DE-PASSE"},
+		map[Lang]string{LangEN: "become an operator", LangFR: "devenir opérateur"}, false},
+	{CmdKick, "kick", 3,
+		map[Lang]string{LangEN: "/kick NAME [reason]", LangFR: "/kick NOM [raison]"},
+		map[Lang]string{LangEN: "put a member out", LangFR: "exclure un membre"}, true},
+	{CmdMute, "mute", 3,
+		map[Lang]string{LangEN: "/mute NAME [duration]", LangFR: "/mute NOM [durée]"},
+		map[Lang]string{LangEN: "let a member read but not post", LangFR: "un membre lit mais ne parle plus"}, true},
+	{CmdUnmute, "unmute", 1,
+		map[Lang]string{LangEN: "/unmute NAME", LangFR: "/unmute NOM"},
+		map[Lang]string{LangEN: "let a muted member post again", LangFR: "rendre la parole"}, true},
+	{CmdBan, "ban", 3,
+		map[Lang]string{LangEN: "/ban NAME [duration] [reason]", LangFR: "/ban NOM [durée] [raison]"},
+		map[Lang]string{LangEN: "ban a member's key, or its address", LangFR: "bannir la clé d'un membre, ou son adresse"}, true},
+	{CmdUnban, "unban", 1,
+		map[Lang]string{LangEN: "/unban KEY|ADDRESS", LangFR: "/unban CLÉ|ADRESSE"},
+		map[Lang]string{LangEN: "lift a ban", LangFR: "lever un bannissement"}, true},
+	{CmdBans, "bans", 0,
+		map[Lang]string{LangEN: "/bans", LangFR: "/bans"},
+		map[Lang]string{LangEN: "list the bans", LangFR: "lister les bannissements"}, true},
+}
+
+func (c Command) String() string {
+	if c == CmdSay {
+		return "say"
+	}
+	for _, spec := range commands {
+		if spec.cmd == c {
+			return spec.name
+		}
+	}
+	return "command(" + strconv.Itoa(int(c)) + ")"
 }
 
 func lookupCommand(name string) (commandSpec, bool) {
@@ -121,11 +167,19 @@ func ParseInput(line string) Input {
 		if in.Name == "" || in.Text == "" {
 			in.Err = ErrUsage
 		}
+	case 3:
+		name, text, _ := strings.Cut(args, " ")
+		in.Name, in.Text = name, strings.TrimSpace(text)
+		if in.Name == "" {
+			in.Err = ErrUsage
+		}
 	case -1:
 		in.Text = args
 		if args == "" {
 			in.Err = ErrUsage
 		}
+	case -2:
+		in.Text = args
 	}
 	return in
 }

@@ -25,6 +25,11 @@ var ErrClosed = errors.New("room: the server is shutting down")
 // ErrFull is returned by Join when the room holds MaxMembers already.
 var ErrFull = errors.New("room: the room is full")
 
+// BannedError is returned by Join for a key or address under a ban.
+type BannedError struct{ Ban Ban }
+
+func (e *BannedError) Error() string { return "room: banned" }
+
 // Defaults for Options left at zero.
 const (
 	DefaultHistory         = 50
@@ -55,6 +60,16 @@ type Options struct {
 	// whole of d passed. nil: a real timer. Tests inject it with Now, so
 	// that flood control needs no real waiting.
 	Sleep func(d time.Duration, cancel <-chan struct{}) bool
+
+	// Store keeps the transcript, bans, topic and name owners; nil: none.
+	// State is what it had kept, to start from: the sequence goes on from
+	// State.Seq, and State.History is added to History.
+	Store Store
+	State State
+	// Operators: members who authenticated with one of these key
+	// fingerprints, and members who give OpPassword to /op ("": no /op).
+	OpKeys     []string
+	OpPassword string
 }
 
 // Hub is the room. One mutex guards membership, names, the sequence and the
@@ -74,6 +89,12 @@ type Hub struct {
 	events  []event // log lines to write once the lock is released
 
 	congested bool // set by a push into an outbox over half full, during one Post
+
+	store  Store
+	topic  string
+	bans   map[string]Ban    // by target: key fingerprint or IP address
+	owners map[string]string // nameKey → the key fingerprint that owns the name
+	opKeys map[string]bool
 }
 
 // event is a log line decided under the lock and written after it.
@@ -111,8 +132,43 @@ func NewHub(opts Options) *Hub {
 	if opts.Sleep == nil {
 		opts.Sleep = sleep
 	}
-	return &Hub{opts: opts, log: opts.Logger, byName: make(map[string]*Member)}
+	if opts.Store == nil {
+		opts.Store = noStore{}
+	}
+	h := &Hub{
+		opts:   opts,
+		log:    opts.Logger,
+		store:  opts.Store,
+		byName: make(map[string]*Member),
+		seq:    opts.State.Seq,
+		topic:  opts.State.Topic,
+		bans:   make(map[string]Ban),
+		owners: make(map[string]string),
+		opKeys: make(map[string]bool),
+	}
+	for _, m := range opts.State.History {
+		opts.History.Append(m)
+	}
+	for _, b := range opts.State.Bans {
+		h.bans[b.Target] = b
+	}
+	for name, key := range opts.State.Names {
+		h.owners[nameKey(name)] = key
+	}
+	for _, k := range opts.OpKeys {
+		h.opKeys[k] = true
+	}
+	return h
 }
+
+// noStore forgets everything: a hub without persistence.
+type noStore struct{}
+
+func (noStore) Record(Message)       {}
+func (noStore) SaveBan(Ban)          {}
+func (noStore) DeleteBan(string)     {}
+func (noStore) SaveTopic(string)     {}
+func (noStore) BindName(_, _ string) {}
 
 // JoinRequest is what a door knows of a newcomer.
 type JoinRequest struct {
@@ -138,43 +194,96 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	if len(h.members) >= h.opts.MaxMembers {
 		return nil, nil, ErrFull
 	}
+	now := h.opts.Now()
+	if b, ok := h.bannedLocked(req.Key, req.Addr, now); ok {
+		h.events = append(h.events, event{"banned member refused", []any{"door", req.Door, "addr", req.Addr, "key", req.Key, "ban", b.Target}})
+		return nil, nil, &BannedError{b}
+	}
 	h.nextID++
 	id := h.nextID
-	problem := CheckName(req.Name)
-	name := req.Name
-	if problem != NameOK {
-		name = "guest-" + strconv.FormatUint(id, 10)
-	}
-	name = h.freeNameLocked(name)
-	now := h.opts.Now()
-	m := newMember(id, name, req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
+	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
 	m.key, m.echo = req.Key, req.Echo
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
 	if h.opts.MsgRate > 0 {
 		m.limiter = rate.NewLimiter(rate.Limit(h.opts.MsgRate), h.opts.MsgBurst)
 	}
+	m.op.Store(req.Key != "" && h.opKeys[req.Key])
 
-	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, SenderID: id})
+	// The wanted name, if it is usable and not another key's; taken from
+	// its holder if it is this member's key's; else a suffix or a guest name.
+	var notice *Message
+	name := req.Name
+	if p := CheckName(name); p != NameOK {
+		notice = &Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: req.Name}
+		name = "guest-" + strconv.FormatUint(id, 10)
+	} else if owner := h.owners[nameKey(name)]; owner != "" && owner != req.Key {
+		notice = &Message{Kind: KindError, Err: ErrNameOwned, Text: name}
+		name = "guest-" + strconv.FormatUint(id, 10)
+	} else if holder := h.byName[nameKey(name)]; holder != nil && owner != "" {
+		h.evictNameLocked(holder)
+	}
+	name = h.freeNameLocked(name, req.Key)
+	m.name.Store(&name)
+	if notice == nil && name == req.Name {
+		h.bindLocked(name, req.Key)
+	}
+
+	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id})
 	h.members = append(h.members, m)
 	h.byName[nameKey(name)] = m
-	if problem != NameOK {
-		m.push(&Message{At: now, Kind: KindError, Err: ErrNameInvalid, Problem: problem, Text: req.Name})
+	if notice != nil {
+		notice.At = now
+		m.push(notice)
 	}
-	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key}})
+	if h.topic != "" {
+		m.push(&Message{At: now, Kind: KindTopic, Text: h.topic})
+	}
+	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp()}})
 	return m, h.opts.History.Recent(), nil
 }
 
-// freeNameLocked returns name, or name with the first free suffix.
-func (h *Hub) freeNameLocked(name string) string {
-	if _, taken := h.byName[nameKey(name)]; !taken {
+// freeNameLocked returns name, or name with the first suffix that nobody
+// holds and no other key owns.
+func (h *Hub) freeNameLocked(name, key string) string {
+	free := func(n string) bool {
+		owner := h.owners[nameKey(n)]
+		return h.byName[nameKey(n)] == nil && (owner == "" || owner == key)
+	}
+	if free(name) {
 		return name
 	}
 	for n := 2; ; n++ {
-		candidate := withSuffix(name, n)
-		if _, taken := h.byName[nameKey(candidate)]; !taken {
+		if candidate := withSuffix(name, n); free(candidate) {
 			return candidate
 		}
 	}
+}
+
+// bindLocked binds a name to a key the first time the key uses it.
+func (h *Hub) bindLocked(name, key string) {
+	if key == "" || h.owners[nameKey(name)] != "" {
+		return
+	}
+	h.owners[nameKey(name)] = key
+	h.store.BindName(name, key)
+}
+
+// evictNameLocked renames a member holding a name whose owner is taking it
+// back, and tells it why.
+func (h *Hub) evictNameLocked(holder *Member) {
+	old := holder.Name()
+	h.renameLocked(holder, h.freeNameLocked("guest-"+strconv.FormatUint(holder.id, 10), holder.key))
+	h.replyLocked(holder, Message{Kind: KindError, Err: ErrNameOwned, Text: old})
+}
+
+// renameLocked gives m a new name and tells the room.
+func (h *Hub) renameLocked(m *Member, name string) {
+	old := m.Name()
+	delete(h.byName, nameKey(old))
+	h.byName[nameKey(name)] = m
+	m.name.Store(&name)
+	h.events = append(h.events, event{"nick", []any{"door", m.door, "old", old, "name", name, "addr", m.addr}})
+	h.broadcastLocked(Message{Kind: KindNick, From: old, To: name, SenderID: m.id, Door: m.door, Key: m.key})
 }
 
 // Post carries out one line of input from m: a public message or a command.
@@ -195,16 +304,22 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		return
 	}
 	switch in.Cmd {
+	case CmdSay, CmdMe, CmdMsg, CmdNick:
+		if h.mutedLocked(m) {
+			return // a muted member reads but cannot post, and is told so
+		}
+	}
+	switch in.Cmd {
 	case CmdSay:
 		if !visible(in.Text) {
 			return
 		}
 		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
-			h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Text: part})
+			h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: part})
 		}
 	case CmdMe:
 		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
-			h.broadcastLocked(Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Text: part})
+			h.broadcastLocked(Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: part})
 		}
 	case CmdMsg:
 		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
@@ -220,6 +335,12 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.replyLocked(m, Message{Kind: KindHelp})
 	case CmdQuit:
 		h.removeLocked(m, ReasonQuit)
+	case CmdOp:
+		h.opLocked(m, in.Text)
+	case CmdTopic:
+		h.topicLocked(m, in.Text)
+	case CmdKick, CmdMute, CmdUnmute, CmdBan, CmdUnban, CmdBans:
+		h.moderateLocked(m, in)
 	}
 	return
 }
@@ -235,7 +356,8 @@ func (h *Hub) privateLocked(from *Member, to, text string) bool {
 		h.replyLocked(from, Message{Kind: KindError, Err: ErrMsgSelf})
 		return false
 	}
-	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, To: target.Name(), Text: text})
+	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: target.Name(), Text: text})
+	h.store.Record(msg) // the store keeps private messages only when told to
 	if !target.push(&msg) {
 		h.removeLocked(target, ReasonTooSlow) // the sender reads the leave instead
 		return false
@@ -246,23 +368,27 @@ func (h *Hub) privateLocked(from *Member, to, text string) bool {
 }
 
 func (h *Hub) nickLocked(m *Member, name string) {
-	old := m.Name()
 	if p := CheckName(name); p != NameOK {
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: name})
 		return
 	}
+	owner := h.owners[nameKey(name)]
+	if owner != "" && owner != m.key {
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameOwned, Text: name})
+		return
+	}
 	if holder, taken := h.byName[nameKey(name)]; taken && holder != m {
-		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameTaken, Text: name})
+		if owner == "" {
+			h.replyLocked(m, Message{Kind: KindError, Err: ErrNameTaken, Text: name})
+			return
+		}
+		h.evictNameLocked(holder) // the owner takes its name back
+	}
+	if name == m.Name() {
 		return
 	}
-	if name == old {
-		return
-	}
-	delete(h.byName, nameKey(old))
-	h.byName[nameKey(name)] = m
-	m.name.Store(&name)
-	h.events = append(h.events, event{"nick", []any{"door", m.door, "old", old, "name", name, "addr", m.addr}})
-	h.broadcastLocked(Message{Kind: KindNick, From: old, To: name, SenderID: m.id})
+	h.renameLocked(m, name)
+	h.bindLocked(name, m.key)
 }
 
 // visible reports whether text shows anything: a message of spaces and
@@ -297,6 +423,7 @@ func (h *Hub) Shutdown() {
 	}
 	for _, m := range h.members {
 		h.detachLocked(m, ReasonShutdown)
+		h.store.Record(h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: ReasonShutdown}))
 	}
 	h.members = nil
 }
@@ -333,6 +460,7 @@ func (h *Hub) stampLocked(msg Message) Message {
 // gets it back only if it asked for an echo.
 func (h *Hub) broadcastLocked(msg Message) {
 	msg = h.stampLocked(msg)
+	h.store.Record(msg)
 	public := msg.Kind == KindChat || msg.Kind == KindAction
 	if public {
 		h.opts.History.Append(msg)
@@ -384,7 +512,7 @@ func (h *Hub) removeLocked(m *Member, r Reason) {
 	}
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
 	h.detachLocked(m, r)
-	h.broadcastLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Reason: r})
+	h.broadcastLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: r})
 }
 
 // detachLocked forgets m's name, records why it left and closes Done.

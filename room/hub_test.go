@@ -104,6 +104,15 @@ func expect(t *testing.T, m *Member, want ...Message) []Message {
 		}
 		wantNorm[i] = w
 	}
+	// Door and Key, the sender's, are compared only where want names them.
+	for i := range min(len(norm), len(wantNorm)) {
+		if wantNorm[i].Door == "" {
+			norm[i].Door = ""
+		}
+		if wantNorm[i].Key == "" {
+			norm[i].Key = ""
+		}
+	}
 	if !reflect.DeepEqual(norm, wantNorm) {
 		t.Fatalf("%s received\n%swant\n%s", m.Name(), dump(got), dump(wantNorm))
 	}

@@ -38,6 +38,10 @@ type Member struct {
 	sleep   func(time.Duration, <-chan struct{}) bool
 
 	half atomic.Bool // the outbox has been over half its bounds since the last Drain
+
+	op         atomic.Bool // an operator: set at join or by /op
+	mutedUntil time.Time   // guarded by the hub's lock; zero: not muted
+	muted      bool        // guarded by the hub's lock
 }
 
 func newMember(id uint64, name string, door Door, addr string, at time.Time, maxMsgs, maxBytes int) *Member {
@@ -70,6 +74,9 @@ func (m *Member) Addr() string { return m.addr }
 // Key is the SHA256 fingerprint of the SSH key the member authenticated
 // with, or "" when it has none.
 func (m *Member) Key() string { return m.key }
+
+// IsOp reports whether the member is an operator.
+func (m *Member) IsOp() bool { return m.op.Load() }
 
 // Joined is when the member entered the room.
 func (m *Member) Joined() time.Time { return m.joined }
@@ -156,5 +163,5 @@ func (m *Member) push(msg *Message) bool {
 }
 
 func (m *Member) info() MemberInfo {
-	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key}
+	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp()}
 }

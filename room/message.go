@@ -20,6 +20,14 @@ const (
 	KindHelp                     // reply: the command list
 	KindError                    // reply: Err, with Text as its argument
 	KindShutdown                 // the server is shutting down
+	KindKick                     // operator From kicked To, for Text
+	KindMute                     // operator From muted To until Until (zero: until unmuted)
+	KindUnmute                   // operator From unmuted To
+	KindBan                      // operator From banned To until Until, for Text
+	KindUnban                    // reply and record: operator From lifted the ban on Text
+	KindTopic                    // From set the topic to Text; also sent to a newcomer
+	KindOp                       // From is now an operator
+	KindBans                     // reply: Bans
 )
 
 var kindNames = [...]string{
@@ -33,6 +41,14 @@ var kindNames = [...]string{
 	KindHelp:     "help",
 	KindError:    "error",
 	KindShutdown: "shutdown",
+	KindKick:     "kick",
+	KindMute:     "mute",
+	KindUnmute:   "unmute",
+	KindBan:      "ban",
+	KindUnban:    "unban",
+	KindTopic:    "topic",
+	KindOp:       "op",
+	KindBans:     "bans",
 }
 
 func (k Kind) String() string {
@@ -68,6 +84,8 @@ const (
 	ReasonShutdown                   // the server is stopping
 	ReasonTooLong                    // it sent too much with no message boundary
 	ReasonError                      // the server failed serving it (a panic, logged)
+	ReasonKicked                     // an operator kicked it
+	ReasonBanned                     // an operator banned it
 )
 
 var reasonNames = [...]string{
@@ -79,6 +97,8 @@ var reasonNames = [...]string{
 	ReasonShutdown: "server shutdown",
 	ReasonTooLong:  "input too long",
 	ReasonError:    "server error",
+	ReasonKicked:   "kicked",
+	ReasonBanned:   "banned",
 }
 
 func (r Reason) String() string {
@@ -98,6 +118,13 @@ const (
 	ErrNameTaken                           // Text: the name
 	ErrNameInvalid                         // Text: the name; Detail says why
 	ErrMsgSelf                             // /msg to oneself
+	ErrNotOperator                         // Text: the command
+	ErrWrongPassword                       // /op with a wrong password
+	ErrNoOpPassword                        // /op when no operator password is set
+	ErrMuted                               // the member is muted, Until
+	ErrNameOwned                           // Text: a name bound to another key
+	ErrNoSuchBan                           // Text: the target
+	ErrSelf                                // an operator command aimed at oneself
 )
 
 // NameProblem says why a name was refused.
@@ -117,6 +144,7 @@ type MemberInfo struct {
 	Door   Door
 	Joined time.Time
 	Key    string // SSH key fingerprint, or ""
+	Op     bool   // an operator
 }
 
 // Message is one event of the room, as delivered to members. Messages are
@@ -137,6 +165,9 @@ type Message struct {
 	Err      ErrorCode    // KindError
 	Problem  NameProblem  // KindError with ErrNameInvalid
 	Members  []MemberInfo // KindWho
+	Key      string       // the sender's SSH key fingerprint, for the transcript
+	Until    time.Time    // KindMute, KindBan, ErrMuted: the end (zero: none)
+	Bans     []Ban        // KindBans
 }
 
 // size is what a message costs in an outbox, for its byte bound.

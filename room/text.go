@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Lang is the language of every string a member reads. The doors format
@@ -66,6 +67,10 @@ func (l Lang) Reason(r Reason) string {
 		return "message trop long"
 	case ReasonError:
 		return "erreur du serveur"
+	case ReasonKicked:
+		return "exclu"
+	case ReasonBanned:
+		return "banni"
 	}
 	return r.String()
 }
@@ -74,10 +79,13 @@ func (l Lang) Reason(r Reason) string {
 type Refusal uint8
 
 const (
-	RefusedFull     Refusal = iota + 1 // the room holds its maximum of members
-	RefusedTooMany                     // too many connections from one address
-	RefusedTooFast                     // too many new connections from one address
-	RefusedShutdown                    // the server is stopping
+	RefusedFull       Refusal = iota + 1 // the room holds its maximum of members
+	RefusedTooMany                       // too many connections from one address
+	RefusedTooFast                       // too many new connections from one address
+	RefusedShutdown                      // the server is stopping
+	RefusedBanned                        // a ban on the key or the address
+	RefusedPassword                      // a wrong room password
+	RefusedNoPassword                    // the TCP door is closed: keys only, and no room password
 )
 
 // Refusal words a refusal: the one line a turned-away connection reads.
@@ -90,6 +98,12 @@ func (l Lang) Refusal(r Refusal) string {
 	case RefusedTooFast:
 		return l.pick("Too many new connections from your address; try again in a moment.",
 			"Trop de nouvelles connexions depuis votre adresse ; réessayez dans un instant.")
+	case RefusedBanned:
+		return l.pick("You are banned from this room.", "Vous êtes banni de ce salon.")
+	case RefusedPassword:
+		return l.pick("Wrong password.", "Mauvais mot de passe.")
+	case RefusedNoPassword:
+		return l.pick("This room only takes SSH keys it knows.", "Ce salon n'accepte que les clés SSH qu'il connaît.")
 	}
 	return l.Describe(Message{Kind: KindShutdown})
 }
@@ -124,21 +138,71 @@ func (l Lang) Describe(m Message) string {
 		names := make([]string, len(m.Members))
 		for i, mi := range m.Members {
 			names[i] = fmt.Sprintf("%s (%s)", mi.Name, mi.Door)
+			if mi.Op {
+				names[i] = fmt.Sprintf("%s (%s, op)", mi.Name, mi.Door)
+			}
 		}
 		return fmt.Sprintf(l.pick("%d member(s): %s", "%d membre(s) : %s"), len(m.Members), strings.Join(names, ", "))
 	case KindHelp:
 		lines := []string{l.pick("Commands:", "Commandes :")}
 		for _, c := range commands {
-			lines = append(lines, fmt.Sprintf("  %-16s %s", c.usage[l.orEN()], c.help[l.orEN()]))
+			help := c.help[l.orEN()]
+			if c.op {
+				help += l.pick(" (operators)", " (opérateurs)")
+			}
+			lines = append(lines, fmt.Sprintf("  %-30s %s", c.usage[l.orEN()], help))
 		}
-		lines = append(lines, l.pick("  //text           send text that starts with /", "  //texte          envoyer un texte qui commence par /"))
+		lines = append(lines, fmt.Sprintf("  %-30s %s", l.pick("//text", "//texte"), l.pick("send text that starts with /", "envoyer un texte qui commence par /")))
 		return strings.Join(lines, "\n")
 	case KindShutdown:
 		return l.pick("The server is shutting down. Goodbye!", "Le serveur s'arrête. Au revoir !")
 	case KindError:
 		return l.describeError(m)
+	case KindKick:
+		return fmt.Sprintf(l.pick("%s was kicked by %s", "%s a été exclu par %s"), m.To, m.From) + l.because(m.Text)
+	case KindMute:
+		return fmt.Sprintf(l.pick("%s was muted by %s", "%s a perdu la parole (par %s)"), m.To, m.From) + l.until(m.Until)
+	case KindUnmute:
+		return fmt.Sprintf(l.pick("%s may speak again (%s)", "%s peut de nouveau parler (%s)"), m.To, m.From)
+	case KindBan:
+		return fmt.Sprintf(l.pick("%s was banned by %s", "%s a été banni par %s"), m.To, m.From) + l.until(m.Until) + l.because(m.Text)
+	case KindUnban:
+		return fmt.Sprintf(l.pick("the ban on %s is lifted", "le bannissement de %s est levé"), m.Text)
+	case KindTopic:
+		switch {
+		case m.Text == "":
+			return l.pick("No topic is set.", "Aucun sujet n'est défini.")
+		case m.From == "":
+			return fmt.Sprintf(l.pick("Topic: %s", "Sujet : %s"), m.Text)
+		}
+		return fmt.Sprintf(l.pick("%s set the topic: %s", "%s a changé le sujet : %s"), m.From, m.Text)
+	case KindOp:
+		return fmt.Sprintf(l.pick("%s is now an operator", "%s est maintenant opérateur"), m.From)
+	case KindBans:
+		if len(m.Bans) == 0 {
+			return l.pick("No bans.", "Aucun bannissement.")
+		}
+		lines := []string{fmt.Sprintf(l.pick("%d ban(s):", "%d bannissement(s) :"), len(m.Bans))}
+		for _, b := range m.Bans {
+			lines = append(lines, fmt.Sprintf("  %s (%s) %s%s%s", b.Target, b.Name, fmt.Sprintf(l.pick("by %s", "par %s"), b.By), l.until(b.Until), l.because(b.Reason)))
+		}
+		return strings.Join(lines, "\n")
 	}
 	return ""
+}
+
+func (l Lang) because(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return fmt.Sprintf(l.pick(": %s", " : %s"), reason)
+}
+
+func (l Lang) until(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(l.pick(" until %s", " jusqu'à %s"), t.Local().Format("2006-01-02 15:04"))
 }
 
 func (l Lang) orEN() Lang {
@@ -167,6 +231,20 @@ func (l Lang) describeError(m Message) string {
 		return fmt.Sprintf(l.pick("the name %q is refused: %s", "le nom %q est refusé : %s"), m.Text, l.NameProblem(m.Problem))
 	case ErrMsgSelf:
 		return l.pick("you cannot send a private message to yourself", "vous ne pouvez pas vous envoyer un message privé")
+	case ErrNotOperator:
+		return fmt.Sprintf(l.pick("%s is for operators only", "%s est réservé aux opérateurs"), m.Text)
+	case ErrWrongPassword:
+		return l.pick("wrong operator password", "mauvais mot de passe d'opérateur")
+	case ErrNoOpPassword:
+		return l.pick("there is no operator password on this server", "ce serveur n'a pas de mot de passe d'opérateur")
+	case ErrMuted:
+		return l.pick("you are muted: you can read but not post", "vous n'avez pas la parole : vous pouvez lire mais pas écrire") + l.until(m.Until)
+	case ErrNameOwned:
+		return fmt.Sprintf(l.pick("the name %s belongs to another member's key", "le nom %s appartient à la clé d'un autre membre"), m.Text)
+	case ErrNoSuchBan:
+		return fmt.Sprintf(l.pick("no ban on %s", "aucun bannissement pour %s"), m.Text)
+	case ErrSelf:
+		return fmt.Sprintf(l.pick("%s cannot aim at yourself", "%s ne peut pas vous viser vous-même"), m.Text)
 	}
 	return fmt.Sprintf("error %d", m.Err)
 }

@@ -1,0 +1,213 @@
+package room
+
+import (
+	"crypto/subtle"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// moderateLocked carries out an operator's command. Every one of them is
+// logged with who did what; a non-operator gets a refusal.
+func (h *Hub) moderateLocked(op *Member, in Input) {
+	if !op.IsOp() {
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrNotOperator, Text: in.Word})
+		return
+	}
+	if in.Cmd == CmdBans {
+		h.replyLocked(op, Message{Kind: KindBans, Bans: h.activeBansLocked()})
+		return
+	}
+	if in.Cmd == CmdUnban {
+		h.unbanLocked(op, in.Name)
+		return
+	}
+	target, ok := h.byName[nameKey(in.Name)]
+	switch {
+	case !ok:
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoSuchMember, Text: in.Name})
+		return
+	case target == op && in.Cmd != CmdUnmute:
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrSelf, Text: in.Word})
+		return
+	}
+	now := h.opts.Now()
+	msg := Message{From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, To: target.Name()}
+	switch in.Cmd {
+	case CmdKick:
+		msg.Kind, msg.Text = KindKick, in.Text
+		h.broadcastLocked(msg) // the target reads it too, before it goes
+		h.detachQuietLocked(target, ReasonKicked)
+	case CmdMute:
+		d, _ := parseDuration(in.Text)
+		msg.Kind = KindMute
+		if d > 0 {
+			msg.Until = now.Add(d)
+		}
+		target.muted, target.mutedUntil = true, msg.Until
+		h.broadcastLocked(msg)
+	case CmdUnmute:
+		target.muted, target.mutedUntil = false, time.Time{}
+		msg.Kind = KindUnmute
+		h.broadcastLocked(msg)
+	case CmdBan:
+		d, reason := parseDuration(in.Text)
+		b := Ban{Target: banTarget(target), Name: target.Name(), Reason: reason, By: op.Name(), At: now}
+		if d > 0 {
+			b.Until = now.Add(d)
+		}
+		h.bans[b.Target] = b
+		h.store.SaveBan(b)
+		msg.Kind, msg.Text, msg.Until = KindBan, reason, b.Until
+		h.broadcastLocked(msg)
+		h.detachQuietLocked(target, ReasonBanned)
+		// Others from the same key or address go too: the ban is on them.
+		for _, m := range slices.Clone(h.members) {
+			if banTarget(m) == b.Target {
+				h.detachQuietLocked(m, ReasonBanned)
+			}
+		}
+	}
+	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key,
+		"command", in.Cmd.String(), "target", target.Name(), "target_addr", target.addr, "text", Clip(in.Text, 128)}})
+}
+
+// detachQuietLocked removes m after the room was told why in the message
+// just sent: a kick or a ban, not a plain leave.
+func (h *Hub) detachQuietLocked(m *Member, r Reason) {
+	if !h.presentLocked(m) {
+		return
+	}
+	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
+	h.detachLocked(m, r)
+	msg := h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: r})
+	h.store.Record(msg) // the transcript keeps the leave; the room read the kick or ban
+}
+
+func (h *Hub) unbanLocked(op *Member, target string) {
+	if _, ok := h.bans[target]; !ok {
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoSuchBan, Text: target})
+		return
+	}
+	delete(h.bans, target)
+	h.store.DeleteBan(target)
+	// Recorded, and told to the operator only: a ban's target may be an
+	// address, which is nobody else's business.
+	msg := h.stampLocked(Message{Kind: KindUnban, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: target})
+	h.store.Record(msg)
+	h.sendLocked(&msg, []*Member{op})
+	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "unban", "target", target}})
+}
+
+// opLocked makes m an operator if password is the operator password.
+func (h *Hub) opLocked(m *Member, password string) {
+	switch {
+	case h.opts.OpPassword == "":
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNoOpPassword})
+		return
+	case subtle.ConstantTimeCompare([]byte(password), []byte(h.opts.OpPassword)) != 1:
+		h.events = append(h.events, event{"wrong operator password", []any{"name", m.Name(), "addr", m.addr}})
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrWrongPassword})
+		return
+	}
+	if m.op.Swap(true) {
+		return // already one
+	}
+	h.events = append(h.events, event{"operator", []any{"name", m.Name(), "addr", m.addr, "by", "password"}})
+	h.broadcastLocked(Message{Kind: KindOp, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key})
+}
+
+// topicLocked shows the topic, or sets it when text is given by an operator.
+func (h *Hub) topicLocked(m *Member, text string) {
+	if text == "" {
+		h.replyLocked(m, Message{Kind: KindTopic, Text: h.topic})
+		return
+	}
+	if !m.IsOp() {
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNotOperator, Text: "/topic"})
+		return
+	}
+	h.topic = text
+	h.store.SaveTopic(text)
+	h.events = append(h.events, event{"operator action", []any{"op", m.Name(), "op_key", m.key, "command", "topic", "text", Clip(text, 128)}})
+	h.broadcastLocked(Message{Kind: KindTopic, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: text})
+}
+
+// mutedLocked reports whether m may not post now, and tells it so. A mute
+// whose time has passed ends here.
+func (h *Hub) mutedLocked(m *Member) bool {
+	if !m.muted {
+		return false
+	}
+	if !m.mutedUntil.IsZero() && !h.opts.Now().Before(m.mutedUntil) {
+		m.muted, m.mutedUntil = false, time.Time{}
+		return false
+	}
+	h.replyLocked(m, Message{Kind: KindError, Err: ErrMuted, Until: m.mutedUntil})
+	return true
+}
+
+// bannedLocked finds a ban in force on key or on addr's IP.
+func (h *Hub) bannedLocked(key, addr string, now time.Time) (Ban, bool) {
+	for _, t := range []string{key, hostOf(addr)} {
+		if b, ok := h.bans[t]; ok && t != "" {
+			if b.Active(now) {
+				return b, true
+			}
+			delete(h.bans, t) // expired: forget it (the store drops it at next load)
+		}
+	}
+	return Ban{}, false
+}
+
+func (h *Hub) activeBansLocked() []Ban {
+	now := h.opts.Now()
+	var out []Ban
+	for _, b := range h.bans {
+		if b.Active(now) {
+			out = append(out, b)
+		}
+	}
+	slices.SortFunc(out, func(a, b Ban) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// Topic returns the room's topic.
+func (h *Hub) Topic() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.topic
+}
+
+// banTarget is what a ban on m holds: its key if it has one, else its IP.
+func banTarget(m *Member) string {
+	if m.key != "" {
+		return m.key
+	}
+	return hostOf(m.addr)
+}
+
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
+// parseDuration reads a leading duration such as 10m, 2h, 1h30m or 3d off
+// text, and returns it with the rest; without one, 0 and all of text.
+func parseDuration(text string) (time.Duration, string) {
+	word, rest, _ := strings.Cut(text, " ")
+	rest = strings.TrimSpace(rest)
+	if days, ok := strings.CutSuffix(word, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 && n <= 3650 {
+			return time.Duration(n) * 24 * time.Hour, rest
+		}
+	}
+	if d, err := time.ParseDuration(word); err == nil && d > 0 {
+		return d, rest
+	}
+	return 0, text
+}
