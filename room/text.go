@@ -39,6 +39,11 @@ func (l Lang) Greeting() string {
 		"Vous êtes connectés. SVP, envoyez vos messages.")
 }
 
+// PasswordPrompt asks for the room password.
+func (l Lang) PasswordPrompt() string {
+	return l.pick("Password:", "Mot de passe :")
+}
+
 // Welcome tells a newcomer its name and how many others are there.
 func (l Lang) Welcome(name string, others int) string {
 	return fmt.Sprintf(l.pick("You are %s; %d other(s) here. /help lists the commands.",

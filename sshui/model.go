@@ -83,6 +83,7 @@ type model struct {
 	side      []string // the member list's rows, rendered when it changes
 	sideBlank string   // a row of the member list below its names
 
+	topic    string // the room's topic, shown in the title bar
 	title    string // the title bar, drawn again only when titleKey changes
 	titleKey titleKey
 
@@ -209,8 +210,10 @@ func (m *model) receive(msgs []room.Message) {
 	for _, msg := range msgs {
 		added += m.add(msg, meID, meName)
 		switch msg.Kind {
-		case room.KindJoin, room.KindLeave, room.KindNick:
+		case room.KindJoin, room.KindLeave, room.KindNick, room.KindOp, room.KindKick, room.KindBan:
 			refresh = true
+		case room.KindTopic:
+			m.topic = room.Sanitize(msg.Text)
 		}
 	}
 	if m.offset > 0 {
@@ -300,7 +303,10 @@ func (m *model) buildSidebar() {
 	me := m.cfg.Member.Name()
 	for _, mi := range shown {
 		name := ansi.Truncate(room.Sanitize(mi.Name), text, "…")
-		style := m.st.name(name)
+		if mi.Op { // operators are marked, as in IRC
+			name = ansi.Truncate("@"+room.Sanitize(mi.Name), text, "…")
+		}
+		style := m.st.name(mi.Name) // the colour its messages have
 		if strings.EqualFold(mi.Name, me) {
 			style = m.st.own
 		}

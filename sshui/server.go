@@ -45,6 +45,13 @@ type Options struct {
 	WriteTimeout time.Duration      // a write to a client taking longer drops it; 0: 10 s
 
 	MaxMessageBytes int // the line protocol's message size, as on TCP; 0: 1024
+
+	// Password, when set, is the room password: every client must give it
+	// (keyboard-interactive or password), a key holder after its key.
+	Password string
+	// AllowedKeys, when not nil, are the only keys (SHA256 fingerprints)
+	// that enter: nothing else does, password or not.
+	AllowedKeys map[string]bool
 }
 
 // Defaults for the Options left at zero.
@@ -62,9 +69,8 @@ type Server struct {
 	srv  *ssh.Server
 }
 
-// verifiedKeyExt names the Permissions extension that holds the fingerprint
-// of a key the client proved it holds (set once the signature is checked).
-const verifiedKeyExt = "palabre-verified-key"
+// wrongPasswordDelay is how long an address waits after a wrong password.
+const wrongPasswordDelay = 2 * time.Second
 
 // New prepares a server; the host key is created now if it does not exist.
 func New(opts Options) (*Server, error) {
@@ -107,12 +113,10 @@ func New(opts Options) (*Server, error) {
 	}
 	srv, err := wish.NewServer(
 		hostKey,
-		// Anyone may join: with any key (whose fingerprint the member then
-		// carries), or with keyboard-interactive answered by nothing, which
-		// is how a plain `ssh -p 2222 host` without keys gets in.
-		wish.WithPublicKeyAuth(func(ssh.Context, ssh.PublicKey) bool { return true }),
-		wish.WithKeyboardInteractiveAuth(func(ssh.Context, gossh.KeyboardInteractiveChallenge) bool { return true }),
-		withNoneAuth(),
+		wish.WithPublicKeyAuth(s.publicKeyAuth),
+		wish.WithKeyboardInteractiveAuth(s.keyboardInteractiveAuth),
+		wish.WithPasswordAuth(s.passwordAuth),
+		s.withAuthConfig(),
 		s.withGuards(),
 		// The last middleware listed runs first: recover wraps the session.
 		// No scp, sftp or git middleware, ever: this server only chats.
@@ -258,38 +262,6 @@ func (c boundedEnv) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 		}
 	}()
 	return ch, out, nil
-}
-
-// withNoneAuth lets a client in with no authentication at all, except
-// OpenSSH: it offers "none" first and would never show its key, but falls
-// back to its keys and then to the empty keyboard-interactive above, so it
-// still gets in without one. It also records, once a key's signature is
-// verified, that key's fingerprint for the session to check.
-func withNoneAuth() ssh.Option {
-	return func(srv *ssh.Server) error {
-		srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
-			return &gossh.ServerConfig{
-				NoClientAuth: true,
-				NoClientAuthCallback: func(c gossh.ConnMetadata) (*gossh.Permissions, error) {
-					if strings.HasPrefix(string(c.ClientVersion()), "SSH-2.0-OpenSSH") {
-						return nil, errors.New("offer a key, or keyboard-interactive")
-					}
-					return &gossh.Permissions{}, nil
-				},
-				VerifiedPublicKeyCallback: func(_ gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
-					if p == nil {
-						p = &gossh.Permissions{}
-					}
-					if p.Extensions == nil {
-						p.Extensions = map[string]string{}
-					}
-					p.Extensions[verifiedKeyExt] = gossh.FingerprintSHA256(key)
-					return p, nil
-				},
-			}
-		}
-		return nil
-	}
 }
 
 // Serve accepts connections on l until Shutdown; then it returns nil.

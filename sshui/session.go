@@ -48,9 +48,13 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		})
 		if err != nil {
 			r := room.RefusedShutdown
-			if errors.Is(err, room.ErrFull) {
+			var banned *room.BannedError
+			switch {
+			case errors.Is(err, room.ErrFull):
 				r = room.RefusedFull
 				s.log.Warn("connection refused: the room is full", "addr", sess.RemoteAddr().String())
+			case errors.As(err, &banned):
+				r = room.RefusedBanned
 			}
 			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.Refusal(r))
 			_ = sess.Exit(1)

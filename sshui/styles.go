@@ -335,7 +335,7 @@ func (m *model) View() string {
 
 // titleBar is cached: it changes with a nick, a join or a leave, or a resize.
 func (m *model) titleBar(w int) string {
-	key := titleKey{m.cfg.Member.Name(), len(m.members), w}
+	key := titleKey{m.cfg.Member.Name(), len(m.members), w, m.topic}
 	if key != m.titleKey || m.title == "" {
 		m.titleKey, m.title = key, m.drawTitle(key)
 	}
@@ -346,11 +346,15 @@ type titleKey struct {
 	name  string
 	count int
 	width int
+	topic string
 }
 
 func (m *model) drawTitle(k titleKey) string {
 	w := k.width
 	left := " " + m.cfg.RoomName + " · " + m.wd.memberCount(k.count)
+	if k.topic != "" {
+		left += " · " + k.topic
+	}
 	right := m.wd.you(k.name) + " "
 	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
 	var s string

@@ -24,12 +24,12 @@ type conn struct {
 // serve runs the connection until both its goroutines have ended. A panic
 // in either drops this member only: it is logged, the member leaves with
 // ReasonError, and the connection closes.
-func (c *conn) serve(history []room.Message, early []byte) {
+func (c *conn) serve(history []room.Message, early []byte, greeting string) {
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
 		defer c.recover("writer")
-		c.write(history)
+		c.write(history, greeting)
 	}()
 	reason := room.ReasonError
 	func() {
@@ -99,10 +99,10 @@ func (c *conn) read(early []byte) room.Reason {
 
 // write runs the writing half until the member leaves, then closes the
 // connection, which ends read.
-func (c *conn) write(history []room.Message) {
+func (c *conn) write(history []room.Message, greeting string) {
 	defer c.nc.Close()
 	s := c.srv
-	err := lineproto.Deliver(deadlineWriter{c.nc, s.WriteTimeout}, s.Lang, s.greeting(), c.m, len(s.Hub.Members())-1, history)
+	err := lineproto.Deliver(deadlineWriter{c.nc, s.WriteTimeout}, s.Lang, greeting, c.m, len(s.Hub.Members())-1, history)
 	if err != nil {
 		s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
 		s.Hub.Leave(c.m, room.ReasonTooSlow)

@@ -6,11 +6,14 @@ package tcp
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +47,13 @@ type Server struct {
 	MaxPendingBytes int                // this much input with no boundary drops the member
 	SniffTime       time.Duration      // how long to wait for an HTTP request line before greeting
 	Limits          *connlimit.Limiter // per-address limits; nil: none
-	Logger          *slog.Logger
+	// Password, when set, is asked for after the greeting: the first
+	// message is the answer (the course's client: type it first).
+	Password string
+	// KeysOnly closes the door to everyone when there is no Password: the
+	// room takes only SSH keys it knows.
+	KeysOnly bool
+	Logger   *slog.Logger
 
 	log      *slog.Logger
 	threads  atomic.Uint64 // names members Thread-1, Thread-2, … in connection order
@@ -181,19 +190,91 @@ func (s *Server) handle(nc net.Conn) {
 		s.refuse(nc, "this is a chat server, not HTTP")
 		return
 	}
+	greeting := s.greeting()
+	switch {
+	case s.KeysOnly && s.Password == "":
+		s.refuse(nc, s.Lang.Refusal(room.RefusedNoPassword))
+		return
+	case s.Password != "":
+		var ok bool
+		if early, ok = s.checkPassword(nc, early); !ok {
+			return
+		}
+		greeting = "" // given with the question
+	}
 	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
 	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String()})
 	if err != nil {
 		r := room.RefusedShutdown
-		if errors.Is(err, room.ErrFull) {
+		var banned *room.BannedError
+		switch {
+		case errors.Is(err, room.ErrFull):
 			r = room.RefusedFull
 			s.log.Warn("connection refused: the room is full", "addr", nc.RemoteAddr().String())
+		case errors.As(err, &banned):
+			r = room.RefusedBanned
 		}
 		s.refuse(nc, s.Lang.Refusal(r))
 		return
 	}
 	c := &conn{srv: s, nc: nc, m: m}
-	c.serve(history, early)
+	c.serve(history, early, greeting)
+}
+
+// passwordTimeout bounds how long the door waits for the room password.
+const passwordTimeout = 2 * time.Minute
+
+// wrongPasswordDelay is how long an address waits after a wrong password.
+const wrongPasswordDelay = 2 * time.Second
+
+// checkPassword greets, asks for the room password and reads the answer:
+// the first message, framed as any other (a line, or the course client's
+// one send()). On a wrong answer it says so in one line, closes, and keeps
+// the address out for a moment. It returns what came after the answer.
+func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
+	w := deadlineWriter{nc, s.WriteTimeout}
+	if _, err := w.Write(lineproto.AppendLine(lineproto.AppendLine(nil, s.greeting()), "*** ", s.Lang.PasswordPrompt())); err != nil {
+		nc.Close()
+		return nil, false
+	}
+	f := lineproto.Framer{MaxPending: s.MaxPendingBytes}
+	var tn lineproto.Telnet
+	var lines []string
+	collect := func(l string) { lines = append(lines, l) }
+	deadline := time.Now().Add(passwordTimeout)
+	buf := make([]byte, 1024)
+	err := f.Feed(tn.Filter(early), collect)
+	for err == nil && len(lines) == 0 && time.Now().Before(deadline) {
+		d := deadline
+		if f.Pending() {
+			d = time.Now().Add(s.IdleFlush)
+		}
+		_ = nc.SetReadDeadline(d)
+		n, rerr := nc.Read(buf)
+		err = f.Feed(tn.Filter(buf[:n]), collect)
+		if errors.Is(rerr, os.ErrDeadlineExceeded) && f.Pending() {
+			f.Idle(collect)
+		} else if rerr != nil {
+			f.Flush(collect)
+			if len(lines) == 0 {
+				err = rerr
+			}
+		}
+	}
+	_ = nc.SetReadDeadline(time.Time{})
+	if len(lines) == 0 || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(lines[0])), []byte(s.Password)) != 1 {
+		if len(lines) > 0 || err == nil {
+			s.log.Info("wrong room password", "addr", nc.RemoteAddr().String())
+			s.Limits.Penalize(nc.RemoteAddr(), wrongPasswordDelay)
+		}
+		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
+		return nil, false
+	}
+	var rest []byte
+	for _, l := range lines[1:] {
+		rest = append(append(rest, l...), '\n')
+	}
+	return append(rest, f.Buffered()...), true
 }
 
 // refuse sends one line and closes.

@@ -17,7 +17,8 @@ import (
 var (
 	// ErrTooMany: the address has MaxPerIP connections open already.
 	ErrTooMany = errors.New("too many connections from your address")
-	// ErrTooFast: the address opens new connections faster than Rate.
+	// ErrTooFast: the address opens new connections faster than Rate, or
+	// gave a wrong password a moment ago.
 	ErrTooFast = errors.New("too many new connections from your address; try again in a moment")
 )
 
@@ -35,8 +36,9 @@ type Limiter struct {
 }
 
 type ipState struct {
-	open int
-	new  *rate.Limiter
+	open     int
+	new      *rate.Limiter
+	notUntil time.Time // a wrong password: no new connection before then
 }
 
 // sweepAbove is how many addresses may be tracked before idle ones are forgotten.
@@ -46,12 +48,18 @@ const sweepAbove = 1024
 // must be called once the connection has closed; it is safe to call twice.
 func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 	ip, ok := addrIP(addr)
-	if !ok || l.exempt(ip) || (l.MaxPerIP <= 0 && l.Rate <= 0) {
+	if !ok {
 		return func() {}, nil
 	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if st := l.ips[ip]; st != nil && now.Before(st.notUntil) {
+		return nil, ErrTooFast // even when exempt: passwords are not guessed at speed
+	}
+	if l.exempt(ip) || (l.MaxPerIP <= 0 && l.Rate <= 0) {
+		return func() {}, nil
+	}
 	if l.ips == nil {
 		l.ips = make(map[netip.Addr]*ipState)
 	}
@@ -83,6 +91,29 @@ func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 	}, nil
 }
 
+// Penalize keeps addr from connecting again for d: after a wrong password,
+// so that a password cannot be guessed at the speed of a script.
+func (l *Limiter) Penalize(addr net.Addr, d time.Duration) {
+	ip, ok := addrIP(addr)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ips == nil {
+		l.ips = make(map[netip.Addr]*ipState)
+	}
+	st := l.ips[ip]
+	if st == nil {
+		st = &ipState{}
+		if l.Rate > 0 {
+			st.new = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
+		}
+		l.ips[ip] = st
+	}
+	st.notUntil = l.now().Add(d)
+}
+
 // Open returns how many admitted connections from addr are open.
 func (l *Limiter) Open(addr net.Addr) int {
 	ip, _ := addrIP(addr)
@@ -98,7 +129,7 @@ func (l *Limiter) Open(addr net.Addr) int {
 // refilled: remembering them would change nothing.
 func (l *Limiter) sweepLocked(now time.Time) {
 	for ip, st := range l.ips {
-		if st.open == 0 && (st.new == nil || st.new.TokensAt(now) >= float64(st.new.Burst())) {
+		if st.open == 0 && !now.Before(st.notUntil) && (st.new == nil || st.new.TokensAt(now) >= float64(st.new.Burst())) {
 			delete(l.ips, ip)
 		}
 	}

@@ -14,7 +14,10 @@ import (
 // Write deadlines, where the connection has them, belong to w.
 func Deliver(w io.Writer, lang room.Lang, greeting string, m *room.Member, others int, history []room.Message) error {
 	id := m.ID()
-	b := AppendLine(nil, greeting)
+	var b []byte
+	if greeting != "" { // "": the door has greeted already
+		b = AppendLine(b, greeting)
+	}
 	b = AppendLine(b, "*** ", lang.Welcome(m.Name(), others))
 	for i := range history {
 		b = AppendMessage(b, lang, id, &history[i])

@@ -27,6 +27,9 @@ type Framer struct {
 // Pending reports whether bytes are waiting for a boundary.
 func (f *Framer) Pending() bool { return len(f.buf) > 0 }
 
+// Buffered returns the bytes waiting for a boundary.
+func (f *Framer) Buffered() []byte { return f.buf }
+
 // Feed takes the next bytes of the stream and emits each complete message.
 func (f *Framer) Feed(p []byte, emit func(string)) error {
 	f.held = false

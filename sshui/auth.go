@@ -1,0 +1,124 @@
+package sshui
+
+import (
+	"crypto/subtle"
+	"errors"
+	"strings"
+
+	"github.com/charmbracelet/ssh"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Who gets in over SSH:
+//   - an open room (the default): anyone — with any key, whose fingerprint
+//     the member then carries; with keyboard-interactive answered by
+//     nothing, which is how a plain `ssh -p 2222 host` without keys gets
+//     in; or with no authentication at all, except OpenSSH, which offers
+//     "none" first and would then never show its key, but falls back to
+//     its keys and to the empty keyboard-interactive, so gets in anyway;
+//   - with a room password: whoever gives it, keyboard-interactive or
+//     password; a key holder is asked after its key, so it keeps its
+//     fingerprint;
+//   - with allowed keys: those keys only.
+
+// verifiedKeyExt names the Permissions extension that holds the fingerprint
+// of a key the client proved it holds (set once the signature is checked).
+const verifiedKeyExt = "palabre-verified-key"
+
+func (s *Server) publicKeyAuth(_ ssh.Context, key ssh.PublicKey) bool {
+	if s.opts.AllowedKeys != nil {
+		return s.opts.AllowedKeys[gossh.FingerprintSHA256(key)]
+	}
+	return true
+}
+
+func (s *Server) keyboardInteractiveAuth(ctx ssh.Context, challenge gossh.KeyboardInteractiveChallenge) bool {
+	switch {
+	case s.opts.AllowedKeys != nil:
+		return false
+	case s.opts.Password == "":
+		return true // ask nothing
+	}
+	answers, err := challenge("", "", []string{s.opts.Lang.PasswordPrompt() + " "}, []bool{false})
+	return err == nil && len(answers) == 1 && s.checkPassword(ctx, answers[0])
+}
+
+func (s *Server) passwordAuth(ctx ssh.Context, password string) bool {
+	switch {
+	case s.opts.AllowedKeys != nil:
+		return false
+	case s.opts.Password == "":
+		return true
+	}
+	return s.checkPassword(ctx, password)
+}
+
+// checkPassword compares an answer with the room password; a wrong one
+// keeps the address out for a moment, as on the TCP door.
+func (s *Server) checkPassword(ctx ssh.Context, answer string) bool {
+	if subtle.ConstantTimeCompare([]byte(answer), []byte(s.opts.Password)) == 1 {
+		return true
+	}
+	s.log.Info("wrong room password", "addr", remote(ctx), "user", ctx.User())
+	if a := ctx.RemoteAddr(); a != nil {
+		s.opts.Limits.Penalize(a, wrongPasswordDelay)
+	}
+	return false
+}
+
+// withAuthConfig sets what wish has no option for: "none" authentication,
+// recording the fingerprint of a key once its signature is verified, and
+// asking a key holder for the room password after its key.
+func (s *Server) withAuthConfig() ssh.Option {
+	return func(srv *ssh.Server) error {
+		srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+			return &gossh.ServerConfig{
+				NoClientAuth:         true,
+				NoClientAuthCallback: s.noneAuth,
+				VerifiedPublicKeyCallback: func(c gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {
+					if p == nil {
+						p = &gossh.Permissions{}
+					}
+					if p.Extensions == nil {
+						p.Extensions = map[string]string{}
+					}
+					p.Extensions[verifiedKeyExt] = gossh.FingerprintSHA256(key)
+					if s.opts.Password == "" || s.opts.AllowedKeys != nil {
+						return p, nil
+					}
+					// The key is known; the password is still owed. The
+					// permissions found for the key are kept for the end.
+					return nil, &gossh.PartialSuccessError{Next: gossh.ServerAuthCallbacks{
+						PasswordCallback: func(_ gossh.ConnMetadata, pw []byte) (*gossh.Permissions, error) {
+							if s.checkPassword(ctx, string(pw)) {
+								return p, nil
+							}
+							return nil, errWrongPassword
+						},
+						KeyboardInteractiveCallback: func(_ gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
+							answers, err := challenge("", "", []string{s.opts.Lang.PasswordPrompt() + " "}, []bool{false})
+							if err == nil && len(answers) == 1 && s.checkPassword(ctx, answers[0]) {
+								return p, nil
+							}
+							return nil, errWrongPassword
+						},
+					}}
+				},
+			}
+		}
+		return nil
+	}
+}
+
+var errWrongPassword = errors.New("wrong password")
+
+// noneAuth decides on a client that offers no authentication.
+func (s *Server) noneAuth(c gossh.ConnMetadata) (*gossh.Permissions, error) {
+	switch {
+	case s.opts.AllowedKeys != nil || s.opts.Password != "":
+		return nil, errors.New("authentication required")
+	case strings.HasPrefix(string(c.ClientVersion()), "SSH-2.0-OpenSSH"):
+		return nil, errors.New("offer a key, or keyboard-interactive")
+	}
+	return &gossh.Permissions{}, nil
+}
