@@ -418,6 +418,7 @@ func (h *Hub) Shutdown() {
 	}
 	h.closed = true
 	msg := h.stampLocked(Message{Kind: KindShutdown})
+	h.store.Record(msg)
 	for _, m := range h.members {
 		m.push(&msg) // best effort: a full outbox is closed just the same
 	}

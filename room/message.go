@@ -58,6 +58,26 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
+// ParseKind is the inverse of Kind.String.
+func ParseKind(s string) (Kind, bool) {
+	for k, name := range kindNames {
+		if name == s && name != "" {
+			return Kind(k), true
+		}
+	}
+	return 0, false
+}
+
+// ParseReason is the inverse of Reason.String.
+func ParseReason(s string) (Reason, bool) {
+	for r, name := range reasonNames {
+		if name == s && name != "" {
+			return Reason(r), true
+		}
+	}
+	return 0, false
+}
+
 // System reports whether the message is an event or reply from the server
 // rather than words a member typed.
 func (k Kind) System() bool {

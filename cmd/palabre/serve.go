@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"palabre/internal/config"
 	"palabre/internal/connlimit"
+	"palabre/internal/store"
 	"palabre/room"
 	"palabre/sshui"
 	"palabre/tcp"
@@ -40,7 +43,39 @@ type door struct {
 // the listening doors once they accept connections.
 func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(map[string]net.Addr)) error {
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	opKeys, bad, err := readKeys("PALABRE_OPS_KEYS", cfg.OpsKeys)
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		logger.Warn("lines that are not keys, skipped", "file", cfg.OpsKeys, "lines", bad)
+	}
+	allowed, bad, err := readKeys("PALABRE_ALLOWED_KEYS", cfg.AllowedKeys)
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		logger.Warn("lines that are not keys, skipped", "file", cfg.AllowedKeys, "lines", bad)
+	}
+	st, err := store.Open(cfg.DataDir, store.Options{StorePrivate: cfg.StorePrivate, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			logger.Error("closing the store", "err", err)
+		}
+	}()
+	state, err := st.Load(cfg.History)
+	if err != nil {
+		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
+	}
+
 	hub := room.NewHub(room.Options{
+		Store:           st,
+		State:           state,
+		OpKeys:          slices.Collect(maps.Keys(opKeys)),
+		OpPassword:      cfg.OpPassword,
 		History:         room.NewRing(cfg.History),
 		Logger:          logger,
 		OutboxMessages:  cfg.OutboxMessages,
@@ -56,7 +91,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	sshSrv, err := sshui.New(sshui.Options{
 		Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger, DataDir: cfg.DataDir,
 		Limits: limits, AuthTimeout: cfg.SSHAuthTimeout, KeepAlive: cfg.SSHKeepAlive, WriteTimeout: cfg.WriteTimeout,
-		MaxMessageBytes: cfg.MaxMessageBytes,
+		MaxMessageBytes: cfg.MaxMessageBytes, Password: cfg.Password, AllowedKeys: allowed,
 	})
 	if err != nil {
 		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
@@ -74,6 +109,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		{"tcp", &tcp.Server{
 			Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger,
 			Limits: limits, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
+			Password: cfg.Password, KeysOnly: allowed != nil,
 		}, tcpLn},
 		{"ssh", sshSrv, sshLn},
 	}
@@ -81,7 +117,9 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	for _, d := range doors {
 		addrs[d.name] = d.ln.Addr()
 	}
-	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "lang", cfg.Lang, "history", cfg.History, "data", cfg.DataDir)
+	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "lang", cfg.Lang,
+		"history", cfg.History, "data", cfg.DataDir, "seq", state.Seq, "bans", len(state.Bans), "operator_keys", len(opKeys),
+		"room_password", cfg.Password != "", "allowed_keys", len(allowed))
 	if ready != nil {
 		ready(addrs)
 	}
@@ -106,7 +144,11 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 				logger.Warn("connections cut at the shutdown deadline", "door", d.name)
 			}
 		}
-		logger.Info("stopped")
+		if err := st.Close(); err != nil { // commits what the last members said
+			logger.Error("closing the store", "err", err)
+		}
+		stats := st.Stats()
+		logger.Info("stopped", "transcript_written", stats.Written, "transcript_dropped", stats.Dropped)
 		return nil
 	})
 	return g.Wait()

@@ -26,7 +26,7 @@ import (
 type Config struct {
 	TCPAddr  string     `env:"PALABRE_TCP_ADDR" envDefault:":12800" help:"address of the TCP door (the course's protocol)"`
 	SSHAddr  string     `env:"PALABRE_SSH_ADDR" envDefault:":2222" help:"address of the SSH door"`
-	DataDir  string     `env:"PALABRE_DATA_DIR" envDefault:"data" help:"directory for the server's state (host key, later the transcript)"`
+	DataDir  string     `env:"PALABRE_DATA_DIR" envDefault:"data" help:"directory for the server's state: the SSH host key and the database"`
 	Lang     room.Lang  `env:"PALABRE_LANG" envDefault:"en" help:"language of every user-facing string: en or fr"`
 	Greeting string     `env:"PALABRE_GREETING" help:"first line sent to a TCP member (default: the language's greeting)"`
 	History  int        `env:"PALABRE_HISTORY" envDefault:"50" help:"how many recent messages a newcomer is shown (0 to 10000)"`
@@ -46,6 +46,12 @@ type Config struct {
 	WriteTimeout   time.Duration `env:"PALABRE_WRITE_TIMEOUT" envDefault:"10s" help:"a write to a member taking longer drops it"`
 	SSHAuthTimeout time.Duration `env:"PALABRE_SSH_AUTH_TIMEOUT" envDefault:"20s" help:"the SSH handshake, authentication and session start must end within it"`
 	SSHKeepAlive   time.Duration `env:"PALABRE_SSH_KEEPALIVE" envDefault:"60s" help:"SSH keep-alive interval; three unanswered drop the connection"`
+
+	StorePrivate bool   `env:"PALABRE_STORE_PRIVATE" envDefault:"false" help:"keep private messages in the transcript too"`
+	OpsKeys      string `env:"PALABRE_OPS_KEYS" help:"path to an authorized_keys file: SSH members with these keys are operators"`
+	OpPassword   string `env:"PALABRE_OP_PASSWORD" help:"/op PASSWORD makes any member an operator (empty: no /op)"`
+	Password     string `env:"PALABRE_PASSWORD" help:"room password, asked on both doors (empty: an open room)"`
+	AllowedKeys  string `env:"PALABRE_ALLOWED_KEYS" help:"path to an authorized_keys file: only these keys enter over SSH; TCP then needs the password"`
 }
 
 // CIDRs is a list of networks, written comma-separated; "none" is the empty list.

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/spf13/cobra"
+
+	"palabre/internal/store"
+	"palabre/room"
+)
+
+func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
+	var since time.Duration
+	var from, format, dataDir string
+	cmd := &cobra.Command{
+		Use:   "transcript",
+		Short: "Print the room's transcript from the data directory",
+		Long: "transcript prints what the room kept: every public message, action, join, leave,\n" +
+			"name change, kick, mute, ban and topic change, oldest first. It reads the database\n" +
+			"in the data directory, and may run while the server does.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("since") && cmd.Flags().Changed("from") {
+				return errors.New("--since and --from: give one")
+			}
+			start := time.Time{}
+			switch {
+			case cmd.Flags().Changed("since"):
+				start = time.Now().Add(-since)
+			case from != "":
+				t, err := parseTime(from)
+				if err != nil {
+					return err
+				}
+				start = t
+			}
+			if !cmd.Flags().Changed("data-dir") {
+				dataDir = dataDirFrom(environ)
+			}
+			var print func(store.Entry) error
+			switch format {
+			case "text":
+				print = func(e store.Entry) error {
+					_, err := fmt.Fprintln(stdout, e.At.Local().Format("2006-01-02 15:04"), transcriptLine(e))
+					return err
+				}
+			case "json":
+				enc := json.NewEncoder(stdout)
+				print = func(e store.Entry) error { return enc.Encode(e) }
+			default:
+				return fmt.Errorf("--format %q: text or json", format)
+			}
+			return store.ReadTranscript(dataDir, start, print)
+		},
+	}
+	cmd.Flags().DurationVar(&since, "since", 0, "only the last DURATION (e.g. 2h)")
+	cmd.Flags().StringVar(&from, "from", "", `only from TIME on ("2026-11-24 10:00", "2026-11-24", or RFC 3339)`)
+	cmd.Flags().StringVar(&format, "format", "text", "text, or json (one object a line)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "data", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	return cmd
+}
+
+// dataDirFrom finds PALABRE_DATA_DIR in the environment, else in .env.
+func dataDirFrom(environ []string) string {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "PALABRE_DATA_DIR="); ok && v != "" {
+			return v
+		}
+	}
+	if env, err := godotenv.Read(".env"); err == nil && env["PALABRE_DATA_DIR"] != "" {
+		return env["PALABRE_DATA_DIR"]
+	}
+	return "data"
+}
+
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--from %q: want a time such as \"2026-11-24 10:00\"", s)
+}
+
+// transcriptLine words one entry as the TCP door shows it: "alice> bonjour".
+func transcriptLine(e store.Entry) string {
+	kind, _ := room.ParseKind(e.Kind)
+	reason, _ := room.ParseReason(e.Reason)
+	switch kind {
+	case room.KindChat:
+		return e.Name + "> " + e.Text
+	case room.KindAction:
+		return "* " + e.Name + " " + e.Text
+	case room.KindPrivate:
+		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
+	}
+	text := room.LangEN.Describe(room.Message{Kind: kind, From: e.Name, To: e.Target, Text: e.Text,
+		Door: room.Door(e.Door), Reason: reason, Until: e.Until})
+	if text == "" {
+		text = e.Kind + " " + e.Name + " " + e.Text
+	}
+	return "*** " + strings.ReplaceAll(text, "\n", " ")
+}

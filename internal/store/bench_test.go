@@ -1,0 +1,119 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"palabre/room"
+)
+
+// benchMessages are chat lines as a classroom types them: 100 senders,
+// some through SSH with a key, lines of 10 to 120 bytes.
+func benchMessages() []room.Message {
+	const senders = 100
+	texts := []string{
+		"ok",
+		"bonjour tout le monde",
+		"est-ce que quelqu'un a réussi la question 3 du TP ?",
+		"il faut faire un recv() en boucle tant que la taille reçue est < à celle attendue, sinon tu perds des octets",
+		"merci !",
+		"le serveur répond \"connection refused\" quand je lance client.py, j'ai oublié quoi ?",
+	}
+	msgs := make([]room.Message, 0, senders*len(texts))
+	for i := range cap(msgs) {
+		m := room.Message{Kind: room.KindChat, From: fmt.Sprintf("Thread-%d", i%senders), Text: texts[i%len(texts)],
+			Door: room.DoorTCP, SenderID: uint64(i % senders)}
+		if i%3 == 0 {
+			m.Door, m.Key = room.DoorSSH, "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// BenchmarkRecord: b.N messages recorded as fast as a hub could post them,
+// then flushed: what the writer sustains, in committed messages a second.
+// The queue holds all of them, so none is dropped and the figure is the
+// writer's, not the queue's.
+func BenchmarkRecord(b *testing.B) {
+	msgs := benchMessages()
+	s := openStore(b, b.TempDir(), Options{QueueSize: b.N + 1})
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		m := msgs[i%len(msgs)]
+		m.Seq, m.At = uint64(i+1), start
+		s.Record(m)
+	}
+	flush(b, s)
+	b.StopTimer()
+	st := s.Stats()
+	if st.Written != uint64(b.N) || st.Dropped != 0 {
+		b.Fatalf("Stats = %+v, want %d written", st, b.N)
+	}
+	b.ReportMetric(float64(st.Written)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(st.Written)/float64(st.Batches), "msgs/batch")
+}
+
+// BenchmarkRecordBatchLatency: each op records a burst of messages and
+// waits for their commit, the writer otherwise idle; ns/op is the time from
+// the first Record of a burst to the commit of the last. batch=1 is a lone
+// message in a quiet room; batch=200 is one second of palabre's heaviest
+// bench load arriving at once.
+func BenchmarkRecordBatchLatency(b *testing.B) {
+	msgs := benchMessages()
+	for _, batch := range []int{1, 10, 200, 2000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			s := openStore(b, b.TempDir(), Options{})
+			b.ReportAllocs()
+			b.ResetTimer()
+			seq := uint64(0)
+			for range b.N {
+				for j := range batch {
+					seq++
+					m := msgs[j%len(msgs)]
+					m.Seq, m.At = seq, time.Now()
+					s.Record(m)
+				}
+				flush(b, s)
+			}
+			b.StopTimer()
+			if st := s.Stats(); st.Dropped != 0 || st.Written != seq {
+				b.Fatalf("Stats = %+v, want %d written", st, seq)
+			}
+			b.ReportMetric(float64(seq)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// BenchmarkRecordCall: the cost of one Record to the hub that calls it
+// under its lock. Only the queueing is measured: the writer is held, and
+// every 4096 calls the queue is emptied off the clock, unwritten.
+func BenchmarkRecordCall(b *testing.B) {
+	msgs := benchMessages()
+	hold := make(chan struct{})
+	s := openStore(b, b.TempDir(), Options{QueueSize: 4096, beforeBatch: func() { <-hold }})
+	b.Cleanup(func() { close(hold) }) // runs before openStore's Close
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		m := msgs[i%len(msgs)]
+		m.Seq, m.At = uint64(i+1), now
+		s.Record(m)
+		if i%4096 == 4095 {
+			b.StopTimer()
+			s.mu.Lock()
+			clear(s.pending)
+			s.pending = s.pending[:0]
+			s.mu.Unlock()
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	if st := s.Stats(); st.Queued != uint64(b.N) || st.Dropped != 0 {
+		b.Fatalf("Stats = %+v, want %d queued", st, b.N)
+	}
+}

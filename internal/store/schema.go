@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the "sqlite" driver: pure Go, no cgo
+)
+
+// FileName is the database's name under the data directory.
+const FileName = "palabre.db"
+
+// migrations builds the schema, in order: migrations[i] takes a database
+// from user_version i to i+1. Append to the list, never edit an entry that
+// has shipped: a database records how far it went, not what each step was.
+var migrations = []string{
+	// 1: the transcript, the bans, the name owners, the settings.
+	`CREATE TABLE messages (
+		seq    INTEGER PRIMARY KEY,      -- room.Message.Seq
+		at     INTEGER NOT NULL,         -- unix nanoseconds
+		kind   TEXT NOT NULL,            -- room.Kind.String()
+		door   TEXT NOT NULL DEFAULT '',
+		name   TEXT NOT NULL DEFAULT '', -- the sender or subject (Message.From)
+		key    TEXT NOT NULL DEFAULT '', -- the sender's key fingerprint
+		target TEXT NOT NULL DEFAULT '', -- Message.To
+		text   TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL DEFAULT '', -- room.Reason.String(), for leaves
+		until  INTEGER                   -- unix nanoseconds; NULL: none
+	);
+	CREATE INDEX messages_at ON messages(at);
+	CREATE TABLE bans (
+		target TEXT PRIMARY KEY,         -- a key fingerprint or an address
+		name   TEXT NOT NULL DEFAULT '',
+		reason TEXT NOT NULL DEFAULT '',
+		by_op  TEXT NOT NULL DEFAULT '',
+		at     INTEGER NOT NULL,         -- unix nanoseconds
+		until  INTEGER                   -- unix nanoseconds; NULL: for good
+	);
+	CREATE TABLE names (
+		name    TEXT PRIMARY KEY,        -- lower-cased
+		key     TEXT NOT NULL,
+		written TEXT NOT NULL            -- as the member first wrote it
+	);
+	CREATE TABLE settings (
+		name  TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+}
+
+// Version is the schema version this program writes and reads.
+func Version() int { return len(migrations) }
+
+// dsn names the database at path for modernc.org/sqlite. A writer sets WAL
+// (persistent in the file), synchronous=NORMAL (in WAL mode a process crash
+// loses nothing committed; a power cut may lose the last commits) and takes
+// its write lock at BEGIN, so a transaction never fails half-way on a lock.
+// A reader opens the file read-only: it never creates it, never writes it.
+func dsn(path string, readOnly bool) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	if readOnly {
+		q.Set("mode", "ro") // SQLite's own URI parameter
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+	}
+	// A file: URI, so that SQLite sees mode=ro and a path with '?' or '%'
+	// in it survives.
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String(), nil
+}
+
+// userVersion reads PRAGMA user_version.
+func userVersion(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var v int
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: reading the schema version: %w", err)
+	}
+	return v, nil
+}
+
+// ErrNewerSchema is returned for a database written by a newer palabre.
+var ErrNewerSchema = errors.New("store: database schema is newer than this program")
+
+// migrate brings db up to Version, one transaction per step, and refuses a
+// database at a version it does not know.
+func migrate(ctx context.Context, db *sql.DB, path string) error {
+	v, err := userVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("%w: %s is at version %d, this palabre knows up to %d; run a newer palabre or keep a copy and start from an empty data directory",
+			ErrNewerSchema, path, v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if err := migrateStep(ctx, db, i); err != nil {
+			return fmt.Errorf("store: migrating %s from version %d to %d: %w", path, i, i+1, err)
+		}
+	}
+	return nil
+}
+
+func migrateStep(ctx context.Context, db *sql.DB, from int) error {
+	tx, err := db.BeginTx(ctx, nil) // IMMEDIATE: one migrator at a time
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	// Another process may have migrated while this one waited for the lock.
+	v, err := userVersion(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if v != from {
+		return tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, migrations[from]); err != nil {
+		return err
+	}
+	// PRAGMA takes no parameters; the value is a trusted integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", from+1)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// checkReadable refuses a database this program cannot read as it stands:
+// one never migrated, or at another version.
+func checkReadable(ctx context.Context, db *sql.DB, path string) error {
+	v, err := userVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v > len(migrations):
+		return fmt.Errorf("%w: %s is at version %d, this palabre knows up to %d", ErrNewerSchema, path, v, len(migrations))
+	case v == 0:
+		return fmt.Errorf("store: %s holds no palabre schema", path)
+	case v < len(migrations):
+		return fmt.Errorf("store: %s is at schema version %d, older than %d: start the server on it once to migrate it", path, v, len(migrations))
+	}
+	return nil
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"palabre/room"
+)
+
+func TestModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "palabre")
+	s := openStore(t, dir, Options{})
+	s.Record(chat(1, room.KindChat))
+	flush(t, s)
+	for path, want := range map[string]fs.FileMode{
+		dir:                                 0o700 | fs.ModeDir,
+		filepath.Dir(dir):                   0o700 | fs.ModeDir,
+		filepath.Join(dir, FileName):        0o600,
+		filepath.Join(dir, FileName+"-wal"): 0o600,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode(), want)
+		}
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	s := openStore(t, dir, Options{})
+	s.Record(chat(1, room.KindChat))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if v := rawVersion(t, path, -1); v != Version() {
+		t.Fatalf("user_version after Open = %d, want %d", v, Version())
+	}
+	s = openStore(t, dir, Options{}) // reopening migrates nothing and keeps the data
+	if st, err := s.Load(5); err != nil || st.Seq != 1 || len(st.History) != 1 {
+		t.Fatalf("Load after reopen = %+v, %v", st, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	rawVersion(t, path, Version()+1)
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "version") {
+		t.Errorf("Open of a newer schema: %v, want ErrNewerSchema", err)
+	}
+	if err := ReadTranscript(dir, time.Time{}, func(Entry) error { return nil }); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("ReadTranscript of a newer schema: %v, want ErrNewerSchema", err)
+	}
+	if v := rawVersion(t, path, -1); v != Version()+1 {
+		t.Errorf("a refused database was changed: version %d", v)
+	}
+}
+
+// rawVersion sets the database's user_version to v unless v < 0, and
+// returns it, through a connection of its own.
+func rawVersion(t *testing.T, path string, v int) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v >= 0 {
+		if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestReadTranscriptNoDatabase(t *testing.T) {
+	dir := t.TempDir()
+	err := ReadTranscript(dir, time.Time{}, func(Entry) error { return nil })
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no palabre database") {
+		t.Errorf("ReadTranscript of an empty dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadTranscript created the database: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, FileName), nil, 0o600) // an empty file: no schema
+	if err := ReadTranscript(dir, time.Time{}, func(Entry) error { return nil }); err == nil || !strings.Contains(err.Error(), "no palabre schema") {
+		t.Errorf("ReadTranscript of an empty database: %v", err)
+	}
+}
+
+func TestMigrationStep(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	s.Record(chat(1, room.KindChat))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A later palabre adds a step; the database at version 1 takes it alone.
+	saved := migrations
+	t.Cleanup(func() { migrations = saved })
+	migrations = append(slices.Clip(saved), `ALTER TABLE messages ADD COLUMN edited INTEGER`)
+	s = openStore(t, dir, Options{})
+	flush(t, s)
+	path := filepath.Join(dir, FileName)
+	if v := rawVersion(t, path, -1); v != len(saved)+1 {
+		t.Errorf("version after the new step = %d, want %d", v, len(saved)+1)
+	}
+	if got := readAll(t, dir, time.Time{}); len(got) != 1 {
+		t.Errorf("transcript after the new step: %+v", got)
+	}
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"palabre/room"
+)
+
+// Entry is one event of the transcript, as ReadTranscript gives it.
+type Entry struct {
+	Seq    uint64    `json:"seq"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"` // room.Kind.String()
+	Door   string    `json:"door,omitempty"`
+	Name   string    `json:"name"` // the sender, or the subject (Message.From)
+	Key    string    `json:"key,omitempty"`
+	Target string    `json:"target,omitempty"` // Message.To
+	Text   string    `json:"text,omitempty"`
+	Reason string    `json:"reason,omitempty"` // room.Reason.String(), for leaves
+	Until  time.Time `json:"until,omitzero"`
+}
+
+// kinds maps room.Kind.String() back to the Kind.
+var kinds = func() map[string]room.Kind {
+	m := make(map[string]room.Kind)
+	for k := room.Kind(1); k < math.MaxUint8; k++ {
+		if s := k.String(); !strings.HasPrefix(s, "kind(") {
+			m[s] = k
+		}
+	}
+	return m
+}()
+
+// openReader opens the database at path read-only: it never creates the
+// file and never writes it, so it may run beside a server's writer.
+func openReader(ctx context.Context, path string) (*sql.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("store: no palabre database in %s (no %s): %w", filepath.Dir(path), FileName, err)
+		}
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	name, err := dsn(path, true)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	if err := checkReadable(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Load reads what a hub starts from, as committed (Flush first to include
+// what is queued): the last sequence number, the last history chat and
+// action messages oldest first, the bans in force now, the topic and the
+// name owners.
+func (s *Store) Load(history int) (room.State, error) {
+	ctx := context.Background()
+	db, err := openReader(ctx, s.path)
+	if err != nil {
+		return room.State{}, err
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot for all of it
+	if err != nil {
+		return room.State{}, fmt.Errorf("store: loading: %w", err)
+	}
+	defer tx.Rollback()
+	st, err := load(ctx, tx, history, time.Now())
+	if err != nil {
+		return room.State{}, fmt.Errorf("store: loading %s: %w", s.path, err)
+	}
+	return st, nil
+}
+
+func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.State, error) {
+	st := room.State{Names: make(map[string]string)}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&seq); err != nil {
+		return st, fmt.Errorf("last seq: %w", err)
+	}
+	st.Seq = uint64(seq)
+	var last string
+	switch err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, settingLastSeq).Scan(&last); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return st, fmt.Errorf("last seq: %w", err)
+	default:
+		if n, err := strconv.ParseUint(last, 10, 64); err == nil && n > st.Seq {
+			st.Seq = n
+		}
+	}
+
+	var err error
+	if st.History, err = loadHistory(ctx, tx, history); err != nil {
+		return st, fmt.Errorf("history: %w", err)
+	}
+	if st.Bans, err = loadBans(ctx, tx, now); err != nil {
+		return st, fmt.Errorf("bans: %w", err)
+	}
+	err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, settingTopic).Scan(&st.Topic)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("topic: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, key FROM names`)
+	if err != nil {
+		return st, fmt.Errorf("names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, key string
+		if err := rows.Scan(&name, &key); err != nil {
+			return st, fmt.Errorf("names: %w", err)
+		}
+		st.Names[name] = key
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("names: %w", err)
+	}
+	return st, nil
+}
+
+func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT seq, at, kind, door, name, key, text FROM messages
+		WHERE kind IN ('chat', 'action') ORDER BY seq DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []room.Message
+	for rows.Next() {
+		var (
+			seq, at    int64
+			kind, door string
+			m          room.Message
+		)
+		if err := rows.Scan(&seq, &at, &kind, &door, &m.From, &m.Key, &m.Text); err != nil {
+			return nil, err
+		}
+		m.Seq, m.At, m.Kind, m.Door = uint64(seq), time.Unix(0, at), kinds[kind], room.Door(door)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i] // oldest first
+	}
+	return out, nil
+}
+
+func loadBans(ctx context.Context, tx *sql.Tx, now time.Time) ([]room.Ban, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT target, name, reason, by_op, at, until FROM bans
+		WHERE until IS NULL OR until > ? ORDER BY at, target`, now.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []room.Ban
+	for rows.Next() {
+		var (
+			b     room.Ban
+			at    int64
+			until sql.NullInt64
+		)
+		if err := rows.Scan(&b.Target, &b.Name, &b.Reason, &b.By, &at, &until); err != nil {
+			return nil, err
+		}
+		b.At, b.Until = time.Unix(0, at), fromNanos(until)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// ReadTranscript calls fn for every event of the transcript in dir/palabre.db
+// stamped at or after from (zero: all), in seq order, and stops at fn's
+// first error, which it returns. It opens the database read-only and may
+// run while a server writes it: it reads the transcript as committed when
+// it starts.
+func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
+	ctx := context.Background()
+	path := filepath.Join(dir, FileName)
+	db, err := openReader(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var lo int64 = math.MinInt64
+	if !from.IsZero() {
+		lo = from.UnixNano()
+	}
+	// The subquery finds where to start through the index on at (its cost
+	// is that of the rows read, not of the whole transcript); the scan
+	// then runs in seq order from there, still checking at, as a clock
+	// set back may have stamped a later message earlier.
+	rows, err := db.QueryContext(ctx, `SELECT seq, at, kind, door, name, key, target, text, reason, until
+		FROM messages WHERE seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
+		ORDER BY seq`, lo, lo)
+	if err != nil {
+		return fmt.Errorf("store: reading %s: %w", path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e       Entry
+			seq, at int64
+			until   sql.NullInt64
+		)
+		if err := rows.Scan(&seq, &at, &e.Kind, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
+			return fmt.Errorf("store: reading %s: %w", path, err)
+		}
+		e.Seq, e.At, e.Until = uint64(seq), time.Unix(0, at), fromNanos(until)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: reading %s: %w", path, err)
+	}
+	return nil
+}

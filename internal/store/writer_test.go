@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"palabre/room"
+)
+
+// captured keeps the records a logger handled.
+type captured struct {
+	mu   sync.Mutex
+	recs []slog.Record
+}
+
+func (c *captured) Enabled(context.Context, slog.Level) bool { return true }
+func (c *captured) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *captured) WithGroup(string) slog.Handler            { return c }
+func (c *captured) Handle(_ context.Context, r slog.Record) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.recs = append(c.recs, r.Clone())
+	return nil
+}
+
+// dropped sums the "dropped" attribute of the records.
+func (c *captured) dropped() (total uint64, logs int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.recs {
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "dropped" {
+				total += a.Value.Uint64()
+				logs++
+			}
+			return true
+		})
+	}
+	return total, logs
+}
+
+func TestQueueFullDrops(t *testing.T) {
+	const extra = 1000
+	log := &captured{}
+	hold := make(chan struct{})
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{QueueSize: 1, Logger: slog.New(log), beforeBatch: func() { <-hold }})
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for seq := uint64(1); seq <= 1+extra; seq++ {
+			s.Record(chat(seq, room.KindChat)) // the first fills the queue
+		}
+		s.SaveTopic("dropped too")
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Record blocked on a full queue")
+	}
+	if st := s.Stats(); st.Dropped != extra+1 || st.Queued != 1 {
+		t.Errorf("Stats with the writer held = %+v, want 1 queued, %d dropped", st, extra+1)
+	}
+	if _, logs := log.dropped(); logs == 0 {
+		t.Error("no log of the first drop")
+	}
+	close(hold)
+	flush(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Written != 1 || st.Dropped != extra+1 {
+		t.Errorf("Stats = %+v, want 1 written, %d dropped", st, extra+1)
+	}
+	// Close reports the drops the once-a-second limit held back.
+	if total, logs := log.dropped(); total != st.Dropped || logs > 3 {
+		t.Errorf("logs report %d dropped in %d records, want %d in at most 3", total, logs, st.Dropped)
+	}
+	s.Record(chat(9999, room.KindChat)) // after Close: dropped too
+	if got := s.Stats().Dropped; got != st.Dropped+1 {
+		t.Errorf("a write after Close: Dropped = %d, want %d", got, st.Dropped+1)
+	}
+	if got := readAll(t, dir, time.Time{}); len(got) != 1 || got[0].Seq != 1 {
+		t.Errorf("transcript = %+v, want seq 1 alone", got)
+	}
+}
+
+func TestGroupCommit(t *testing.T) {
+	hold := make(chan struct{})
+	s := openStore(t, t.TempDir(), Options{beforeBatch: func() { <-hold }})
+	for seq := uint64(1); seq <= 3000; seq++ {
+		s.Record(chat(seq, room.KindChat))
+	}
+	close(hold)
+	flush(t, s)
+	if st := s.Stats(); st.Written != 3000 || st.Batches != 1 {
+		t.Errorf("Stats = %+v, want 3000 written in 1 batch", st)
+	}
+}
+
+func TestReadWhileWriting(t *testing.T) {
+	const n = 3000
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	s.Record(chat(1, room.KindChat))
+	flush(t, s)
+
+	errc := make(chan error, 1)
+	go func() {
+		for seq := uint64(2); seq <= n; seq++ {
+			s.Record(chat(seq, room.KindChat))
+			if seq%100 == 0 {
+				if err := s.Flush(); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}
+		errc <- s.Flush()
+	}()
+	reads := 0
+	for writing := true; writing; reads++ {
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatalf("writer: %v", err)
+			}
+			writing = false
+		default:
+		}
+		var last uint64
+		err := ReadTranscript(dir, time.Time{}, func(e Entry) error {
+			if e.Seq != last+1 {
+				return fmt.Errorf("seq %d after %d", e.Seq, last)
+			}
+			last = e.Seq
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("ReadTranscript while writing (read %d): %v", reads, err)
+		}
+		if !writing && last != n {
+			t.Fatalf("read up to %d after the last flush, want %d", last, n)
+		}
+		if _, err := s.Load(10); err != nil {
+			t.Fatalf("Load while writing: %v", err)
+		}
+	}
+	t.Logf("%d reads while writing", reads)
+}
+
+// copyFiles copies the database's files as a crash leaves them: what the
+// process wrote, with no Close. The -shm is left behind, as after a reboot.
+func copyFiles(t *testing.T, from, to string) {
+	t.Helper()
+	for _, name := range []string{FileName, FileName + "-wal"} {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCrashLosesNothingCommitted(t *testing.T) {
+	const n = 500
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	for seq := uint64(1); seq <= n; seq++ {
+		s.Record(chat(seq, room.KindChat))
+	}
+	s.SaveTopic("kept")
+	flush(t, s)
+	crashed := t.TempDir()
+	copyFiles(t, dir, crashed) // the server is still running: nothing checkpointed, no Close
+
+	// A reader recovers the committed transcript read-only…
+	if got := readAll(t, crashed, time.Time{}); len(got) != n {
+		t.Errorf("ReadTranscript after a crash: %d entries, want %d", len(got), n)
+	}
+	// …and so does the server when it starts again.
+	s2 := openStore(t, crashed, Options{})
+	st, err := s2.Load(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Seq != n || len(st.History) != n || st.Topic != "kept" {
+		t.Errorf("Load after a crash: seq %d, %d history, topic %q; want %d, %d, kept", st.Seq, len(st.History), st.Topic, n, n)
+	}
+}
+
+func TestWriteErrorCountedAndReported(t *testing.T) {
+	log := &captured{}
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{Logger: slog.New(log)})
+	s.Record(chat(1, room.KindChat))
+	flush(t, s)
+	s.Record(chat(1, room.KindAction)) // seq 1 again: refused by the database
+	s.Record(chat(2, room.KindChat))   // the same transaction goes on
+	err := s.Flush()
+	if err == nil || !strings.Contains(err.Error(), "message 1") {
+		t.Errorf("Flush after a failed write = %v, want the error", err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Errorf("the next Flush = %v, want nil: the error was reported once", err)
+	}
+	if st := s.Stats(); st.Failed != 1 || st.Written != 2 {
+		t.Errorf("Stats = %+v, want 2 written, 1 failed", st)
+	}
+	if got := readAll(t, dir, time.Time{}); len(got) != 2 || got[0].Kind != "chat" || got[1].Seq != 2 {
+		t.Errorf("transcript = %+v", got)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.recs) != 1 || log.recs[0].Level != slog.LevelError {
+		t.Errorf("logged %d records, want the one error", len(log.recs))
+	}
+}
