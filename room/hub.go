@@ -95,6 +95,7 @@ type Hub struct {
 	bans   map[string]Ban    // by target: key fingerprint or IP address
 	owners map[string]string // nameKey → the key fingerprint that owns the name
 	opKeys map[string]bool
+	mutes  map[string]time.Time // key fingerprint → end of its mute (zero: none)
 }
 
 // event is a log line decided under the lock and written after it.
@@ -145,6 +146,7 @@ func NewHub(opts Options) *Hub {
 		bans:   make(map[string]Ban),
 		owners: make(map[string]string),
 		opKeys: make(map[string]bool),
+		mutes:  make(map[string]time.Time),
 	}
 	for _, m := range opts.State.History {
 		opts.History.Append(m)
@@ -208,6 +210,13 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 		m.limiter = rate.NewLimiter(rate.Limit(h.opts.MsgRate), h.opts.MsgBurst)
 	}
 	m.op.Store(req.Key != "" && h.opKeys[req.Key])
+	if until, ok := h.mutes[req.Key]; ok && req.Key != "" {
+		if until.IsZero() || now.Before(until) {
+			m.muted, m.mutedUntil = true, until
+		} else {
+			delete(h.mutes, req.Key)
+		}
+	}
 
 	// The wanted name, if it is usable and not another key's; taken from
 	// its holder if it is this member's key's; else a suffix or a guest name.
@@ -273,7 +282,11 @@ func (h *Hub) bindLocked(name, key string) {
 func (h *Hub) evictNameLocked(holder *Member) {
 	old := holder.Name()
 	h.renameLocked(holder, h.freeNameLocked("guest-"+strconv.FormatUint(holder.id, 10), holder.key))
-	h.replyLocked(holder, Message{Kind: KindError, Err: ErrNameOwned, Text: old})
+	why := ErrNameOwned
+	if holder.key != "" && h.owners[nameKey(old)] == holder.key {
+		why = ErrNameTaken // the same key's newer session took it
+	}
+	h.replyLocked(holder, Message{Kind: KindError, Err: why, Text: old})
 }
 
 // renameLocked gives m a new name and tells the room.

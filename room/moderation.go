@@ -47,9 +47,16 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 			msg.Until = now.Add(d)
 		}
 		target.muted, target.mutedUntil = true, msg.Until
+		if target.key != "" {
+			// A keyed member stays muted if it comes back; a keyless one is
+			// muted for this session (muting an address would mute a whole
+			// class behind one NAT): /ban is there for one that evades.
+			h.mutes[target.key] = msg.Until
+		}
 		h.broadcastLocked(msg)
 	case CmdUnmute:
 		target.muted, target.mutedUntil = false, time.Time{}
+		delete(h.mutes, target.key)
 		msg.Kind = KindUnmute
 		h.broadcastLocked(msg)
 	case CmdBan:
@@ -62,13 +69,10 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.store.SaveBan(b)
 		msg.Kind, msg.Text, msg.Until = KindBan, reason, b.Until
 		h.broadcastLocked(msg)
+		// Only the target goes: others behind the same address (a class
+		// behind one NAT, the operator itself) stay, and are refused only
+		// if they come back without a key.
 		h.detachQuietLocked(target, ReasonBanned)
-		// Others from the same key or address go too: the ban is on them.
-		for _, m := range slices.Clone(h.members) {
-			if banTarget(m) == b.Target {
-				h.detachQuietLocked(m, ReasonBanned)
-			}
-		}
 	}
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key,
 		"command", in.Cmd.String(), "target", target.Name(), "target_addr", target.addr, "text", Clip(in.Text, 128)}})
@@ -149,9 +153,14 @@ func (h *Hub) mutedLocked(m *Member) bool {
 	return true
 }
 
-// bannedLocked finds a ban in force on key or on addr's IP.
+// bannedLocked finds a ban in force on key or on addr's IP. An operator's
+// key is never refused for its address: the teacher shares the class's NAT.
 func (h *Hub) bannedLocked(key, addr string, now time.Time) (Ban, bool) {
-	for _, t := range []string{key, hostOf(addr)} {
+	targets := []string{key, hostOf(addr)}
+	if key != "" && h.opKeys[key] {
+		targets = targets[:1]
+	}
+	for _, t := range targets {
 		if b, ok := h.bans[t]; ok && t != "" {
 			if b.Active(now) {
 				return b, true

@@ -7,6 +7,8 @@ import (
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
+
+	"palabre/room"
 )
 
 // Who gets in over SSH:
@@ -53,18 +55,29 @@ func (s *Server) passwordAuth(ctx ssh.Context, password string) bool {
 	return s.checkPassword(ctx, password)
 }
 
-// checkPassword compares an answer with the room password; a wrong one
-// keeps the address out for a moment, as on the TCP door.
+// checkPassword compares an answer with the room password. As on the TCP
+// door, one wrong answer ends the connection (SSH would allow six tries on
+// it) and keeps the address out for a moment.
 func (s *Server) checkPassword(ctx ssh.Context, answer string) bool {
+	if wrong, _ := ctx.Value(wrongPasswordKey{}).(bool); wrong {
+		return false
+	}
 	if subtle.ConstantTimeCompare([]byte(answer), []byte(s.opts.Password)) == 1 {
 		return true
 	}
-	s.log.Info("wrong room password", "addr", remote(ctx), "user", ctx.User())
+	ctx.SetValue(wrongPasswordKey{}, true)
+	s.log.Info("wrong room password", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64))
 	if a := ctx.RemoteAddr(); a != nil {
 		s.opts.Limits.Penalize(a, wrongPasswordDelay)
 	}
+	if gc, ok := ctx.Value(connKey{}).(*guardedConn); ok {
+		gc.Close()
+	}
 	return false
 }
+
+// wrongPasswordKey marks a connection that gave a wrong password.
+type wrongPasswordKey struct{}
 
 // withAuthConfig sets what wish has no option for: "none" authentication,
 // recording the fingerprint of a key once its signature is verified, and
