@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"palabre/internal/bench"
+	"palabre/internal/config"
+)
+
+func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		cfg        bench.Config
+		jsonOut    bool
+		cpuprofile string
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Load a server over loopback and measure loss, latency and cost",
+		Long: "bench connects TCP members and SSH members (each with a pty, reading its real screen),\n" +
+			"makes --senders of them send --rate messages a second each for --duration after --warmup,\n" +
+			"and finds every message's unique token in every other member's stream. It reports loss,\n" +
+			"latency from send to first sighting, deliveries per second, and the server's CPU time per\n" +
+			"1000 deliveries and memory per member.\n\n" +
+			"Without --addr-tcp/--addr-ssh it starts a server in its own process, with flood control\n" +
+			"and connection limits off: CPU and memory then count the load generator too. For the\n" +
+			"server alone, run it apart and give its addresses and --pid; start it with\n" +
+			"PALABRE_MSG_RATE=0 and PALABRE_MAX_MEMBERS above the members, or its flood control\n" +
+			"paces the senders and its door turns members away. Loopback addresses only.",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := untilSignal(cmd.Context())
+			if cpuprofile != "" {
+				if cfg.AddrTCP != "" || cfg.AddrSSH != "" {
+					return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp and --addr-ssh")
+				}
+				f, err := os.Create(cpuprofile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer f.Close()
+				cfg.CPUProfile = f
+			}
+			if !jsonOut {
+				cfg.Progress = stderr
+			}
+			members := cfg.TCPClients + cfg.SSHClients + cfg.Stalled
+			cfg.StartServer = func(ctx context.Context) (string, string, func() error, error) {
+				return startBenchServer(ctx, members)
+			}
+			rep, err := bench.Run(ctx, cfg)
+			if err != nil {
+				if ctx.Err() != nil && cmd.Context().Err() == nil {
+					return errors.New("interrupted")
+				}
+				return err
+			}
+			if jsonOut {
+				return rep.WriteJSON(stdout)
+			}
+			return rep.WriteTable(stdout)
+		},
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	f := cmd.Flags()
+	f.IntVar(&cfg.TCPClients, "tcp-clients", 50, "TCP members that read")
+	f.IntVar(&cfg.SSHClients, "ssh-clients", 5, "SSH members, each with a pty, that read their screen")
+	f.IntVar(&cfg.Senders, "senders", 5, "how many of the reading members send")
+	f.Float64Var(&cfg.Rate, "rate", 1, "messages per second, per sender")
+	f.DurationVar(&cfg.Duration, "duration", bench.DefaultDuration, "the measured window")
+	f.DurationVar(&cfg.Warmup, "warmup", bench.DefaultWarmup, "sending before the measured window, not counted")
+	f.DurationVar(&cfg.Drain, "drain", bench.DefaultDrain, "how long to wait for late deliveries after the last send")
+	f.IntVar(&cfg.Stalled, "stalled", 0, "TCP members that never read (past their welcome)")
+	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")
+	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
+	f.IntVar(&cfg.PID, "pid", 0, "process of the running server, for its CPU time and memory (/proc)")
+	f.BoolVar(&jsonOut, "json", false, "print the report as one line of JSON, without the progress bar")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the measured window to this file (in-process server)")
+	return cmd
+}
+
+// startBenchServer runs palabre in this process on two loopback ports, with
+// its own data directory, flood control and connection limits off (the
+// bench's rate is the load), room for the members, and no logs.
+func startBenchServer(ctx context.Context, members int) (tcpAddr, sshAddr string, stop func() error, err error) {
+	dir, err := os.MkdirTemp("", "palabre-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cfg, err := config.Load(map[string]string{
+		"PALABRE_TCP_ADDR":     "127.0.0.1:0",
+		"PALABRE_SSH_ADDR":     "127.0.0.1:0",
+		"PALABRE_DATA_DIR":     dir,
+		"PALABRE_MSG_RATE":     "0",
+		"PALABRE_MAX_PER_IP":   "0",
+		"PALABRE_CONNECT_RATE": "0",
+		"PALABRE_MAX_MEMBERS":  strconv.Itoa(max(members+16, 1000)),
+		"PALABRE_LOG_LEVEL":    "error",
+	})
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan map[string]net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, io.Discard, func(a map[string]net.Addr) { ready <- a }) }()
+	select {
+	case addrs := <-ready:
+		stop = func() error {
+			cancel()
+			err := <-done
+			return errors.Join(err, os.RemoveAll(dir))
+		}
+		return addrs["tcp"].String(), addrs["ssh"].String(), stop, nil
+	case err := <-done:
+		cancel()
+		os.RemoveAll(dir)
+		return "", "", nil, err
+	}
+}

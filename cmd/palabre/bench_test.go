@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runBench runs `palabre bench` with args in-process and returns its stdout
+// and stderr.
+func runBench(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := newBenchCmd(&stdout, &stderr)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(t.Context())
+	return stdout.String(), stderr.String(), err
+}
+
+// A short run against the in-process server, as the test suite affords:
+// nothing lost, and every field there and coherent. The figures
+// themselves are never asserted.
+func TestBenchSmoke(t *testing.T) {
+	out, _, err := runBench(t, "--tcp-clients", "20", "--ssh-clients", "3", "--senders", "3",
+		"--rate", "5", "--duration", "2s", "--warmup", "300ms", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out, "\n") != 1 {
+		t.Fatalf("want one line of JSON, got %q", out)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, k := range []string{"loss_pct", "p50_ms", "p90_ms", "p99_ms", "max_ms", "deliveries_per_s", "cpu_s_per_1000",
+		"mem_per_member_kb", "sent", "expected", "seen", "connected"} {
+		if _, ok := rep[k].(float64); !ok {
+			t.Errorf("%s = %v, want a number", k, rep[k])
+		}
+	}
+	num := func(k string) float64 { v, _ := rep[k].(float64); return v }
+	if num("connected") != 23 || rep["server"] != "in-process" {
+		t.Errorf("connected %v to %v, want 23 to in-process", rep["connected"], rep["server"])
+	}
+	if num("sent") == 0 || num("expected") != num("sent")*22 {
+		t.Errorf("sent %v, expected %v: want 22 deliveries of each", num("sent"), num("expected"))
+	}
+	if num("loss_pct") != 0 || num("seen") != num("expected") || num("ssh_seen") != num("ssh_expected") {
+		t.Errorf("deliveries lost: %s", out)
+	}
+	if !(0 < num("p50_ms") && num("p50_ms") <= num("p99_ms") && num("p99_ms") <= num("max_ms")) {
+		t.Errorf("latencies out of order: %s", out)
+	}
+	if num("deliveries_per_s") <= 0 || num("cpu_s_per_1000") <= 0 {
+		t.Errorf("no throughput or cost: %s", out)
+	}
+}
+
+func TestBenchTableAndProfile(t *testing.T) {
+	prof := t.TempDir() + "/cpu.prof"
+	out, errOut, err := runBench(t, "--tcp-clients", "3", "--ssh-clients", "1", "--senders", "2",
+		"--rate", "10", "--duration", "500ms", "--warmup", "100ms", "--cpuprofile", prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"deliveries", "lost 0 (0.000%)", "latency", "p99", "server cpu", "per 1000 deliveries", "kB per member", "in-process"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table has no %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "%") || !strings.Contains(errOut, "\r") {
+		t.Errorf("no progress bar on stderr: %q", errOut)
+	}
+	if info, err := os.Stat(prof); err != nil || info.Size() == 0 {
+		t.Errorf("no CPU profile: %v", err)
+	}
+}
+
+func TestBenchRefusesRemoteAddresses(t *testing.T) {
+	for _, args := range [][]string{
+		{"--addr-tcp", "192.0.2.7:12800", "--ssh-clients", "0"},
+		{"--addr-tcp", "127.0.0.1:12800", "--addr-ssh", "[2001:db8::2]:2222"},
+	} {
+		_, _, err := runBench(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("%v: err = %v, want a refusal naming loopback", args, err)
+		}
+	}
+	if _, _, err := runBench(t, "--pid", "1"); err == nil || !strings.Contains(err.Error(), "--addr-tcp") {
+		t.Errorf("--pid alone: err = %v", err)
+	}
+}
+
+// benchServer runs the real program in a process of its own (this test
+// binary, as main_test.go's TestMain allows), so that its CPU time and
+// memory are its own; it returns the two doors and the process id.
+func benchServer(t *testing.T) (tcpAddr, sshAddr string, pid int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0",
+		"PALABRE_LOG_LEVEL=info", "PALABRE_DATA_DIR="+cmd.Dir+"/data", "PALABRE_MSG_RATE=0", "PALABRE_MAX_PER_IP=0",
+		"PALABRE_CONNECT_RATE=0", "PALABRE_MAX_MEMBERS=10000")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	started := regexp.MustCompile(`msg="palabre started" tcp=(\S+) ssh=(\S+)`)
+	found := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := started.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m
+				break
+			}
+		}
+		close(found)
+		io.Copy(io.Discard, stderr) // the join lines, until the end
+	}()
+	select {
+	case m, ok := <-found:
+		if !ok {
+			t.Fatal("the server exited before starting")
+		}
+		return m[1], m[2], cmd.Process.Pid
+	case <-time.After(10 * time.Second):
+		t.Fatal("no start line in the server's log")
+	}
+	return "", "", 0
+}
+
+// TestBenchBig is the real measurement, too long for the suite: set
+// PALABRE_BENCH_BIG=1 (without -race). PALABRE_BENCH_ARGS replaces the
+// runs below with one run of those flags, against a server in its own
+// process when PALABRE_BENCH_EXTERNAL=1.
+func TestBenchBig(t *testing.T) {
+	if os.Getenv("PALABRE_BENCH_BIG") == "" {
+		t.Skip("set PALABRE_BENCH_BIG=1 for the long measurements")
+	}
+	type run struct {
+		name     string
+		external bool
+		args     string
+	}
+	runs := []run{
+		{"1000 tcp in-process", false, "--tcp-clients 1000 --ssh-clients 0 --senders 100 --rate 2 --duration 10s --warmup 2s"},
+		{"1000 tcp", true, "--tcp-clients 1000 --ssh-clients 0 --senders 100 --rate 2 --duration 10s --warmup 2s"},
+		{"300 ssh", true, "--tcp-clients 0 --ssh-clients 300 --senders 20 --rate 2 --duration 10s --warmup 2s"},
+		{"1000 tcp + 300 ssh", true, "--tcp-clients 1000 --ssh-clients 300 --senders 100 --rate 2 --duration 10s --warmup 2s"},
+		{"1000 tcp + 300 ssh in-process", false, "--tcp-clients 1000 --ssh-clients 300 --senders 100 --rate 2 --duration 10s --warmup 2s"},
+		{"1000 tcp + 50 stalled", true, "--tcp-clients 1000 --ssh-clients 0 --stalled 50 --senders 100 --rate 2 --duration 10s --warmup 2s"},
+	}
+	if args := os.Getenv("PALABRE_BENCH_ARGS"); args != "" {
+		runs = []run{{"custom", os.Getenv("PALABRE_BENCH_EXTERNAL") == "1", args}}
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			args := strings.Fields(r.args)
+			if r.external {
+				tcpAddr, sshAddr, pid := benchServer(t)
+				args = append(args, "--addr-tcp", tcpAddr, "--addr-ssh", sshAddr, "--pid", strconv.Itoa(pid))
+			}
+			out, _, err := runBench(t, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("palabre bench %s\n%s", strings.Join(args, " "), out)
+		})
+	}
+}

@@ -1,0 +1,722 @@
+// Package bench measures a palabre server under load, over loopback only:
+// it connects TCP members and SSH members with a pty, makes some of them
+// send at a steady rate, finds each message's unique token in every other
+// member's stream (a screen's bytes stripped of escape codes), and reports
+// loss, latency from send to first sighting, throughput, and what the
+// server spent in CPU and memory.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// StartFunc starts a server on loopback for the run and returns its two
+// doors' addresses and how to stop it.
+type StartFunc func(ctx context.Context) (tcpAddr, sshAddr string, stop func() error, err error)
+
+// Config is one run, as the flags of `palabre bench` give it.
+type Config struct {
+	TCPClients int           // members on the TCP door that read
+	SSHClients int           // members on the SSH door, each with a pty, that read the screen
+	Stalled    int           // TCP members that read their welcome, then never again
+	Senders    int           // how many of the reading members send
+	Rate       float64       // messages per second, per sender
+	Duration   time.Duration // the measured window, after the warm-up
+	Warmup     time.Duration // sending before the measured window, not counted
+	Drain      time.Duration // how long to wait for stragglers after the last send; 0: 2 s
+
+	// AddrTCP and AddrSSH target a running server (HOST:PORT on loopback);
+	// both empty: StartServer starts one in this process.
+	AddrTCP, AddrSSH string
+	// PID is the running server's process, read in /proc for its CPU time
+	// and memory; 0: not measured. Only with AddrTCP or AddrSSH.
+	PID         int
+	StartServer StartFunc
+
+	// CPUProfile, when not nil, receives a pprof CPU profile of the
+	// measured window; the in-process server only.
+	CPUProfile io.Writer
+	// Progress, when not nil, shows a progress bar, redrawn in place.
+	Progress io.Writer
+
+	ConnectBatch int // members connecting at once; 0: 200
+	Cols, Rows   int // the screens' size; 0: 100 × 30
+}
+
+// Defaults of the flags.
+const (
+	DefaultDuration = 10 * time.Second
+	DefaultWarmup   = 2 * time.Second
+	DefaultDrain    = 2 * time.Second
+)
+
+func (c Config) withDefaults() Config {
+	if c.Drain <= 0 {
+		c.Drain = DefaultDrain
+	}
+	if c.ConnectBatch <= 0 {
+		c.ConnectBatch = 200
+	}
+	if c.Cols <= 0 || c.Rows <= 0 {
+		c.Cols, c.Rows = 100, 30
+	}
+	return c
+}
+
+func (c Config) external() bool { return c.AddrTCP != "" || c.AddrSSH != "" }
+
+func (c Config) check() error {
+	switch {
+	case c.TCPClients < 0 || c.SSHClients < 0 || c.Stalled < 0 || c.Senders < 0:
+		return errors.New("member counts must be 0 or more")
+	case c.TCPClients+c.SSHClients == 0:
+		return errors.New("no members: give --tcp-clients or --ssh-clients")
+	case c.Senders > c.TCPClients+c.SSHClients:
+		return fmt.Errorf("%d senders, but only %d reading members to send", c.Senders, c.TCPClients+c.SSHClients)
+	case c.Senders > 0 && (c.Rate <= 0 || math.IsInf(c.Rate, 0) || math.IsNaN(c.Rate)):
+		return errors.New("--rate must be more than 0 messages per second")
+	case c.Duration <= 0:
+		return errors.New("--duration must be more than 0")
+	case c.Warmup < 0:
+		return errors.New("--warmup must be 0 or more")
+	}
+	if c.external() {
+		if c.TCPClients+c.Stalled > 0 && c.AddrTCP == "" {
+			return errors.New("TCP members against a running server need --addr-tcp")
+		}
+		if c.SSHClients > 0 && c.AddrSSH == "" {
+			return errors.New("SSH members against a running server need --addr-ssh")
+		}
+		if c.CPUProfile != nil {
+			return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp and --addr-ssh")
+		}
+		return nil
+	}
+	if c.PID != 0 {
+		return errors.New("--pid reads a running server: give its --addr-tcp and --addr-ssh too")
+	}
+	if c.StartServer == nil {
+		return errors.New("no server: give --addr-tcp and --addr-ssh")
+	}
+	return nil
+}
+
+// loopback resolves addr and refuses it unless every address its host
+// stands for is a loopback one; it returns the address to dial, so that a
+// name cannot resolve elsewhere later.
+func loopback(ctx context.Context, flag, addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("%s %q: want HOST:PORT, e.g. 127.0.0.1:12800", flag, addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return "", fmt.Errorf("%s %q: %w", flag, addr, err)
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return "", fmt.Errorf("%s %q: %s is not a loopback address: the bench only loads a server on this machine (127.0.0.0/8 or ::1)", flag, addr, ip.IP)
+		}
+	}
+	return net.JoinHostPort(ips[0].IP.String(), port), nil
+}
+
+type phase int32
+
+const (
+	phaseConnect phase = iota
+	phaseWarmup
+	phaseMeasure
+	phaseDrain
+	phaseDone
+)
+
+// runner is the state of one run, shared by the members' goroutines.
+type runner struct {
+	cfg              Config
+	run              string // sets this run's tokens apart
+	tcpAddr, sshAddr string
+	cols, rows       int
+	start            time.Time // the origin of every time below, on the monotonic clock
+
+	senders, slots int // message ids are sender*slots + seq
+	// t0 is when the first sender sends; the measured window is
+	// [measureStart, sendEnd).
+	t0, measureStart, sendEnd time.Duration
+	sendTimes                 []atomic.Int64 // by message id; 0: not sent
+
+	members []*member
+	readers [2]int // reading members, by door
+
+	hist         [2]histogram    // latencies, by the receiver's door
+	seen         [2]atomic.Int64 // measured deliveries, by the receiver's door
+	sentMeasured [2]atomic.Int64 // measured messages, by the sender's door
+	sentTotal    atomic.Int64
+	sendErrors   atomic.Int64
+	strays       atomic.Int64 // tokens of this run that were never sent: none, unless something is wrong
+	maxLag       atomic.Int64 // how far a send fell behind its schedule
+	connected    atomic.Int64
+	closing      atomic.Bool
+	phase        atomic.Int32
+}
+
+func (r *runner) since() time.Duration { return time.Since(r.start) }
+
+// at is when message seq of sender s is due: each sender on its own
+// steady schedule, the senders spread evenly over one interval.
+func (r *runner) at(s, seq int) time.Duration {
+	return r.t0 + time.Duration((float64(s)/float64(r.senders)+float64(seq))*float64(time.Second)/r.cfg.Rate)
+}
+
+// deliver counts the first sighting of a token by member m.
+func (r *runner) deliver(m *member, s, seq int, now time.Duration) {
+	if s == m.sender || s < 0 || s >= r.senders || seq < 0 || seq >= r.slots {
+		return // its own words, on a screen; or no message of this run
+	}
+	id := s*r.slots + seq
+	sent := r.sendTimes[id].Load()
+	if sent == 0 {
+		r.strays.Add(1)
+		return
+	}
+	word, bit := id>>6, uint64(1)<<(id&63)
+	if m.seen[word]&bit != 0 {
+		return // a screen drawn again
+	}
+	m.seen[word] |= bit
+	if r.at(s, seq) < r.measureStart {
+		return // warm-up
+	}
+	r.hist[m.door].add(now - time.Duration(sent))
+	r.seen[m.door].Add(1)
+	m.seenN.Add(1)
+}
+
+// Run connects the members, sends, waits for the stragglers and reports.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return Report{}, err
+	}
+	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now()}
+	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients, Stalled: cfg.Stalled,
+		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds()}
+
+	var pr probe
+	fdsPerMember := uint64(1)
+	if cfg.external() {
+		rep.Server = "external"
+		var err error
+		if cfg.AddrTCP != "" {
+			if r.tcpAddr, err = loopback(ctx, "--addr-tcp", cfg.AddrTCP); err != nil {
+				return rep, err
+			}
+		}
+		if cfg.AddrSSH != "" {
+			if r.sshAddr, err = loopback(ctx, "--addr-ssh", cfg.AddrSSH); err != nil {
+				return rep, err
+			}
+		}
+		if cfg.PID != 0 {
+			pr = pidProbe{cfg.PID}
+			if _, err := pr.cpu(); err != nil {
+				return rep, fmt.Errorf("--pid %d: %w", cfg.PID, err)
+			}
+		}
+	} else {
+		rep.Server = "in-process"
+		tcpAddr, sshAddr, stop, err := cfg.StartServer(ctx)
+		if err != nil {
+			return rep, fmt.Errorf("starting the server: %w", err)
+		}
+		stopped := false
+		defer func() {
+			if !stopped {
+				stop()
+			}
+		}()
+		if r.tcpAddr, err = loopback(ctx, "the server's TCP address", tcpAddr); err != nil {
+			return rep, err
+		}
+		if r.sshAddr, err = loopback(ctx, "the server's SSH address", sshAddr); err != nil {
+			return rep, err
+		}
+		pr, fdsPerMember = selfProbe{}, 2 // both ends of every connection are here
+		rep, err = r.measure(ctx, rep, pr, fdsPerMember)
+		stopped = true
+		if serr := stop(); serr != nil && err == nil {
+			err = fmt.Errorf("stopping the server: %w", serr)
+		}
+		return rep, err
+	}
+	return r.measure(ctx, rep, pr, fdsPerMember)
+}
+
+func newRunID() string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// measure is the run proper, once the server is known.
+func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember uint64) (Report, error) {
+	cfg := r.cfg
+	total := cfg.TCPClients + cfg.SSHClients + cfg.Stalled
+	if err := raiseNoFile(uint64(total)*fdsPerMember + 256); err != nil {
+		return rep, err
+	}
+
+	// The schedule, and room for every message's send time.
+	r.senders = cfg.Senders
+	if r.senders > 0 {
+		r.slots = int(math.Ceil((cfg.Warmup+cfg.Duration).Seconds()*cfg.Rate)) + 1
+	}
+	ids := r.senders * r.slots
+	readers := cfg.TCPClients + cfg.SSHClients
+	if ids > 50_000_000 || float64(ids)/8*float64(readers) > 4<<30 {
+		return rep, fmt.Errorf("%d messages to %d members is more than the bench keeps track of: lower --senders, --rate or --duration", ids, readers)
+	}
+	r.sendTimes = make([]atomic.Int64, ids)
+
+	// The members: readers of each door, then the stalled ones.
+	for range cfg.TCPClients {
+		r.members = append(r.members, newMember(doorTCP, ""))
+	}
+	for i := range cfg.SSHClients {
+		r.members = append(r.members, newMember(doorSSH, fmt.Sprintf("b%ss%d", r.run[:4], i)))
+	}
+	for range cfg.Stalled {
+		m := newMember(doorTCP, "")
+		m.stalled = true
+		r.members = append(r.members, m)
+	}
+	r.readers = [2]int{cfg.TCPClients, cfg.SSHClients}
+	for s := range r.senders {
+		r.members[s*readers/r.senders].sender = s
+	}
+	for _, m := range r.members[:readers] {
+		m.seen = make([]uint64, (ids+63)/64)
+	}
+
+	stopProgress := r.showProgress(total)
+	defer stopProgress()
+	defer r.closeAll()
+
+	var memBefore int64
+	var memErr error
+	if pr != nil {
+		memBefore, memErr = pr.mem()
+	}
+
+	// Connect, a batch at a time, each member welcomed before the next batch.
+	began := time.Now()
+	for lo := 0; lo < total; lo += cfg.ConnectBatch {
+		g, gctx := errgroup.WithContext(ctx)
+		for i, m := range r.members[lo:min(lo+cfg.ConnectBatch, total)] {
+			g.Go(func() error {
+				connect := r.connectTCP
+				if m.door == doorSSH {
+					connect = r.connectSSH
+				}
+				if err := connect(gctx, m); err != nil {
+					kind := m.door.String()
+					if m.stalled {
+						kind = "stalled tcp"
+					}
+					return fmt.Errorf("%s member %d of %d: %w", kind, lo+i+1, total, err)
+				}
+				r.connected.Add(1)
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return rep, err
+		}
+	}
+	rep.Connected = int(r.connected.Load())
+	rep.ConnectS = round3(time.Since(began).Seconds())
+	if pr != nil && memErr == nil {
+		var after int64
+		if after, memErr = pr.mem(); memErr == nil {
+			v := float64(after-memBefore) / float64(total) / 1024
+			rep.MemPerMemberKB = &v
+		}
+	}
+
+	// Send: a goroutine per sender, on its own schedule.
+	r.t0 = r.since() + 50*time.Millisecond
+	r.measureStart = r.t0 + cfg.Warmup
+	r.sendEnd = r.measureStart + cfg.Duration
+	r.phase.Store(int32(phaseWarmup))
+	var wg sync.WaitGroup
+	for _, m := range r.members[:readers] {
+		if m.sender >= 0 {
+			wg.Go(func() { r.send(ctx, m) })
+		}
+	}
+
+	// The measured window: CPU time, and the profile.
+	if err := sleepUntil(ctx, r.start.Add(r.measureStart)); err != nil {
+		wg.Wait()
+		return rep, err
+	}
+	r.phase.Store(int32(phaseMeasure))
+	var cpu0 time.Duration
+	var cpuErr error = errors.New("not measured")
+	if pr != nil {
+		cpu0, cpuErr = pr.cpu()
+	}
+	self0, selfErr := selfCPU() // the load generator's own, when the server is apart
+	if cfg.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+			wg.Wait()
+			return rep, fmt.Errorf("--cpuprofile: %w", err)
+		}
+	}
+	wg.Wait()
+	// The window lasts its whole duration, even if every sender stopped early.
+	werr := sleepUntil(ctx, r.start.Add(r.sendEnd))
+	if cfg.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if werr != nil {
+		return rep, werr
+	}
+	if self1, err := selfCPU(); selfErr == nil && err == nil && cfg.external() {
+		v := round3((self1 - self0).Seconds())
+		rep.BenchCPUS = &v
+	}
+	if cpuErr == nil {
+		var cpu1 time.Duration
+		if cpu1, cpuErr = pr.cpu(); cpuErr == nil {
+			v := (cpu1 - cpu0).Seconds()
+			rep.CPUS = &v
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+
+	// Drain: wait for the stragglers, or until the drain time is up.
+	r.phase.Store(int32(phaseDrain))
+	expected := r.expected()
+	deadline := time.Now().Add(cfg.Drain)
+	for r.seen[0].Load()+r.seen[1].Load() < expected[0]+expected[1] && time.Now().Before(deadline) {
+		if err := sleepUntil(ctx, time.Now().Add(20*time.Millisecond)); err != nil {
+			return rep, err
+		}
+	}
+	r.phase.Store(int32(phaseDone))
+	rep.StalledDropped = r.stalledDropped()
+	r.fill(&rep, expected, pr)
+	return rep, nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// send sends m's messages on its schedule until the end of the window.
+// A send that falls behind goes at once: the schedule does not wait for
+// the server, so a slow server shows as latency, not as fewer messages.
+func (r *runner) send(ctx context.Context, m *member) {
+	s := m.sender
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	buf := make([]byte, 0, maxTokenLen)
+	for seq := range r.slots {
+		at := r.at(s, seq)
+		if at >= r.sendEnd {
+			return
+		}
+		if d := at - r.since(); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+		now := r.since()
+		for lag := now - at; ; {
+			old := r.maxLag.Load()
+			if int64(lag) <= old || r.maxLag.CompareAndSwap(old, int64(lag)) {
+				break
+			}
+		}
+		r.sendTimes[s*r.slots+seq].Store(int64(now))
+		buf = append(appendToken(buf[:0], r.run, s, seq), m.eol)
+		if _, err := m.w.Write(buf); err != nil {
+			r.sendErrors.Add(1)
+			return
+		}
+		r.sentTotal.Add(1)
+		if at >= r.measureStart {
+			r.sentMeasured[m.door].Add(1)
+			m.sentN.Add(1)
+		}
+	}
+}
+
+// expected is how many measured deliveries there should be, by the
+// receiver's door: each measured message to every reading member but its
+// sender.
+func (r *runner) expected() [2]int64 {
+	var e [2]int64
+	for from := range 2 {
+		n := r.sentMeasured[from].Load()
+		for to := range 2 {
+			others := int64(r.readers[to])
+			if from == to {
+				others-- // not to its sender
+			}
+			e[to] += n * others
+		}
+	}
+	return e
+}
+
+// stalledDropped reads what the stalled members were sent, to find which
+// ones the server has hung up on.
+func (r *runner) stalledDropped() int {
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	for _, m := range r.members {
+		if !m.stalled {
+			continue
+		}
+		wg.Go(func() {
+			_ = m.conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			if _, err := io.Copy(io.Discard, m.conn); err == nil {
+				n.Add(1) // the end of the stream: hung up on
+			}
+		})
+	}
+	wg.Wait()
+	return int(n.Load())
+}
+
+func (r *runner) closeAll() {
+	r.closing.Store(true)
+	for _, m := range r.members {
+		m.close()
+	}
+	for _, m := range r.members {
+		if m.reading {
+			<-m.gone
+		}
+	}
+}
+
+// fill puts the figures into rep.
+func (r *runner) fill(rep *Report, expected [2]int64, pr probe) {
+	cfg := r.cfg
+	var all histogram
+	all.merge(&r.hist[doorTCP])
+	all.merge(&r.hist[doorSSH])
+	seen := [2]int64{r.seen[0].Load(), r.seen[1].Load()}
+
+	rep.SentTotal = r.sentTotal.Load()
+	rep.Sent = r.sentMeasured[0].Load() + r.sentMeasured[1].Load()
+	rep.Expected = expected[0] + expected[1]
+	rep.Seen = seen[0] + seen[1]
+	rep.Lost = max(0, rep.Expected-rep.Seen)
+	rep.LossPct = pct(rep.Lost, rep.Expected)
+	rep.TCPExpected, rep.TCPSeen = expected[doorTCP], seen[doorTCP]
+	rep.SSHExpected, rep.SSHSeen = expected[doorSSH], seen[doorSSH]
+	rep.P50ms, rep.P90ms, rep.P99ms = ms(all.quantile(.50)), ms(all.quantile(.90)), ms(all.quantile(.99))
+	rep.MaxMs = ms(time.Duration(all.max.Load()))
+	rep.TCPP50ms, rep.TCPP99ms = ms(r.hist[doorTCP].quantile(.50)), ms(r.hist[doorTCP].quantile(.99))
+	rep.SSHP50ms, rep.SSHP99ms = ms(r.hist[doorSSH].quantile(.50)), ms(r.hist[doorSSH].quantile(.99))
+	rep.DeliveriesPerS = round3(float64(rep.Seen) / cfg.Duration.Seconds())
+	if rep.CPUS != nil && rep.Seen > 0 {
+		v := math.Round(*rep.CPUS/float64(rep.Seen)*1000*1e6) / 1e6 // small: µs matter
+		rep.CPUSPer1000 = &v
+	}
+	if rep.MemPerMemberKB != nil {
+		*rep.MemPerMemberKB = round3(*rep.MemPerMemberKB)
+	}
+	if rep.CPUS != nil {
+		*rep.CPUS = round3(*rep.CPUS)
+	}
+	rep.SendLagMaxMs = ms(time.Duration(r.maxLag.Load()))
+	rep.SendErrors = r.sendErrors.Load()
+	r.lossByCause(rep)
+	rep.Strays = r.strays.Load()
+	if pr != nil {
+		rep.CPUSource, rep.MemSource = pr.describe()
+	}
+	rep.Notes = r.notes(rep)
+}
+
+// lossByCause splits the loss: what went with members the server hung up
+// on, and what members still connected at the end never saw.
+func (r *runner) lossByCause(rep *Report) {
+	sent := rep.Sent
+	for _, m := range r.members {
+		if m.stalled || m.seen == nil {
+			continue
+		}
+		lost := sent - m.sentN.Load() - m.seenN.Load()
+		switch {
+		case m.dropped.Load():
+			rep.Dropped++
+			rep.LostDropped += lost
+			if rep.DropReasons == nil {
+				rep.DropReasons = map[string]int{}
+			}
+			rep.DropReasons[lastLine(m.tail)]++
+		case m.door == doorSSH:
+			rep.LostSSHConnected += lost
+		default:
+			rep.LostTCPConnected += lost
+		}
+	}
+}
+
+// memberName matches the names of the bench's members, to count the
+// reasons members were dropped for by kind.
+var memberName = regexp.MustCompile(`\bThread-\d+\b|\bb[0-9a-f]{4}s\d+\b`)
+
+// lastLine is the last line of a dropped member's stream, which tells why
+// when the server said so, with member names written NAME.
+func lastLine(b []byte) string {
+	lines := bytes.FieldsFunc(b, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := bytes.TrimSpace(lines[i]); len(l) > 0 {
+			return memberName.ReplaceAllString(string(l), "NAME")
+		}
+	}
+	return "(the connection ended without a word)"
+}
+
+func (r *runner) notes(rep *Report) []string {
+	var notes []string
+	if rep.Server == "in-process" {
+		notes = append(notes, "in-process: the load generator shares the server's process and cores; CPU and memory count both; for the server alone, run it apart and give --addr-tcp, --addr-ssh and --pid")
+	}
+	if rep.LostSSHConnected > 0 {
+		notes = append(notes, fmt.Sprintf("%d deliveries never showed on SSH screens that stayed connected: drawn after the drain, or never drawn — a screen draws at most 60 frames a second and shows its last %d rows, so lines that scroll past between two frames are never drawn",
+			rep.LostSSHConnected, r.rows-2))
+	}
+	if rep.LostTCPConnected > 0 {
+		notes = append(notes, fmt.Sprintf("%d deliveries to TCP members that stayed connected came after the drain (%v), or never", rep.LostTCPConnected, r.cfg.Drain))
+	}
+	if interval := time.Duration(float64(time.Second) / max(r.cfg.Rate, 1e-9)); r.senders > 0 && time.Duration(r.maxLag.Load()) > interval/10 {
+		notes = append(notes, fmt.Sprintf("the load generator fell up to %.1f ms behind its schedule: latency runs from the actual send, so that delay is not in it", rep.SendLagMaxMs))
+	}
+	if rep.Dropped > 0 {
+		reasons := slices.Sorted(maps.Keys(rep.DropReasons))
+		for i, why := range reasons {
+			reasons[i] = fmt.Sprintf("%d× %q", rep.DropReasons[why], why)
+		}
+		notes = append(notes, fmt.Sprintf("%d reading members lost their connection during the run, and %d deliveries with them; their last lines: %s",
+			rep.Dropped, rep.LostDropped, strings.Join(reasons, ", ")))
+	}
+	if rep.Strays > 0 {
+		notes = append(notes, fmt.Sprintf("%d tokens were seen that were never sent", rep.Strays))
+	}
+	return notes
+}
+
+func pct(part, whole int64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return math.Round(float64(part)/float64(whole)*100*1e4) / 1e4
+}
+
+func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// showProgress draws a bar on cfg.Progress about four times a second,
+// until the returned function is called.
+func (r *runner) showProgress(total int) func() {
+	w := r.cfg.Progress
+	if w == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprintf(w, "\r%*s\r", 78, "")
+				return
+			case <-t.C:
+				fmt.Fprintf(w, "\r%-78s", r.progressLine(total))
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+func (r *runner) progressLine(total int) string {
+	var frac float64
+	var text string
+	seen := r.seen[0].Load() + r.seen[1].Load()
+	switch p := phase(r.phase.Load()); p {
+	case phaseConnect:
+		n := r.connected.Load()
+		frac = float64(n) / float64(total)
+		text = fmt.Sprintf("connecting %d/%d members", n, total)
+	case phaseWarmup, phaseMeasure:
+		frac = float64(r.since()-r.t0) / float64(r.sendEnd-r.t0)
+		label := "warm-up"
+		if p == phaseMeasure {
+			label = "measuring"
+		}
+		text = fmt.Sprintf("%s  sent %d  seen %d", label, r.sentTotal.Load(), seen)
+	default:
+		e := r.expected()
+		frac = 1
+		text = fmt.Sprintf("draining  seen %d of %d", seen, e[0]+e[1])
+	}
+	frac = min(max(frac, 0), 1)
+	const width = 20
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '.'
+		if i < int(frac*width) {
+			bar[i] = '#'
+		}
+	}
+	return fmt.Sprintf("[%s] %3.0f%% %s", bar, frac*100, text)
+}

@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"palabre/room"
+	"palabre/sshui"
+	"palabre/tcp"
+)
+
+// startServer runs a room with both doors on 127.0.0.1:0 in the test's
+// process, as a server the bench reaches by its addresses.
+func startServer(t *testing.T) (tcpAddr, sshAddr string) {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hub := room.NewHub(room.Options{Logger: logger})
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshSrv, err := sshui.New(sshui.Options{Hub: hub, Logger: logger, HostKeyPEM: pem.EncodeToMemory(block)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcpSrv := &tcp.Server{Hub: hub, Logger: logger}
+	tcpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- tcpSrv.Serve(tcpLn) }()
+	go func() { errs <- sshSrv.Serve(sshLn) }()
+	t.Cleanup(func() {
+		hub.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		tcpSrv.Shutdown(ctx)
+		sshSrv.Shutdown(ctx)
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		}
+	})
+	return tcpLn.Addr().String(), sshLn.Addr().String()
+}
+
+// A short run against a running server, read through /proc like an
+// external one: every delivery arrives, and the figures hang together.
+// The figures themselves are not asserted.
+func TestBenchRunningServer(t *testing.T) {
+	tcpAddr, sshAddr := startServer(t)
+	var progress strings.Builder
+	rep, err := Run(t.Context(), Config{
+		TCPClients: 8, SSHClients: 2, Stalled: 2, Senders: 3, Rate: 5,
+		Duration: time.Second, Warmup: 200 * time.Millisecond,
+		AddrTCP: tcpAddr, AddrSSH: "localhost:" + sshAddr[strings.LastIndexByte(sshAddr, ':')+1:],
+		PID: os.Getpid(), Progress: &progress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	rep.WriteTable(&table)
+	t.Logf("\n%s", table.String())
+	if rep.Server != "external" || rep.Connected != 12 {
+		t.Errorf("server %q, %d connected, want external and 12", rep.Server, rep.Connected)
+	}
+	if rep.Sent == 0 || rep.Expected != rep.Sent*9 {
+		t.Errorf("sent %d, expected %d: want 9 deliveries each", rep.Sent, rep.Expected)
+	}
+	if rep.Lost != 0 || rep.LossPct != 0 || rep.Seen != rep.Expected || rep.SSHSeen != rep.SSHExpected || rep.SSHExpected == 0 {
+		t.Errorf("loss: %+v", rep)
+	}
+	if !(0 < rep.P50ms && rep.P50ms <= rep.P90ms && rep.P90ms <= rep.P99ms && rep.P99ms <= rep.MaxMs) {
+		t.Errorf("latencies out of order: p50 %v p90 %v p99 %v max %v", rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs)
+	}
+	if rep.CPUSPer1000 == nil || rep.MemPerMemberKB == nil || !strings.Contains(rep.CPUSource, "/proc/") {
+		t.Errorf("cpu %v, memory %v from %q: want both, from /proc", rep.CPUSPer1000, rep.MemPerMemberKB, rep.CPUSource)
+	}
+	if rep.Dropped != 0 || rep.Strays != 0 || rep.SendErrors != 0 {
+		t.Errorf("dropped %d, strays %d, send errors %d", rep.Dropped, rep.Strays, rep.SendErrors)
+	}
+	if !strings.Contains(progress.String(), "%") {
+		t.Errorf("no progress bar: %q", progress.String())
+	}
+}
+
+func TestBenchRefusesWhatItCannotMeasure(t *testing.T) {
+	start := func(context.Context) (string, string, func() error, error) {
+		return "", "", nil, nil
+	}
+	base := Config{TCPClients: 2, Senders: 1, Rate: 1, Duration: time.Second}
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"a remote TCP door", func(c *Config) { c.AddrTCP = "192.0.2.1:12800" }, "not a loopback address"},
+		{"a remote SSH door", func(c *Config) { c.AddrTCP, c.AddrSSH, c.SSHClients = "127.0.0.1:1", "[2001:db8::1]:22", 1 }, "not a loopback address"},
+		{"no port", func(c *Config) { c.AddrTCP = "127.0.0.1" }, "HOST:PORT"},
+		{"ssh members without the door", func(c *Config) { c.AddrTCP, c.SSHClients = "127.0.0.1:1", 1 }, "--addr-ssh"},
+		{"a pid without a running server", func(c *Config) { c.PID, c.StartServer = 1, start }, "--pid"},
+		{"a profile of a running server", func(c *Config) { c.AddrTCP, c.CPUProfile = "127.0.0.1:1", io.Discard }, "--cpuprofile"},
+		{"more senders than members", func(c *Config) { c.Senders = 3 }, "senders"},
+		{"no rate", func(c *Config) { c.Rate = 0 }, "--rate"},
+		{"no members", func(c *Config) { c.TCPClients, c.Senders = 0, 0 }, "no members"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := base
+			tt.edit(&cfg)
+			_, err := Run(t.Context(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one that mentions %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBenchProcParsing(t *testing.T) {
+	stat := []byte("4242 (palabre (x) y) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 12 0 100 0 0\n")
+	cpu, err := parseStatCPU(stat)
+	if err != nil || cpu != 3250*time.Millisecond {
+		t.Errorf("cpu %v, %v; want 3.25s", cpu, err)
+	}
+	status := []byte("Name:\tpalabre\nVmPeak:\t  99999 kB\nVmRSS:\t   20480 kB\nThreads:\t9\n")
+	rss, err := parseVmRSS(status)
+	if err != nil || rss != 20<<20 {
+		t.Errorf("rss %d, %v; want 20 MiB", rss, err)
+	}
+	if _, err := parseVmRSS([]byte("Name:\tx\n")); err == nil {
+		t.Error("no VmRSS: no error")
+	}
+}
+
+func TestBenchDropReasonsNameNoOne(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Thread-3> hi\n*** Thread-12 left (too slow)\n", "*** NAME left (too slow)"},
+		{"\x1b[0m...\r\n*** b1a2fs17 left (too slow)\r\n\r\n", "*** NAME left (too slow)"},
+		{"", "(the connection ended without a word)"},
+	}
+	for _, tt := range tests {
+		var s stripper
+		if got := lastLine(s.strip(nil, []byte(tt.in))); got != tt.want {
+			t.Errorf("lastLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var b []byte
+	for i := range 100 {
+		b = keepEnd(b, []byte(strings.Repeat(string(rune('a'+i%26)), i%7)), 16)
+		if len(b) > 32 {
+			t.Fatalf("keepEnd kept %d bytes, want at most 32", len(b))
+		}
+	}
+	if got := string(keepEnd(b, []byte("0123456789abcdefXYZ"), 16)); got != "3456789abcdefXYZ" {
+		t.Errorf("keepEnd of a long piece: %q", got)
+	}
+}
+
+// With no senders, a run only connects: what members cost, and nothing lost.
+func TestBenchWithoutSenders(t *testing.T) {
+	tcpAddr, _ := startServer(t)
+	rep, err := Run(t.Context(), Config{TCPClients: 3, Duration: 100 * time.Millisecond, AddrTCP: tcpAddr, PID: os.Getpid()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Connected != 3 || rep.Sent != 0 || rep.Expected != 0 || rep.LossPct != 0 || rep.MemPerMemberKB == nil {
+		t.Errorf("%+v", rep)
+	}
+}

@@ -1,0 +1,259 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+type door int
+
+const (
+	doorTCP door = iota
+	doorSSH
+)
+
+func (d door) String() string {
+	if d == doorSSH {
+		return "ssh"
+	}
+	return "tcp"
+}
+
+// member is one connection of the bench to the room.
+type member struct {
+	door    door
+	name    string // the SSH user name; TCP members are named by the server
+	sender  int    // its number among the senders, or -1
+	stalled bool   // reads its welcome, then never again
+	reading bool   // its reader has started
+
+	conn  net.Conn      // the TCP connection (for an SSH member, under the client)
+	ssh   *gossh.Client // nil on the TCP door
+	w     io.Writer     // where its messages go: the socket, or the session's stdin
+	eol   byte          // what ends a message: '\n' on TCP, Enter ('\r') on a screen
+	ready chan struct{} // closed when the room has welcomed it
+	gone  chan struct{} // closed when its reader stops
+	last  lastText      // the end of what it read, to explain a refusal
+
+	seen    []uint64     // messages seen, by id: owned by its reader
+	seenN   atomic.Int64 // measured deliveries it saw
+	sentN   atomic.Int64 // measured messages it sent
+	dropped atomic.Bool  // its connection ended during the run
+	tail    []byte       // the end of what it read, when it was dropped
+}
+
+func newMember(d door, name string) *member {
+	return &member{door: d, name: name, sender: -1, ready: make(chan struct{}), gone: make(chan struct{})}
+}
+
+func (m *member) close() {
+	if m.ssh != nil {
+		m.ssh.Close()
+	}
+	if m.conn != nil {
+		m.conn.Close()
+	}
+}
+
+// lastText keeps the last few hundred bytes a member read, safe to read
+// from another goroutine: the refusal line of a server that turns it away.
+type lastText struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (l *lastText) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	if len(l.b) > 512 {
+		l.b = append(l.b[:0], l.b[len(l.b)-256:]...)
+	}
+	return len(p), nil
+}
+
+// line is the last non-empty line kept, cleaned of escape codes.
+func (l *lastText) line() string {
+	l.mu.Lock()
+	var s stripper
+	text := s.strip(nil, l.b)
+	l.mu.Unlock()
+	lines := bytes.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' })
+	if len(lines) == 0 {
+		return ""
+	}
+	return string(bytes.TrimSpace(lines[len(lines)-1]))
+}
+
+// The marks of a welcome: the TCP door's "*** You are NAME; …" line in
+// either language, and a screen's title bar "you: NAME".
+var tcpWelcome = [][]byte{[]byte("*** You are "), []byte("*** Vous êtes ")}
+
+func screenWelcome(name string) [][]byte {
+	return [][]byte{[]byte("you: " + name), []byte("vous : " + name)}
+}
+
+// connectTCP opens a TCP member and waits for its welcome.
+func (r *runner) connectTCP(ctx context.Context, m *member) error {
+	d := net.Dialer{Timeout: connectTimeout}
+	if m.stalled {
+		// A small receive buffer from the start, so that the server feels
+		// the stall soon: the window is set when the connection opens.
+		d.Control = smallReadBuffer
+	}
+	nc, err := d.DialContext(ctx, "tcp", r.tcpAddr)
+	if err != nil {
+		return err
+	}
+	m.conn, m.w, m.eol = nc, nc, '\n'
+	m.reading = true
+	go r.receive(m, nc, tcpWelcome, false)
+	return r.waitWelcome(ctx, m)
+}
+
+// connectSSH opens an SSH member with a pty and waits for its screen.
+func (r *runner) connectSSH(ctx context.Context, m *member) error {
+	d := net.Dialer{Timeout: connectTimeout}
+	nc, err := d.DialContext(ctx, "tcp", r.sshAddr)
+	if err != nil {
+		return err
+	}
+	m.conn = nc
+	_ = nc.SetDeadline(time.Now().Add(connectTimeout)) // the handshake, too, is bounded
+	cc, chans, reqs, err := gossh.NewClientConn(nc, r.sshAddr, &gossh.ClientConfig{
+		User:            m.name,
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), // loopback only
+	})
+	if err != nil {
+		nc.Close()
+		return fmt.Errorf("ssh handshake: %w", err)
+	}
+	_ = nc.SetDeadline(time.Time{})
+	m.ssh = gossh.NewClient(cc, chans, reqs)
+	sess, err := m.ssh.NewSession()
+	if err != nil {
+		return fmt.Errorf("ssh session: %w", err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	sess.Stderr = &m.last // a refusal ("the room is full") comes this way
+	if err := sess.RequestPty("xterm-256color", r.rows, r.cols, gossh.TerminalModes{}); err != nil {
+		return fmt.Errorf("ssh pty: %w", err)
+	}
+	if err := sess.Shell(); err != nil {
+		return fmt.Errorf("ssh shell: %w", err)
+	}
+	m.w, m.eol = stdin, '\r'
+	m.reading = true
+	go r.receive(m, stdout, screenWelcome(m.name), true)
+	return r.waitWelcome(ctx, m)
+}
+
+const connectTimeout = 30 * time.Second
+
+func (r *runner) waitWelcome(ctx context.Context, m *member) error {
+	t := time.NewTimer(connectTimeout)
+	defer t.Stop()
+	select {
+	case <-m.ready:
+		return nil
+	case <-m.gone:
+		select {
+		case <-m.ready: // a stalled member stops reading once welcomed
+			return nil
+		default:
+		}
+		if l := m.last.line(); l != "" {
+			return fmt.Errorf("closed before the welcome, after %q", l)
+		}
+		return errors.New("closed before the welcome")
+	case <-t.C:
+		return fmt.Errorf("no welcome within %v", connectTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// receive reads a member's stream until it ends: first until the welcome,
+// then every token it holds, each counted at its first sighting. A screen's
+// bytes are stripped of escape codes first, as they arrive.
+func (r *runner) receive(m *member, rd io.Reader, welcome [][]byte, screen bool) {
+	defer close(m.gone)
+	size := 4 << 10 // lines are short
+	if screen {
+		size = 32 << 10 // a frame is a few kB, and comes in one write
+	}
+	buf := make([]byte, size)
+	var (
+		st     stripper
+		text   []byte
+		window []byte // the recent text, until the welcome
+		recent []byte // the last few hundred bytes of text, to tell why it was dropped
+		now    time.Duration
+	)
+	sc := newScanner(r.run, func(sender, seq int) { r.deliver(m, sender, seq, now) })
+	ready := false
+	for {
+		n, err := rd.Read(buf)
+		if n > 0 {
+			now = r.since()
+			p := buf[:n]
+			if screen {
+				text = st.strip(text[:0], p)
+				p = text
+			}
+			if !ready {
+				m.last.Write(p)
+				window = append(window, p...)
+				for _, w := range welcome {
+					ready = ready || bytes.Contains(window, w)
+				}
+				if ready {
+					window = nil
+					close(m.ready)
+					if m.stalled {
+						return // never reads again
+					}
+				} else if len(window) > 4<<10 {
+					window = append(window[:0], window[len(window)-1<<10:]...)
+				}
+			}
+			sc.feed(p)
+			recent = keepEnd(recent, p, 256)
+		}
+		if err != nil {
+			if ready && !r.closing.Load() {
+				m.tail = recent
+				m.dropped.Store(true)
+			}
+			return
+		}
+	}
+}
+
+// keepEnd appends p to b and keeps at least the last n bytes, at most 2n.
+func keepEnd(b, p []byte, n int) []byte {
+	if len(p) >= n {
+		return append(b[:0], p[len(p)-n:]...)
+	}
+	b = append(b, p...)
+	if len(b) > 2*n {
+		b = append(b[:0], b[len(b)-n:]...)
+	}
+	return b
+}

@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// Report is what a run measured. Latencies run from the send to the first
+// sighting of the token by a receiver, over every (receiver, message) pair
+// of the measured window. Figures the run could not measure are nil.
+type Report struct {
+	Server     string  `json:"server"` // "in-process" or "external"
+	Cores      int     `json:"cores"`  // this machine's, shared by the server and the bench
+	TCPMembers int     `json:"tcp_members"`
+	SSHMembers int     `json:"ssh_members"`
+	Stalled    int     `json:"stalled_members"`
+	Connected  int     `json:"connected"`
+	ConnectS   float64 `json:"connect_s"` // time to connect and welcome every member
+
+	Senders   int     `json:"senders"`
+	Rate      float64 `json:"rate_per_sender"`
+	DurationS float64 `json:"duration_s"`
+	WarmupS   float64 `json:"warmup_s"`
+	Sent      int64   `json:"sent"`       // messages of the measured window
+	SentTotal int64   `json:"sent_total"` // with the warm-up's
+
+	Expected    int64   `json:"expected"`
+	Seen        int64   `json:"seen"`
+	Lost        int64   `json:"lost"`
+	LossPct     float64 `json:"loss_pct"`
+	TCPExpected int64   `json:"tcp_expected"`
+	TCPSeen     int64   `json:"tcp_seen"`
+	SSHExpected int64   `json:"ssh_expected"`
+	SSHSeen     int64   `json:"ssh_seen"`
+	// The loss by cause: deliveries to members dropped during the run, and
+	// to members still connected at the end, by door.
+	LostDropped      int64 `json:"lost_dropped"`
+	LostTCPConnected int64 `json:"lost_tcp_connected"`
+	LostSSHConnected int64 `json:"lost_ssh_connected"`
+
+	P50ms    float64 `json:"p50_ms"`
+	P90ms    float64 `json:"p90_ms"`
+	P99ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
+	TCPP50ms float64 `json:"tcp_p50_ms"`
+	TCPP99ms float64 `json:"tcp_p99_ms"`
+	SSHP50ms float64 `json:"ssh_p50_ms"`
+	SSHP99ms float64 `json:"ssh_p99_ms"`
+
+	DeliveriesPerS float64  `json:"deliveries_per_s"`
+	CPUS           *float64 `json:"cpu_s"`             // the server's CPU time over the measured window
+	CPUSPer1000    *float64 `json:"cpu_s_per_1000"`    // per 1000 deliveries seen
+	MemPerMemberKB *float64 `json:"mem_per_member_kb"` // memory grown by connecting, per member
+	BenchCPUS      *float64 `json:"bench_cpu_s"`       // the load generator's, over the same window, when the server is apart
+	CPUSource      string   `json:"cpu_source,omitempty"`
+	MemSource      string   `json:"mem_source,omitempty"`
+
+	SendLagMaxMs   float64        `json:"send_lag_max_ms"` // how far the generator fell behind its schedule
+	SendErrors     int64          `json:"send_errors"`
+	Dropped        int            `json:"dropped"`                // reading members that lost their connection
+	DropReasons    map[string]int `json:"drop_reasons,omitempty"` // their last line, names as NAME
+	StalledDropped int            `json:"stalled_dropped"`        // stalled members the server hung up on
+	Strays         int64          `json:"strays"`
+	Notes          []string       `json:"notes,omitempty"`
+}
+
+// WriteJSON writes the report as one line of JSON.
+func (rep Report) WriteJSON(w io.Writer) error {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// WriteTable writes the report for a reader.
+func (rep Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(label, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t%s\n", label, fmt.Sprintf(format, args...))
+	}
+	row("server", "%s, on %d cores shared with the bench", rep.Server, rep.Cores)
+	row("members", "%d connected: %d tcp + %d ssh + %d stalled, in %.1f s", rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.ConnectS)
+	row("load", "%d senders × %g msg/s for %gs, after %gs of warm-up", rep.Senders, rep.Rate, rep.DurationS, rep.WarmupS)
+	row("sent", "%d messages measured (%d in all)", rep.Sent, rep.SentTotal)
+	row("deliveries", "expected %d, seen %d, lost %d (%.3f%%)", rep.Expected, rep.Seen, rep.Lost, rep.LossPct)
+	if rep.TCPMembers > 0 {
+		row("  to tcp", "expected %d, seen %d, lost %d (%d to members still connected)", rep.TCPExpected, rep.TCPSeen, rep.TCPExpected-rep.TCPSeen, rep.LostTCPConnected)
+	}
+	if rep.SSHMembers > 0 {
+		row("  to ssh", "expected %d, seen %d, lost %d (%d to members still connected)", rep.SSHExpected, rep.SSHSeen, rep.SSHExpected-rep.SSHSeen, rep.LostSSHConnected)
+	}
+	row("latency", "p50 %s  p90 %s  p99 %s  max %s", msText(rep.P50ms), msText(rep.P90ms), msText(rep.P99ms), msText(rep.MaxMs))
+	if rep.TCPMembers > 0 {
+		row("  to tcp", "p50 %s  p99 %s", msText(rep.TCPP50ms), msText(rep.TCPP99ms))
+	}
+	if rep.SSHMembers > 0 {
+		row("  to ssh", "p50 %s  p99 %s", msText(rep.SSHP50ms), msText(rep.SSHP99ms))
+	}
+	row("throughput", "%.0f deliveries/s", rep.DeliveriesPerS)
+	if rep.CPUS != nil {
+		per := "-"
+		if rep.CPUSPer1000 != nil {
+			per = fmt.Sprintf("%.2f ms", *rep.CPUSPer1000*1000)
+		}
+		row("server cpu", "%.2f s, %s per 1000 deliveries (%s)", *rep.CPUS, per, rep.CPUSource)
+	} else {
+		row("server cpu", "not measured (give --pid for a running server)")
+	}
+	if rep.BenchCPUS != nil {
+		row("bench cpu", "%.2f s over the same window (the load generator)", *rep.BenchCPUS)
+	}
+	if rep.MemPerMemberKB != nil {
+		row("memory", "%.1f kB per member (%s)", *rep.MemPerMemberKB, rep.MemSource)
+	} else {
+		row("memory", "not measured")
+	}
+	row("generator", "at most %s behind schedule, %d send errors", msText(rep.SendLagMaxMs), rep.SendErrors)
+	row("dropped", "%d reading members; %d of %d stalled members hung up on", rep.Dropped, rep.StalledDropped, rep.Stalled)
+	for i, n := range rep.Notes {
+		label := ""
+		if i == 0 {
+			label = "notes"
+		}
+		row(label, "%s", n)
+	}
+	return tw.Flush()
+}
+
+func msText(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f ms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f ms", v)
+	}
+	return fmt.Sprintf("%.2f ms", v)
+}
