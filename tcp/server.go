@@ -23,6 +23,10 @@ import (
 	"palabre/room"
 )
 
+// sendBuffer is the kernel's send buffer for each member: a few seconds of
+// a busy room, well above what a member that reads needs.
+const sendBuffer = 64 << 10
+
 // Defaults for the Server's fields left at zero.
 const (
 	DefaultIdleFlush       = 40 * time.Millisecond
@@ -134,6 +138,12 @@ func (s *Server) Serve(l net.Listener) error {
 			return fmt.Errorf("tcp: accept: %w", err)
 		}
 		backoff = 0
+		if tc, ok := nc.(*net.TCPConn); ok {
+			// A fixed send buffer: left to autotuning, the kernel holds up to
+			// 4 MiB for a member that stopped reading before its outbox ever
+			// fills, and "too slow" would take minutes to notice.
+			_ = tc.SetWriteBuffer(sendBuffer)
+		}
 		if !s.track(nc) {
 			nc.Close()
 			continue
