@@ -18,6 +18,9 @@ import (
 	"palabre/room"
 )
 
+// screenFPS caps the frames a second drawn on each screen.
+const screenFPS = 20
+
 // Pty sizes are clamped to these: a client may claim any size at all.
 const (
 	minCols, maxCols = 20, 400
@@ -112,6 +115,11 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		tea.WithInput(in), tea.WithOutput(out),
 		tea.WithoutSignalHandler(), // shutdown is handled once, by the server
 		tea.WithAltScreen(), tea.WithMouseCellMotion(),
+		// Frames are drawn at most screenFPS a second: messages that come
+		// together share one frame. A frame costs the server far more
+		// than a message (every changed row is measured and written), so
+		// this is what bounds a busy room's CPU; 20 is smooth for text.
+		tea.WithFPS(screenFPS),
 	)
 
 	// Window changes go to the program; when the session or the connection
