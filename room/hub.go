@@ -182,6 +182,12 @@ type JoinRequest struct {
 	// screen that shows the conversation does. The course's protocol has no
 	// echo: without it, a fast sender's outbox never fills with its own words.
 	Echo bool
+	// Notify, when set, is called when the outbox gets its first message
+	// after being empty, and when the member is removed: a door can then
+	// start a writer only when there is something to write, instead of
+	// keeping a goroutine waiting on Ready. It runs under the hub's lock:
+	// it must not block (starting a goroutine is fine).
+	Notify func()
 }
 
 // Join adds a member to the room and returns it with the history the
@@ -204,7 +210,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	h.nextID++
 	id := h.nextID
 	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
-	m.key, m.echo = req.Key, req.Echo
+	m.key, m.echo, m.notify = req.Key, req.Echo, req.Notify
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
 	if h.opts.MsgRate > 0 {
 		m.limiter = rate.NewLimiter(rate.Limit(h.opts.MsgRate), h.opts.MsgBurst)
@@ -534,6 +540,9 @@ func (h *Hub) detachLocked(m *Member, r Reason) {
 	delete(h.byName, nameKey(m.Name()))
 	m.reason.Store(uint32(r))
 	close(m.done)
+	if m.notify != nil {
+		m.notify()
+	}
 	h.events = append(h.events, event{"leave", []any{"door", m.door, "name", m.Name(), "addr", m.addr, "reason", r.String()}})
 }
 

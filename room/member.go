@@ -39,6 +39,8 @@ type Member struct {
 
 	half atomic.Bool // the outbox has been over half its bounds since the last Drain
 
+	notify func() // JoinRequest.Notify
+
 	op         atomic.Bool // an operator: set at join or by /op
 	mutedUntil time.Time   // guarded by the hub's lock; zero: not muted
 	muted      bool        // guarded by the hub's lock
@@ -92,12 +94,25 @@ func (m *Member) Done() <-chan struct{} { return m.done }
 // Reason says why the member left; valid once Done is closed.
 func (m *Member) Reason() Reason { return Reason(m.reason.Load()) }
 
+// keptOutbox is the outbox capacity a member keeps between batches.
+const keptOutbox = 16
+
+// Pending reports whether the outbox holds messages.
+func (m *Member) Pending() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.msgs) > 0
+}
+
 // Drain appends every queued message to dst, in order, and empties the outbox.
 func (m *Member) Drain(dst []Message) []Message {
 	m.mu.Lock()
 	dst = append(dst, m.msgs...)
 	clear(m.msgs)
 	m.msgs = m.msgs[:0]
+	if cap(m.msgs) > keptOutbox {
+		m.msgs = nil // a burst's room is not kept by an idle member
+	}
 	m.bytes = 0
 	m.half.Store(false)
 	m.mu.Unlock()
@@ -150,10 +165,14 @@ func (m *Member) push(msg *Message) bool {
 	}
 	m.msgs = append(m.msgs, *msg)
 	m.bytes += size
+	first := len(m.msgs) == 1
 	half := len(m.msgs) > m.maxMsgs/2 || m.bytes > m.maxBytes/2
 	m.mu.Unlock()
 	if half {
 		m.half.Store(true)
+	}
+	if first && m.notify != nil {
+		m.notify()
 	}
 	select {
 	case m.ready <- struct{}{}:

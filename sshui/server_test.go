@@ -304,7 +304,8 @@ func TestSameNameGetsDistinctNames(t *testing.T) {
 	openScreen(t, dial(t, w.sshAddr, &gossh.ClientConfig{User: "Alice"}), 80, 24)
 	waitMembers(t, w.hub, "alice", "Alice-2")
 	openScreen(t, dial(t, w.sshAddr, &gossh.ClientConfig{User: "élève!"}), 80, 24) // cleaned to "lve"
-	openScreen(t, dial(t, w.sshAddr, &gossh.ClientConfig{User: ""}), 80, 24)       // generated
+	waitMembers(t, w.hub, "alice", "Alice-2", "lve")
+	openScreen(t, dial(t, w.sshAddr, &gossh.ClientConfig{User: ""}), 80, 24) // generated
 	deadline := time.Now().Add(patience)
 	for len(w.hub.Members()) < 4 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"palabre/internal/lineproto"
@@ -13,40 +15,145 @@ import (
 )
 
 // conn is one TCP member: a reader goroutine that frames input and posts it
-// to the hub, and a writer goroutine that is the only one to write to the
-// socket and the only one to close it.
+// to the hub, and a writer that runs only while there is something to
+// write — an idle member costs one goroutine, not two. The writer is the
+// only one to write to the socket and the only one to close it.
 type conn struct {
 	srv *Server
 	nc  net.Conn
-	m   *room.Member
+	m   *room.Member // set once joined; the writer never runs before
+
+	writing  atomic.Bool   // a writer runs, or the intro is being written
+	finished chan struct{} // closed once the connection is closed for good
+	closing  sync.Once
 }
 
-// serve runs the connection until both its goroutines have ended. A panic
-// in either drops this member only: it is logged, the member leaves with
-// ReasonError, and the connection closes.
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{srv: s, nc: nc, finished: make(chan struct{})}
+	c.writing.Store(true) // held until the intro is written: nothing goes before it
+	return c
+}
+
+// serve runs the connection until it is closed: it writes the intro, then
+// reads until the member leaves; a writer started by the room's notices
+// delivers the outbox meanwhile. A panic in either drops this member only:
+// it is logged, the member leaves with ReasonError, and the connection
+// closes.
 func (c *conn) serve(history []room.Message, early []byte, greeting string) {
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		defer c.recover("writer")
-		c.write(history, greeting)
-	}()
+	s := c.srv
+	intro := lineproto.AppendIntro(nil, s.Lang, greeting, c.m, len(s.Hub.Members())-1, history)
+	if err := c.writeOut(intro); err != nil {
+		c.writeFailed(err)
+	}
+	c.release()
 	reason := room.ReasonError
 	func() {
 		defer c.recover("reader")
 		reason = c.read(early)
 	}()
-	c.srv.Hub.Leave(c.m, reason) // no-op if the hub removed the member first
-	<-written
+	s.Hub.Leave(c.m, reason) // no-op if the hub removed the member first
+	<-c.finished
+}
+
+// kick starts a writer unless one runs: the room calls it (JoinRequest.Notify)
+// when the outbox gets a first message, and when the member is removed.
+func (c *conn) kick() {
+	if c.writing.CompareAndSwap(false, true) {
+		go c.write()
+	}
+}
+
+// release lets the writer go, then takes it back at once if a message or
+// the member's removal came in meanwhile: a notice that found the writer
+// busy is not lost.
+func (c *conn) release() {
+	c.writing.Store(false)
+	if c.work() {
+		c.kick()
+	}
+}
+
+func (c *conn) work() bool {
+	select {
+	case <-c.m.Done():
+		return true
+	default:
+		return c.m.Pending()
+	}
+}
+
+// write drains the outbox into the socket, one write per batch, until it is
+// empty; once the member has left it sends what is left and closes.
+func (c *conn) write() {
+	defer c.recover("writer")
+	s := c.srv
+	var batch []room.Message
+	var b []byte
+	for {
+		left := false
+		select {
+		case <-c.m.Done():
+			left = true
+		default:
+		}
+		batch = c.m.Drain(batch[:0])
+		b = b[:0]
+		for i := range batch {
+			b = lineproto.AppendMessage(b, s.Lang, c.m.ID(), &batch[i])
+		}
+		if left {
+			_ = c.writeOut(lineproto.AppendFarewell(b, s.Lang, c.m))
+			c.close()
+			return
+		}
+		if err := c.writeOut(b); err != nil {
+			c.writeFailed(err)
+			return
+		}
+		if !c.m.Pending() {
+			break
+		}
+	}
+	c.release()
+}
+
+// writeFailed drops a member whose socket would not take a write in time.
+func (c *conn) writeFailed(err error) {
+	s := c.srv
+	s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
+	s.Hub.Leave(c.m, room.ReasonTooSlow)
+	c.close()
+}
+
+// close closes the connection, which ends the reader, once.
+func (c *conn) close() {
+	c.closing.Do(func() {
+		c.nc.Close()
+		close(c.finished)
+	})
+}
+
+// writeOut writes b within the write timeout.
+func (c *conn) writeOut(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
+	_, err := c.nc.Write(b)
+	return err
 }
 
 func (c *conn) recover(where string) {
 	if r := recover(); r != nil {
 		c.srv.log.Error("connection panicked", "in", where, "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "panic", fmt.Sprint(r))
 		c.srv.Hub.Leave(c.m, room.ReasonError)
-		c.nc.Close()
+		c.close()
 	}
 }
+
+// readBuffer is what one read takes: a chat line or two; a paste takes
+// several reads, and an idle member holds no more.
+const readBuffer = 1024
 
 // read frames the input, starting with the bytes that came before the
 // member joined, and posts each message until the member leaves or the
@@ -59,7 +166,7 @@ func (c *conn) read(early []byte) room.Reason {
 	if f.Feed(tn.Filter(early), in.Line) != nil {
 		return room.ReasonTooLong
 	}
-	buf := make([]byte, 4096)
+	buf := make([]byte, readBuffer)
 	armed := false // a read deadline is set for the idle flush
 	for in.Stop == 0 {
 		// While bytes wait for a boundary, each read may wait only the idle
@@ -95,18 +202,6 @@ func (c *conn) read(early []byte) room.Reason {
 		}
 	}
 	return in.Stop
-}
-
-// write runs the writing half until the member leaves, then closes the
-// connection, which ends read.
-func (c *conn) write(history []room.Message, greeting string) {
-	defer c.nc.Close()
-	s := c.srv
-	err := lineproto.Deliver(deadlineWriter{c.nc, s.WriteTimeout}, s.Lang, greeting, c.m, len(s.Hub.Members())-1, history)
-	if err != nil {
-		s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
-		s.Hub.Leave(c.m, room.ReasonTooSlow)
-	}
 }
 
 // deadlineWriter gives every write to the connection a deadline: a member

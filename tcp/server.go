@@ -213,7 +213,8 @@ func (s *Server) handle(nc net.Conn) {
 		greeting = "" // given with the question
 	}
 	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
-	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String()})
+	c := newConn(s, nc)
+	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
 	if err != nil {
 		r := room.RefusedShutdown
 		var banned *room.BannedError
@@ -227,7 +228,7 @@ func (s *Server) handle(nc net.Conn) {
 		s.refuse(nc, s.Lang.Refusal(r))
 		return
 	}
-	c := &conn{srv: s, nc: nc, m: m}
+	c.m = m
 	c.serve(history, early, greeting)
 }
 

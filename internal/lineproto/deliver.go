@@ -14,14 +14,7 @@ import (
 // Write deadlines, where the connection has them, belong to w.
 func Deliver(w io.Writer, lang room.Lang, greeting string, m *room.Member, others int, history []room.Message) error {
 	id := m.ID()
-	var b []byte
-	if greeting != "" { // "": the door has greeted already
-		b = AppendLine(b, greeting)
-	}
-	b = AppendLine(b, "*** ", lang.Welcome(m.Name(), others))
-	for i := range history {
-		b = AppendMessage(b, lang, id, &history[i])
-	}
+	b := AppendIntro(nil, lang, greeting, m, others, history)
 	if err := write(w, b); err != nil {
 		return err
 	}
@@ -39,11 +32,7 @@ func Deliver(w io.Writer, lang room.Lang, greeting string, m *room.Member, other
 			b = AppendMessage(b, lang, id, &batch[i])
 		}
 		if left {
-			// Say why the server hangs up, when the member did not ask to leave.
-			if r := m.Reason(); r == room.ReasonTooSlow || r == room.ReasonTooLong {
-				b = AppendLine(b, "*** ", lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r}))
-			}
-			return write(w, b)
+			return write(w, AppendFarewell(b, lang, m))
 		}
 		if err := write(w, b); err != nil {
 			return err
@@ -57,4 +46,26 @@ func write(w io.Writer, b []byte) error {
 	}
 	_, err := w.Write(b)
 	return err
+}
+
+// AppendIntro appends what a member reads on joining: the greeting ("" when
+// the door has greeted already), the welcome, and the history.
+func AppendIntro(b []byte, lang room.Lang, greeting string, m *room.Member, others int, history []room.Message) []byte {
+	if greeting != "" {
+		b = AppendLine(b, greeting)
+	}
+	b = AppendLine(b, "*** ", lang.Welcome(m.Name(), others))
+	for i := range history {
+		b = AppendMessage(b, lang, m.ID(), &history[i])
+	}
+	return b
+}
+
+// AppendFarewell appends why the server hangs up on m, when m did not ask
+// to leave; m has left the room.
+func AppendFarewell(b []byte, lang room.Lang, m *room.Member) []byte {
+	if r := m.Reason(); r == room.ReasonTooSlow || r == room.ReasonTooLong {
+		b = AppendLine(b, "*** ", lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r}))
+	}
+	return b
 }
