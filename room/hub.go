@@ -200,6 +200,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 		return nil, nil, ErrClosed
 	}
 	if len(h.members) >= h.opts.MaxMembers {
+		h.events = append(h.events, event{"refused: the room is full", []any{"door", req.Door, "addr", req.Addr, "members", len(h.members)}})
 		return nil, nil, ErrFull
 	}
 	now := h.opts.Now()

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -92,6 +93,18 @@ const (
 	RefusedPassword                      // a wrong room password
 	RefusedNoPassword                    // the TCP door is closed: keys only, and no room password
 )
+
+// RefusalFor says which refusal a door shows for an error from Join.
+func RefusalFor(err error) Refusal {
+	var banned *BannedError
+	switch {
+	case errors.Is(err, ErrFull):
+		return RefusedFull
+	case errors.As(err, &banned):
+		return RefusedBanned
+	}
+	return RefusedShutdown
+}
 
 // Refusal words a refusal: the one line a turned-away connection reads.
 func (l Lang) Refusal(r Refusal) string {

@@ -50,16 +50,7 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			Echo: isPty, // the screen shows your own words; the line protocol does not
 		})
 		if err != nil {
-			r := room.RefusedShutdown
-			var banned *room.BannedError
-			switch {
-			case errors.Is(err, room.ErrFull):
-				r = room.RefusedFull
-				s.log.Warn("connection refused: the room is full", "addr", sess.RemoteAddr().String())
-			case errors.As(err, &banned):
-				r = room.RefusedBanned
-			}
-			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.Refusal(r))
+			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.Refusal(room.RefusalFor(err)))
 			_ = sess.Exit(1)
 			return
 		}

@@ -216,16 +216,7 @@ func (s *Server) handle(nc net.Conn) {
 	c := newConn(s, nc)
 	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
 	if err != nil {
-		r := room.RefusedShutdown
-		var banned *room.BannedError
-		switch {
-		case errors.Is(err, room.ErrFull):
-			r = room.RefusedFull
-			s.log.Warn("connection refused: the room is full", "addr", nc.RemoteAddr().String())
-		case errors.As(err, &banned):
-			r = room.RefusedBanned
-		}
-		s.refuse(nc, s.Lang.Refusal(r))
+		s.refuse(nc, s.Lang.Refusal(room.RefusalFor(err)))
 		return
 	}
 	c.m = m
