@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"palabre/room"
@@ -29,17 +28,6 @@ type Entry struct {
 	Reason string    `json:"reason,omitempty"` // room.Reason.String(), for leaves
 	Until  time.Time `json:"until,omitzero"`
 }
-
-// kinds maps room.Kind.String() back to the Kind.
-var kinds = func() map[string]room.Kind {
-	m := make(map[string]room.Kind)
-	for k := room.Kind(1); k < math.MaxUint8; k++ {
-		if s := k.String(); !strings.HasPrefix(s, "kind(") {
-			m[s] = k
-		}
-	}
-	return m
-}()
 
 // openReader opens the database at path read-only: it never creates the
 // file and never writes it, so it may run beside a server's writer.
@@ -155,7 +143,8 @@ func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error)
 		if err := rows.Scan(&seq, &at, &kind, &door, &m.From, &m.Key, &m.Text); err != nil {
 			return nil, err
 		}
-		m.Seq, m.At, m.Kind, m.Door = uint64(seq), time.Unix(0, at), kinds[kind], room.Door(door)
+		m.Kind, _ = room.ParseKind(kind)
+		m.Seq, m.At, m.Door = uint64(seq), time.Unix(0, at), room.Door(door)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
