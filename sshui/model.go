@@ -80,8 +80,12 @@ type model struct {
 	unread  int // messages that arrived while scrolled up
 
 	members   []room.MemberInfo
-	side      []string // the member list's rows, rendered when it changes
-	sideBlank string   // a row of the member list below its names
+	side      []line // the member list's rows, rendered when it changes
+	sideBlank line   // a row of the member list below its names
+
+	view       frame // View's, kept to reuse its rows
+	input      line  // the input's row, as last drawn
+	inputDirty bool  // whether the input may have changed since
 
 	topic    string // the room's topic, shown in the title bar
 	title    string // the title bar, drawn again only when titleKey changes
@@ -181,9 +185,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.queue = m.queue[1:]
 		return m, m.flush()
 	case tea.WindowSizeMsg:
+		m.inputDirty = true
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.KeyMsg:
+		m.inputDirty = true
 		return m.key(msg)
 	case tea.MouseMsg:
 		if msg.Action == tea.MouseActionPress {
@@ -196,6 +202,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	m.inputDirty = true // whatever else reaches the input may change it
 	var cmd tea.Cmd
 	m.ti, cmd = m.ti.Update(msg)
 	return m, cmd
@@ -292,10 +299,11 @@ func (m *model) buildSidebar() {
 		return
 	}
 	rows := m.areaHeight()
-	m.sideBlank = m.st.sep.Render("│")
-	sep := m.sideBlank + " "
+	m.sideBlank = line{m.st.sep.Render("│"), 1}
+	sep := m.sideBlank.s + " "
 	text := sidebarWidth - 2
-	m.side = append(m.side, sep+m.st.sideHead.Render(ansi.Truncate(m.wd.membersHeader(), text, "")))
+	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
+	m.side = append(m.side, row(ansi.Truncate(m.wd.membersHeader(), text, ""), m.st.sideHead))
 	shown := m.members
 	if len(shown) > rows-1 {
 		shown = shown[:max(rows-2, 0)]
@@ -310,10 +318,10 @@ func (m *model) buildSidebar() {
 		if strings.EqualFold(mi.Name, me) {
 			style = m.st.own
 		}
-		m.side = append(m.side, sep+style.Render(name))
+		m.side = append(m.side, row(name, style))
 	}
 	if more := len(m.members) - len(shown); more > 0 {
-		m.side = append(m.side, sep+m.st.sep.Render(m.wd.more(more)))
+		m.side = append(m.side, row(m.wd.more(more), m.st.sep))
 	}
 }
 
@@ -520,6 +528,10 @@ type scrollback struct {
 	start, n int
 	entries  []entry // messages with rows still in the ring, oldest first
 	rows     int     // rows of all entries; more than n when the oldest is cut
+	// Rows are numbered from the first pushed since the last reset, which
+	// changes epoch: the terminal scrolls by the difference of two numbers.
+	dropped int // rows pushed out of the ring: the number of row 0
+	epoch   int
 }
 
 func (s *scrollback) push(l line) {
@@ -531,6 +543,7 @@ func (s *scrollback) push(l line) {
 	}
 	s.ring[s.start] = l
 	s.start = (s.start + 1) % len(s.ring)
+	s.dropped++
 }
 
 // at returns row i, 0 being the oldest kept.
@@ -550,4 +563,6 @@ func (s *scrollback) reset() {
 	clear(s.ring)
 	s.ring = s.ring[:0]
 	s.start, s.n, s.rows, s.entries = 0, 0, 0, nil
+	s.dropped = 0
+	s.epoch++
 }

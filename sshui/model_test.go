@@ -386,15 +386,15 @@ func TestStyles(t *testing.T) {
 		name  string
 		msg   room.Message
 		plain string
-		style func(*styles) lipgloss.Style
+		style func(*styles) ink
 		part  string
 	}{
-		{"own", chat(3, "carol", meID, "hello"), "09:03 > carol hello", func(s *styles) lipgloss.Style { return s.own }, "carol"},
-		{"mention", chat(3, "bob", 2, "hey CAROL!"), "09:03 ! bob hey CAROL!", func(s *styles) lipgloss.Style { return s.mention }, "hey CAROL!"},
-		{"other", chat(3, "bob", 2, "hey carolyn"), "09:03   bob hey carolyn", func(s *styles) lipgloss.Style { return s.name("bob") }, "bob"},
-		{"action", room.Message{At: at(3), Kind: room.KindAction, From: "bob", SenderID: 2, Text: "waves"}, "09:03   * bob waves", func(s *styles) lipgloss.Style { return s.name("bob") }, "bob"},
-		{"private", room.Message{At: at(3), Kind: room.KindPrivate, From: "carol", SenderID: meID, To: "bob", Text: "psst"}, "09:03 > [private] carol → bob: psst", func(s *styles) lipgloss.Style { return s.private }, "[private] "},
-		{"system", room.Message{At: at(3), Kind: room.KindJoin, From: "bob", Door: room.DoorTCP}, "09:03 - bob joined (tcp)", func(s *styles) lipgloss.Style { return s.system }, "bob joined (tcp)"},
+		{"own", chat(3, "carol", meID, "hello"), "09:03 > carol hello", func(s *styles) ink { return s.own }, "carol"},
+		{"mention", chat(3, "bob", 2, "hey CAROL!"), "09:03 ! bob hey CAROL!", func(s *styles) ink { return s.mention }, "hey CAROL!"},
+		{"other", chat(3, "bob", 2, "hey carolyn"), "09:03   bob hey carolyn", func(s *styles) ink { return s.name("bob") }, "bob"},
+		{"action", room.Message{At: at(3), Kind: room.KindAction, From: "bob", SenderID: 2, Text: "waves"}, "09:03   * bob waves", func(s *styles) ink { return s.name("bob") }, "bob"},
+		{"private", room.Message{At: at(3), Kind: room.KindPrivate, From: "carol", SenderID: meID, To: "bob", Text: "psst"}, "09:03 > [private] carol → bob: psst", func(s *styles) ink { return s.private }, "[private] "},
+		{"system", room.Message{At: at(3), Kind: room.KindJoin, From: "bob", Door: room.DoorTCP}, "09:03 - bob joined (tcp)", func(s *styles) ink { return s.system }, "bob joined (tcp)"},
 	} {
 		plain := row(termenv.Ascii, tc.msg)
 		if plain != tc.plain {
@@ -516,5 +516,26 @@ func BenchmarkModelMessage(b *testing.B) {
 				_ = h.m.View()
 			}
 		})
+	}
+}
+
+// ink must style text exactly as lipgloss does, for every profile: the
+// goldens were drawn by lipgloss.
+func TestInkMatchesLipgloss(t *testing.T) {
+	texts := []string{"a", "hello world", "é世🎉", " padded ", "x"}
+	for _, p := range []termenv.Profile{termenv.Ascii, termenv.ANSI, termenv.ANSI256, termenv.TrueColor} {
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(p)
+		for _, st := range []lipgloss.Style{
+			r.NewStyle(), r.NewStyle().Reverse(true).Bold(true), r.NewStyle().Faint(true),
+			r.NewStyle().Bold(true).Foreground(lipgloss.Color("11")), r.NewStyle().Foreground(lipgloss.Color("13")),
+		} {
+			k := inkOf(st)
+			for _, s := range texts {
+				if got, want := k.Render(s), st.Render(s); got != want {
+					t.Errorf("profile %v: ink %q, lipgloss %q", p, got, want)
+				}
+			}
+		}
 	}
 }

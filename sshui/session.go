@@ -18,8 +18,9 @@ import (
 	"palabre/room"
 )
 
-// screenFPS caps the frames a second drawn on each screen.
-const screenFPS = 20
+// screenFPS caps the frames a second drawn on each screen: messages that
+// come closer together share a frame.
+const screenFPS = 30
 
 // Pty sizes are clamped to these: a client may claim any size at all.
 const (
@@ -102,15 +103,14 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		Height:   h,
 	})
 	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
-	p := tea.NewProgram(model,
-		tea.WithInput(in), tea.WithOutput(out),
+	scr := newLive(model, out)
+	p := tea.NewProgram(scr,
+		tea.WithInput(in),
+		// The screen draws through its own term, which scrolls the
+		// terminal instead of writing every row again for each message;
+		// bubbletea writes nothing (its output would be the server's).
+		tea.WithoutRenderer(), tea.WithOutput(io.Discard),
 		tea.WithoutSignalHandler(), // shutdown is handled once, by the server
-		tea.WithAltScreen(), tea.WithMouseCellMotion(),
-		// Frames are drawn at most screenFPS a second: messages that come
-		// together share one frame. A frame costs the server far more
-		// than a message (every changed row is measured and written), so
-		// this is what bounds a busy room's CPU; 20 is smooth for text.
-		tea.WithFPS(screenFPS),
 	)
 
 	// Window changes go to the program; when the session or the connection
@@ -145,6 +145,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 	}()
 	_, err := p.Run()
 	p.Kill()
+	_ = scr.t.leave()
 	s.farewell(out, m)
 	switch {
 	case errors.Is(err, lineproto.ErrInputTooLong):
@@ -157,6 +158,64 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		return room.ReasonLost
 	}
 	return room.ReasonClosed
+}
+
+// liveScreen is the chat screen as the door runs it: the model, drawn through a
+// term at most screenFPS frames a second, rather than by bubbletea's
+// renderer, which measures and writes every changed row of every frame
+// (and a new message changes them all). Its View is empty: the program
+// runs without a renderer.
+type liveScreen struct {
+	m    *model
+	t    *term
+	last time.Time // when the last frame was drawn
+	due  bool      // a frameMsg is on its way
+}
+
+// frameMsg says a frame held back by the cap may be drawn now.
+type frameMsg struct{}
+
+func newLive(m *model, out io.Writer) *liveScreen { return &liveScreen{m: m, t: newTerm(out)} }
+
+func (l *liveScreen) Init() tea.Cmd {
+	_ = l.t.enter() // a failed write ends the session through its context
+	cmd := l.m.Init()
+	l.draw()
+	return cmd
+}
+
+func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(frameMsg); ok {
+		l.due = false
+		l.draw()
+		return l, nil
+	}
+	_, cmd := l.m.Update(msg)
+	if _, ok := msg.(doneMsg); ok {
+		l.draw() // the last frame, with why the session ends
+		return l, cmd
+	}
+	return l, tea.Batch(cmd, l.frame())
+}
+
+func (l *liveScreen) View() string { return "" }
+
+// frame draws now, or plans a frame for when the cap allows one.
+func (l *liveScreen) frame() tea.Cmd {
+	if l.due {
+		return nil
+	}
+	if wait := time.Until(l.last.Add(time.Second / screenFPS)); wait > 0 {
+		l.due = true
+		return tea.Tick(wait, func(time.Time) tea.Msg { return frameMsg{} })
+	}
+	l.draw()
+	return nil
+}
+
+func (l *liveScreen) draw() {
+	l.last = time.Now()
+	_ = l.t.draw(l.m)
 }
 
 func clampSize(cols, rows int) (int, int) {

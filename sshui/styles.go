@@ -16,10 +16,11 @@ import (
 // global renderer. Under the Ascii profile every style renders as plain
 // text, which is why the screen also marks things with characters.
 type styles struct {
-	title, time, system, own, mention, mark, private lipgloss.Style
-	sep, sideHead, unread, prompt, text, placeholder lipgloss.Style
-	cursor                                           lipgloss.Style
-	names                                            []lipgloss.Style
+	title, time, system, own, mention, mark, private ink
+	sep, sideHead, unread                            ink
+	names                                            []ink
+	// The text input takes lipgloss styles.
+	prompt, text, placeholder, cursor lipgloss.Style
 }
 
 // palette holds the 16-colour indexes that read well on dark and light
@@ -28,35 +29,66 @@ var palette = []string{"1", "2", "3", "4", "5", "6", "9", "10", "11", "12", "13"
 
 func newStyles(r *lipgloss.Renderer) styles {
 	s := styles{
-		title:       r.NewStyle().Reverse(true).Bold(true),
-		time:        r.NewStyle().Faint(true),
-		system:      r.NewStyle().Faint(true),
-		own:         r.NewStyle().Reverse(true).Bold(true),
-		mention:     r.NewStyle().Bold(true).Foreground(lipgloss.Color("11")),
-		mark:        r.NewStyle().Bold(true),
-		private:     r.NewStyle().Foreground(lipgloss.Color("13")),
-		sep:         r.NewStyle().Faint(true),
-		sideHead:    r.NewStyle().Bold(true),
-		unread:      r.NewStyle().Reverse(true),
+		title:       inkOf(r.NewStyle().Reverse(true).Bold(true)),
+		time:        inkOf(r.NewStyle().Faint(true)),
+		system:      inkOf(r.NewStyle().Faint(true)),
+		own:         inkOf(r.NewStyle().Reverse(true).Bold(true)),
+		mention:     inkOf(r.NewStyle().Bold(true).Foreground(lipgloss.Color("11"))),
+		mark:        inkOf(r.NewStyle().Bold(true)),
+		private:     inkOf(r.NewStyle().Foreground(lipgloss.Color("13"))),
+		sep:         inkOf(r.NewStyle().Faint(true)),
+		sideHead:    inkOf(r.NewStyle().Bold(true)),
+		unread:      inkOf(r.NewStyle().Reverse(true)),
 		prompt:      r.NewStyle().Bold(true),
 		text:        r.NewStyle(),
 		placeholder: r.NewStyle().Faint(true),
 		cursor:      r.NewStyle(),
 	}
 	for _, c := range palette {
-		s.names = append(s.names, r.NewStyle().Foreground(lipgloss.Color(c)))
+		s.names = append(s.names, inkOf(r.NewStyle().Foreground(lipgloss.Color(c))))
 	}
 	return s
 }
 
+// ink is a style as the two escape sequences around its text. lipgloss
+// does the same for one line without tabs, but measures and splits the
+// text on every call: a third of a message's cost on each screen when
+// styles were rendered per row.
+type ink struct{ open, close string }
+
+func inkOf(st lipgloss.Style) ink {
+	s := st.Render("x") // no escape sequence holds an x
+	i := strings.IndexByte(s, 'x')
+	return ink{s[:i], s[i+1:]}
+}
+
+// Render styles s, one line of clean text (no tabs, no controls).
+func (k ink) Render(s string) string {
+	if s == "" || k.open == "" && k.close == "" {
+		return s
+	}
+	return k.open + s + k.close
+}
+
 // name gives each name the same colour on every screen and every session,
 // whatever its case, since names are unique regardless of case.
-func (s *styles) name(n string) lipgloss.Style {
+func (s *styles) name(n string) ink {
 	h := uint32(2166136261) // FNV-1a, inlined to hash without allocating
 	for i := 0; i < len(n); i++ {
 		h = (h ^ uint32(lowerASCII(n[i]))) * 16777619
 	}
 	return s.names[h%uint32(len(s.names))]
+}
+
+// cols is ansi.StringWidth with a fast path for printable ASCII, which
+// most chat is: one column a byte.
+func cols(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // words are the screen's own strings; the room's events are worded by room.Lang.
@@ -110,6 +142,21 @@ type painter struct {
 	lang room.Lang
 	wd   words
 	loc  *time.Location
+
+	minute    int64 // the Unix minute lastStamp shows
+	lastStamp string
+}
+
+// stamp is at's HH:MM, formatted once a minute: messages come in runs.
+func (p *painter) stamp(at time.Time) string {
+	if at.IsZero() {
+		return "--:--"
+	}
+	// Time zones are whole quarter hours: a Unix minute is one HH:MM.
+	if m := at.Unix() / 60; m != p.minute || p.lastStamp == "" {
+		p.minute, p.lastStamp = m, at.In(p.loc).Format("15:04")
+	}
+	return p.lastStamp
 }
 
 // minBody is the narrowest column worth wrapping text into beside its
@@ -124,10 +171,7 @@ const bodyIndent = len("15:04 - ")
 // mention says whether msg names that member.
 func (p *painter) render(dst []line, msg room.Message, meID uint64, mention bool, width int) []line {
 	st := p.st
-	stamp := "--:--"
-	if !msg.At.IsZero() {
-		stamp = msg.At.In(p.loc).Format("15:04")
-	}
+	stamp := p.stamp(msg.At)
 	own := msg.SenderID == meID && !msg.Kind.System()
 	gutter, gutterStyle := " ", st.time
 	switch {
@@ -147,7 +191,7 @@ func (p *painter) render(dst []line, msg room.Message, meID uint64, mention bool
 	if own {
 		nameStyle = st.own
 	}
-	body, bodyStyle, plain := []string{room.Sanitize(msg.Text)}, st.text, true
+	body, bodyStyle, plain := []string{room.Sanitize(msg.Text)}, ink{}, true
 	switch msg.Kind {
 	case room.KindChat:
 		pre.add(from, nameStyle)
@@ -192,8 +236,12 @@ func (p *painter) render(dst []line, msg room.Message, meID uint64, mention bool
 	pad := strings.Repeat(" ", indent)
 	first := inline
 	for _, par := range body {
-		for _, row := range strings.Split(ansi.Wrap(par, avail, ""), "\n") {
-			w := ansi.StringWidth(row)
+		rows := []string{par}
+		if cols(par) > avail {
+			rows = strings.Split(ansi.Wrap(par, avail, ""), "\n")
+		}
+		for _, row := range rows {
+			w := cols(row)
 			if w > avail { // a grapheme wider than the whole column
 				row = ansi.Truncate(row, avail, "")
 				w = ansi.StringWidth(row)
@@ -218,15 +266,15 @@ type prefix struct {
 	w int
 }
 
-func (p *prefix) add(s string, st lipgloss.Style) {
+func (p *prefix) add(s string, st ink) {
 	p.b.WriteString(st.Render(s))
-	p.w += ansi.StringWidth(s)
+	p.w += cols(s)
 }
 
 // raw adds unstyled text, which needs no trip through lipgloss.
 func (p *prefix) raw(s string) {
 	p.b.WriteString(s)
-	p.w += ansi.StringWidth(s)
+	p.w += cols(s)
 }
 
 // fit cuts s, w columns wide, to at most width columns.
@@ -276,120 +324,4 @@ func equalFoldASCII(a, b string) bool {
 		}
 	}
 	return true
-}
-
-// View draws only what shows: its cost follows the screen's size, not the
-// scrollback's.
-func (m *model) View() string {
-	if m.width <= 0 || m.height <= 0 {
-		return ""
-	}
-	w, h := m.layout()
-	areaH := h - 2
-	var b strings.Builder
-	b.Grow((w + 64) * h) // room for the escape codes of a styled row
-	b.WriteString(m.titleBar(w))
-
-	end := m.sb.n - m.offset
-	start := max(0, end-areaH)
-	mark := m.offset > 0 && m.unread > 0
-	markRow := areaH - 1
-	queued := len(m.queue) > 0
-	if queued {
-		markRow-- // the flood notice takes the last row, above the input
-	}
-	side := m.sidebar()
-	for r := range areaH {
-		b.WriteByte('\n')
-		var l line
-		switch {
-		case queued && r == areaH-1:
-			l = m.banner(m.wd.queued(len(m.queue)))
-		case mark && r == markRow:
-			l = m.unreadMark()
-		case start+r < end:
-			l = m.sb.at(start + r)
-		}
-		b.WriteString(l.s)
-		if side {
-			b.WriteString(strings.Repeat(" ", max(0, m.areaW+1-l.w)))
-			if r < len(m.side) {
-				b.WriteString(m.side[r])
-			} else {
-				b.WriteString(m.sideBlank)
-			}
-		}
-	}
-	b.WriteByte('\n')
-	in := m.ti.View()
-	if lipgloss.Width(in) > w {
-		in = ansi.Truncate(in, w, "")
-	}
-	b.WriteString(in)
-
-	if m.width < w || m.height < h {
-		return clip(b.String(), m.width, m.height)
-	}
-	return b.String()
-}
-
-// titleBar is cached: it changes with a nick, a join or a leave, or a resize.
-func (m *model) titleBar(w int) string {
-	key := titleKey{m.cfg.Member.Name(), len(m.members), w, m.topic}
-	if key != m.titleKey || m.title == "" {
-		m.titleKey, m.title = key, m.drawTitle(key)
-	}
-	return m.title
-}
-
-type titleKey struct {
-	name  string
-	count int
-	width int
-	topic string
-}
-
-func (m *model) drawTitle(k titleKey) string {
-	w := k.width
-	left := " " + m.cfg.RoomName + " · " + m.wd.memberCount(k.count)
-	if k.topic != "" {
-		left += " · " + k.topic
-	}
-	right := m.wd.you(k.name) + " "
-	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
-	var s string
-	if lw+1+rw <= w {
-		s = left + strings.Repeat(" ", w-lw-rw) + right
-	} else {
-		s = ansi.Truncate(left+" · "+right, w, "…")
-		s += strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
-	}
-	return m.st.title.Render(s)
-}
-
-func (m *model) unreadMark() line {
-	return m.banner(" ↓ " + m.wd.unreadText(m.unread) + " (" + m.wd.endKey() + ") ")
-}
-
-// banner is a row of the message area given to a notice, centred.
-func (m *model) banner(text string) line {
-	tw := ansi.StringWidth(text)
-	if tw > m.areaW {
-		text = ansi.Truncate(text, m.areaW, "")
-		tw = ansi.StringWidth(text)
-	}
-	left := (m.areaW - tw) / 2
-	s := strings.Repeat("─", left) + text + strings.Repeat("─", m.areaW-tw-left)
-	return line{m.st.unread.Render(s), m.areaW}
-}
-
-// clip cuts a frame laid out for the minimum size to a smaller terminal,
-// keeping its bottom rows, where the input is.
-func clip(frame string, width, height int) string {
-	rows := strings.Split(frame, "\n")
-	rows = rows[max(0, len(rows)-height):]
-	for i, r := range rows {
-		rows[i] = ansi.Truncate(r, width, "")
-	}
-	return strings.Join(rows, "\n")
 }

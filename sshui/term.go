@@ -1,0 +1,228 @@
+package sshui
+
+import (
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// term draws frames on one client's terminal. It knows what the terminal
+// shows (the last frame it drew) and writes only what changed: a row whose
+// text changed is written again, a member-list cell on its own, and when
+// the message area moved (a new message at the bottom, a page up) it
+// scrolls the area with the terminal's own scrolling region, as ssh-chat
+// and irssi do, then writes the rows that came in. bubbletea's renderer
+// would measure and write every row of the area for each message instead:
+// that was nine tenths of the SSH door's CPU.
+type term struct {
+	out  io.Writer
+	buf  []byte
+	prev frame // what the terminal shows; valid once drawn
+	next frame // composed, then swapped with prev once drawn
+	ok   bool  // prev is on the terminal
+}
+
+// Terminal modes for the chat screen: the alternate screen, no cursor (the
+// input draws its own), mouse wheel reports, bracketed paste, as bubbletea
+// sets them; leave undoes them in the order bubbletea does.
+const (
+	enterModes = ansi.SetAltScreenSaveCursorMode + ansi.SetBracketedPasteMode +
+		ansi.SetButtonEventMouseMode + ansi.SetSgrExtMouseMode + ansi.HideCursor
+	leaveModes = ansi.ResetBracketedPasteMode + ansi.ShowCursor +
+		ansi.ResetButtonEventMouseMode + ansi.ResetSgrExtMouseMode + ansi.ResetAltScreenSaveCursorMode
+)
+
+func newTerm(out io.Writer) *term { return &term{out: out} }
+
+// enter puts the terminal in the screen's modes; the first draw paints it.
+func (t *term) enter() error {
+	t.ok = false
+	_, err := io.WriteString(t.out, enterModes)
+	return err
+}
+
+// leave gives the terminal back as it was.
+func (t *term) leave() error {
+	t.ok = false
+	_, err := io.WriteString(t.out, ansi.ResetStyle+leaveModes)
+	return err
+}
+
+// draw brings the terminal to m's frame.
+func (t *term) draw(m *model) error {
+	if m.width <= 0 || m.height <= 0 {
+		return nil
+	}
+	f := &t.next
+	m.compose(f)
+	t.buf = t.buf[:0]
+	switch p := &t.prev; {
+	case f.clipped:
+		// Below the layout's minimum the frame is cut by View; the door
+		// never lets a terminal be that small, so this need not be quick.
+		t.buf = append(t.buf, ansi.ResetStyle+ansi.EraseEntireScreen...)
+		for i, row := range strings.Split(m.View(), "\n") {
+			t.cup(i+1, 1)
+			t.buf = append(t.buf, row...)
+		}
+		f.w = -1 // whatever comes next is drawn whole
+	case !t.ok || f.w != p.w || f.h != p.h || f.side != p.side || f.areaW != p.areaW || f.epoch != p.epoch:
+		t.whole(f)
+	default:
+		t.changes(p, f)
+	}
+	t.prev, t.next = t.next, t.prev
+	t.ok = true
+	if len(t.buf) == 0 {
+		return nil
+	}
+	_, err := t.out.Write(t.buf)
+	return err
+}
+
+// whole paints every row, after a clear.
+func (t *term) whole(f *frame) {
+	t.buf = append(t.buf, ansi.ResetStyle+ansi.EraseEntireScreen...)
+	t.cup(1, 1)
+	t.buf = append(t.buf, f.title...)
+	for i, r := range f.rows {
+		if r.msg.s != "" || r.side.s != "" {
+			t.row(f, i, r)
+		}
+	}
+	t.inputRow(f)
+}
+
+// changes writes what differs between the terminal's frame p and f, of
+// the same size and layout.
+func (t *term) changes(p, f *frame) {
+	if f.title != p.title {
+		t.cup(1, 1)
+		t.buf = append(t.buf, f.title...)
+	}
+	// shown[r] is what row r of the area holds on the terminal: p's rows,
+	// moved if the area is scrolled.
+	shown := p.rows
+	if k := f.top - p.top; k != 0 && t.scrollPays(p.rows, f.rows, k) {
+		t.scroll(f, k)
+		shown = t.moved(p.rows, k)
+	}
+	for i, r := range f.rows {
+		switch was := shown[i]; {
+		case r.msg.s != was.msg.s || r.msg.w != was.msg.w:
+			t.row(f, i, r)
+		case f.side && r.side.s != was.side.s:
+			t.cup(i+2, f.areaW+2)
+			t.buf = append(t.buf, r.side.s...)
+			if f.areaW+1+r.side.w < f.w {
+				t.buf = append(t.buf, ansi.EraseLineRight...)
+			}
+		}
+	}
+	if f.input != p.input {
+		t.inputRow(f)
+	}
+}
+
+// scrollPays says whether scrolling the area by k rows (k > 0: towards
+// older rows going off the top) leaves fewer message rows to write than
+// writing the rows that changed in place.
+func (t *term) scrollPays(was, now []areaRow, k int) bool {
+	n := len(now)
+	if k >= n || -k >= n {
+		return false
+	}
+	inPlace, scrolled := 0, abs(k)
+	for i := range now {
+		if now[i].msg.s != was[i].msg.s {
+			inPlace++
+		}
+		if j := i + k; j >= 0 && j < n && now[i].msg.s != was[j].msg.s {
+			scrolled++
+		}
+	}
+	return scrolled < inPlace
+}
+
+// scroll moves the message area k rows up (k > 0) or down, inside a
+// scrolling region that keeps the title and the input rows in place.
+func (t *term) scroll(f *frame, k int) {
+	top, bottom := 2, len(f.rows)+1
+	t.buf = append(t.buf, ansi.ResetStyle...)
+	t.buf = append(t.buf, "\x1b["...)
+	t.buf = strconv.AppendInt(t.buf, int64(top), 10)
+	t.buf = append(t.buf, ';')
+	t.buf = strconv.AppendInt(t.buf, int64(bottom), 10)
+	t.buf = append(t.buf, 'r')
+	if k > 0 {
+		// A line feed on the region's last row scrolls the region up.
+		t.cup(bottom, 1)
+		for range k {
+			t.buf = append(t.buf, '\n')
+		}
+	} else {
+		// A reverse index on its first row scrolls it down.
+		t.cup(top, 1)
+		for range -k {
+			t.buf = append(t.buf, ansi.ReverseIndex...)
+		}
+	}
+	t.buf = append(t.buf, "\x1b[r"...) // the whole screen again
+}
+
+// moved returns what the area's rows hold after scrolling them by k: the
+// rows that came in are blank.
+func (t *term) moved(rows []areaRow, k int) []areaRow {
+	out := make([]areaRow, len(rows))
+	for i := range out {
+		if j := i + k; j >= 0 && j < len(rows) {
+			out[i] = rows[j]
+		}
+	}
+	return out
+}
+
+// row writes area row i whole.
+func (t *term) row(f *frame, i int, r areaRow) {
+	t.cup(i+2, 1)
+	w := f.writeRow((*appender)(&t.buf), r)
+	if w < f.w {
+		// Not past the last column: there an erase would take the last
+		// character, the cursor waiting on it to wrap.
+		t.buf = append(t.buf, ansi.EraseLineRight...)
+	}
+}
+
+func (t *term) inputRow(f *frame) {
+	t.cup(f.h, 1)
+	t.buf = append(t.buf, f.input.s...)
+	if f.input.w < f.w {
+		t.buf = append(t.buf, ansi.EraseLineRight...)
+	}
+}
+
+// cup moves the cursor to row y, column x, counted from 1.
+func (t *term) cup(y, x int) {
+	t.buf = append(t.buf, "\x1b["...)
+	t.buf = strconv.AppendInt(t.buf, int64(y), 10)
+	t.buf = append(t.buf, ';')
+	t.buf = strconv.AppendInt(t.buf, int64(x), 10)
+	t.buf = append(t.buf, 'H')
+}
+
+// appender lets frame.writeRow write into the byte buffer.
+type appender []byte
+
+func (a *appender) WriteString(s string) (int, error) {
+	*a = append(*a, s...)
+	return len(s), nil
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -1,0 +1,252 @@
+package sshui
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"palabre/room"
+)
+
+// screenRows is what a frame shows, as text: View's rows, cleaned of
+// escape codes and trailing spaces, as the terminal's Lines are.
+func screenRows(view string, height int) []string {
+	rows := strings.Split(view, "\n")
+	for i, r := range rows {
+		rows[i] = strings.TrimRight(ansi.Strip(r), " ")
+	}
+	for len(rows) < height {
+		rows = append(rows, "")
+	}
+	return rows
+}
+
+// termHarness is a model drawn through a term into a virtual terminal.
+type termHarness struct {
+	*harness
+	t   *term
+	vt  *vt
+	out bytes.Buffer // what the last draw wrote
+	w   *teeWriter
+}
+
+type teeWriter struct {
+	a, b interface{ Write([]byte) (int, error) }
+}
+
+func (w *teeWriter) Write(p []byte) (int, error) { w.a.Write(p); return w.b.Write(p) }
+
+func newTermHarness(s setup) *termHarness {
+	th := &termHarness{harness: newHarness(s), vt: newVT(s.w, s.h)}
+	th.w = &teeWriter{&th.out, th.vt}
+	th.t = newTerm(th.w)
+	return th
+}
+
+// resize gives the model and the terminal a new size; the new terminal
+// starts blank, as term assumes nothing of what a resize leaves.
+func (th *termHarness) resize(w, h int) {
+	th.send(tea.WindowSizeMsg{Width: w, Height: h})
+	if w == th.vt.cols && h == th.vt.rows {
+		return // the same size: the terminal keeps what it shows
+	}
+	th.vt = newVT(w, h)
+	th.w.b = th.vt
+}
+
+// draw draws and checks the terminal shows exactly the frame.
+func (th *termHarness) draw(t *testing.T, step string) {
+	t.Helper()
+	th.out.Reset()
+	if err := th.t.draw(th.m); err != nil {
+		t.Fatal(err)
+	}
+	want := screenRows(th.m.View(), th.m.height)
+	if got := th.vt.Lines(); !slices.Equal(got, want) {
+		t.Fatalf("after %s, the terminal shows\n%s\nwant\n%s", step, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if u := th.vt.Unknown(); len(u) > 0 {
+		t.Fatalf("after %s: sequences a terminal may not know: %q", step, u)
+	}
+}
+
+// TestTermShowsTheFrame drives a screen through random messages, scrolls,
+// typing, flood control, member changes and resizes, and checks after each
+// step that a terminal replaying what term wrote shows exactly View.
+func TestTermShowsTheFrame(t *testing.T) {
+	texts := []string{
+		"hi", "hello carol", "café ☕ ready?", "日本語のテキストと絵文字 🎉",
+		strings.Repeat("lorem ipsum dolor sit amet ", 9), strings.Repeat("x", 300), "e\u0301 combining",
+	}
+	sizes := [][2]int{{100, 30}, {40, 12}, {80, 24}, {79, 10}, {120, 8}, {20, 5}}
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(seed, 7))
+			sz := sizes[seed%uint64(len(sizes))]
+			th := newTermHarness(setup{profile: termenv.ANSI256, w: sz[0], h: sz[1], history: history})
+			who := slices.Clone(members)
+			th.m.cfg.Members = func() []room.MemberInfo { return who }
+			flood := false
+			th.m.cfg.Delay = func() time.Duration {
+				if flood {
+					return time.Second
+				}
+				return 0
+			}
+			th.draw(t, "the first frame")
+			minute := 0
+			for step := range 600 {
+				var did string
+				switch op := rnd.IntN(20); {
+				case op < 8:
+					var batch batchMsg
+					for range 1 + rnd.IntN(3) {
+						minute++
+						from := members[rnd.IntN(len(members))]
+						msg := chat(minute%60, from.Name, uint64(1+rnd.IntN(5)), texts[rnd.IntN(len(texts))])
+						switch rnd.IntN(6) {
+						case 0:
+							msg.Kind = room.KindAction
+						case 1:
+							msg.Kind, msg.To = room.KindPrivate, "carol"
+						case 2:
+							msg.Kind = room.KindTopic
+						}
+						batch = append(batch, msg)
+					}
+					th.send(batch)
+					did = fmt.Sprintf("%d messages", len(batch))
+				case op < 10:
+					k := []tea.KeyType{tea.KeyPgUp, tea.KeyPgDown, tea.KeyEnd}[rnd.IntN(3)]
+					th.send(key(k))
+					did = k.String()
+				case op < 11:
+					b := []tea.MouseButton{tea.MouseButtonWheelUp, tea.MouseButtonWheelDown}[rnd.IntN(2)]
+					th.send(tea.MouseMsg{Action: tea.MouseActionPress, Button: b})
+					did = "the wheel"
+				case op < 13:
+					th.send(runes(texts[rnd.IntN(4)]))
+					did = "typing"
+				case op < 14:
+					th.send(key(tea.KeyEnter))
+					did = "enter"
+				case op < 15:
+					flood = !flood
+					if !flood && len(th.m.queue) > 0 {
+						th.send(dueMsg{})
+					}
+					did = "flood control"
+				case op < 17:
+					name := fmt.Sprintf("student%02d", step)
+					kind := room.KindJoin
+					if len(who) > 3 && rnd.IntN(2) == 0 {
+						name, kind = who[len(who)-1].Name, room.KindLeave
+						who = who[:len(who)-1]
+					} else {
+						who = append(who, room.MemberInfo{Name: name, Door: room.DoorTCP})
+					}
+					th.send(batchMsg{{At: at(minute % 60), Kind: kind, From: name, Door: room.DoorTCP}})
+					did = "a member came or went"
+				case op < 18:
+					sz := sizes[rnd.IntN(len(sizes))]
+					th.resize(sz[0], sz[1])
+					did = fmt.Sprintf("a resize to %dx%d", sz[0], sz[1])
+				default:
+					did = "nothing"
+				}
+				th.draw(t, fmt.Sprintf("step %d (%s)", step, did))
+			}
+		})
+	}
+}
+
+// A new message on a full screen scrolls it: far fewer bytes than the
+// screen, and only the new rows' text.
+func TestTermScrollsForANewMessage(t *testing.T) {
+	for _, sz := range [][2]int{{100, 30}, {60, 20}} { // with and without the member list
+		th := newTermHarness(setup{profile: termenv.ANSI256, w: sz[0], h: sz[1]})
+		for i := range 40 {
+			th.send(batchMsg{chat(i%60, "bob", 2, fmt.Sprintf("filler %d", i))})
+		}
+		th.draw(t, "filling")
+		whole := th.out.Len()
+		th.send(batchMsg{chat(41, "alice", 1, "the newest one")})
+		th.draw(t, "one more")
+		got := th.out.String()
+		if !strings.Contains(got, "\x1b[2;"+fmt.Sprint(sz[1]-1)+"r") || !strings.Contains(got, "the newest one") {
+			t.Errorf("%dx%d: no scroll, or no new row: %q", sz[0], sz[1], got)
+		}
+		if strings.Contains(got, "filler") {
+			t.Errorf("%dx%d: rows already shown were written again: %q", sz[0], sz[1], got)
+		}
+		if th.out.Len()*4 > whole {
+			t.Errorf("%dx%d: a new message wrote %d bytes, the whole screen %d", sz[0], sz[1], th.out.Len(), whole)
+		}
+	}
+}
+
+func TestTermModes(t *testing.T) {
+	th := newTermHarness(setup{w: 40, h: 10})
+	if err := th.t.enter(); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []int{1049, 2004, 1002, 1006} {
+		if !th.vt.Modes()[mode] {
+			t.Errorf("mode %d not set on enter", mode)
+		}
+	}
+	if th.vt.Modes()[25] {
+		t.Error("the cursor shows")
+	}
+	if err := th.t.leave(); err != nil {
+		t.Fatal(err)
+	}
+	for mode, on := range th.vt.Modes() {
+		if on != (mode == 25) {
+			t.Errorf("mode %d left %v", mode, on)
+		}
+	}
+}
+
+// BenchmarkScreenMessage is a message's cost on one screen: the model's
+// work and the terminal's bytes, at the bench's size, scrolled.
+func BenchmarkScreenMessage(b *testing.B) {
+	th := newTermHarness(setup{profile: termenv.ANSI256, w: 100, h: 30})
+	th.w.b = discard{}
+	// Different messages, some of them not ASCII: equal rows would need
+	// no drawing at all.
+	var msgs []batchMsg
+	for i := range 64 {
+		text := fmt.Sprintf("message %d of ordinary length, with a mention of carol", i)
+		if i%4 == 0 {
+			text += " and some 世界"
+		}
+		msgs = append(msgs, batchMsg{chat(5, "bob", 2, text)})
+	}
+	for _, msg := range msgs {
+		th.send(msg)
+	}
+	_ = th.t.draw(th.m)
+	b.ReportAllocs()
+	n, ops := 0, 0
+	for b.Loop() {
+		th.out.Reset()
+		th.send(msgs[ops%len(msgs)])
+		_ = th.t.draw(th.m)
+		n += th.out.Len()
+		ops++
+	}
+	b.ReportMetric(float64(n)/float64(ops), "bytes/op")
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
