@@ -62,6 +62,10 @@ func serveForMeasure() {
 				pprof.WriteHeapProfile(f)
 				f.Close()
 			}
+			if f, err := os.Create(path + ".goroutines"); err == nil {
+				pprof.Lookup("goroutine").WriteTo(f, 1)
+				f.Close()
+			}
 		}
 		runtime.GC()
 		var ms runtime.MemStats

@@ -135,7 +135,7 @@ var blanks = strings.Repeat(" ", maxCols)
 
 // titleBar is cached: it changes with a nick, a join or a leave, or a resize.
 func (m *model) titleBar(w int) string {
-	key := titleKey{m.cfg.Member.Name(), len(m.members), w, m.topic}
+	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic}
 	if key != m.titleKey || m.title == "" {
 		m.titleKey, m.title = key, m.drawTitle(key)
 	}

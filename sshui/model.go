@@ -38,7 +38,10 @@ type modelConfig struct {
 	Delay func() time.Duration
 	// Leave removes the member, for a reason of the screen's own (a paste
 	// too long to be a message); nil: nothing.
-	Leave    func(room.Reason)
+	Leave func(room.Reason)
+	// Pushed: the door sends the member's messages to the program itself
+	// (batchMsg, doneMsg); the model then does not wait on the outbox.
+	Pushed   bool
 	Width    int // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
 	Height   int
 	Location *time.Location // for HH:MM; nil means time.Local
@@ -79,9 +82,11 @@ type model struct {
 	offset  int // rows between the newest row and the bottom of the view
 	unread  int // messages that arrived while scrolled up
 
-	members   []room.MemberInfo
-	side      []line // the member list's rows, rendered when it changes
-	sideBlank line   // a row of the member list below its names
+	members   []room.MemberInfo // the first of the room's members, as many as the list shows
+	count     int               // the room's members
+	shownFor  int               // the area's height members was taken for
+	side      []line            // the member list's rows, rendered when it changes
+	sideBlank line              // a row of the member list below its names
 
 	view       frame // View's, kept to reuse its rows
 	input      line  // the input's row, as last drawn
@@ -168,6 +173,9 @@ func (m *model) wait() tea.Cmd {
 }
 
 func (m *model) Init() tea.Cmd {
+	if m.cfg.Pushed {
+		return m.ti.Focus()
+	}
 	return tea.Batch(m.wait(), m.ti.Focus())
 }
 
@@ -175,6 +183,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case batchMsg:
 		m.receive(msg)
+		if m.cfg.Pushed {
+			return m, nil
+		}
 		return m, m.wait()
 	case doneMsg:
 		m.receive(msg) // the shutdown notice, say: the last frame shows it
@@ -275,7 +286,11 @@ func (m *model) setSize(w, h int) {
 		m.rerender()
 	}
 	m.offset = min(m.offset, m.maxOffset())
-	m.buildSidebar()
+	if m.areaHeight() > m.shownFor && m.count > len(m.members) {
+		m.refreshMembers() // taller: more of the list shows
+	} else {
+		m.buildSidebar()
+	}
 }
 
 // rerender redraws every kept message at the current width: only a change
@@ -288,8 +303,14 @@ func (m *model) rerender() {
 	}
 }
 
+// refreshMembers keeps the member count and only the members the list can
+// show: in a room of 500, each screen holding everyone would cost the
+// server 500 × 500 entries. Tab completion asks the room when pressed.
 func (m *model) refreshMembers() {
-	m.members = m.cfg.Members()
+	all := m.cfg.Members()
+	m.count = len(all)
+	m.members = append(m.members[:0], all[:min(len(all), m.areaHeight())]...)
+	m.shownFor = m.areaHeight()
 	m.buildSidebar()
 }
 
@@ -305,8 +326,8 @@ func (m *model) buildSidebar() {
 	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
 	m.side = append(m.side, row(ansi.Truncate(m.wd.membersHeader(), text, ""), m.st.sideHead))
 	shown := m.members
-	if len(shown) > rows-1 {
-		shown = shown[:max(rows-2, 0)]
+	if m.count > rows-1 { // the last row says how many more
+		shown = shown[:min(len(shown), max(rows-2, 0))]
 	}
 	me := m.cfg.Member.Name()
 	for _, mi := range shown {
@@ -320,7 +341,7 @@ func (m *model) buildSidebar() {
 		}
 		m.side = append(m.side, row(name, style))
 	}
-	if more := len(m.members) - len(shown); more > 0 {
+	if more := m.count - len(shown); more > 0 {
 		m.side = append(m.side, row(m.wd.more(more), m.st.sep))
 	}
 }
@@ -481,7 +502,7 @@ func (m *model) complete(d int) {
 		}
 		me := m.cfg.Member.Name()
 		var cands []string
-		for _, mi := range m.members {
+		for _, mi := range m.cfg.Members() {
 			if strings.HasPrefix(strings.ToLower(mi.Name), word) && !strings.EqualFold(mi.Name, me) {
 				cands = append(cands, mi.Name)
 			}

@@ -63,12 +63,12 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		// A client the server gives up on has lost its connection, as the
 		// others read it: its own side may still think it is open.
 		lost := func() { s.opts.Hub.Leave(m, room.ReasonLost) }
-		go s.keepAlive(sess.Context(), done, lost)
 
 		out := s.deadlineWriter(sess, lost)
 		if isPty {
-			reason = s.screen(sess, out, winCh, m, history)
+			reason = s.screen(sess, out, winCh, m, history, done, lost)
 		} else {
+			go s.keepAlive(sess.Context(), done, lost)
 			reason = s.lines(sess, out, m, history)
 		}
 	}
@@ -86,7 +86,8 @@ func (s *Server) hangUp(sess ssh.Session) {
 
 // screen runs the chat screen until the member leaves or the connection
 // ends, and returns the reason to leave with.
-func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window, m *room.Member, history []room.Message) room.Reason {
+func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window, m *room.Member, history []room.Message,
+	ended <-chan struct{}, lost func()) room.Reason {
 	pty, _, _ := sess.Pty()
 	w, h := clampSize(pty.Window.Width, pty.Window.Height)
 	model := newModel(modelConfig{
@@ -101,6 +102,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },
 		Width:    w,
 		Height:   h,
+		Pushed:   true, // by pump
 	})
 	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
 	scr := newLive(model, out)
@@ -113,36 +115,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		tea.WithoutSignalHandler(), // shutdown is handled once, by the server
 	)
 
-	// Window changes go to the program; when the session or the connection
-	// ends, the program quits. This goroutine takes window changes until
-	// the session's requests end, after the program too (Send is then a
-	// no-op): the SSH library's request loop blocks on the next one
-	// otherwise, and with it the connection's reader, for good.
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				s.log.Error("window goroutine panicked", "name", m.Name(), "panic", fmt.Sprint(r))
-				p.Kill()
-				for range winCh {
-				}
-			}
-		}()
-		gone := sess.Context().Done()
-		for {
-			select {
-			case <-gone:
-				p.Quit()
-				gone = nil
-			case w, ok := <-winCh:
-				if !ok { // the session's requests ended: the client closed it, or the connection
-					p.Quit()
-					return
-				}
-				cols, rows := clampSize(w.Width, w.Height)
-				p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
-			}
-		}
-	}()
+	go s.pump(sess, p, winCh, m, ended, lost)
 	_, err := p.Run()
 	p.Kill()
 	_ = scr.t.leave()
@@ -160,62 +133,94 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 	return room.ReasonClosed
 }
 
-// liveScreen is the chat screen as the door runs it: the model, drawn through a
-// term at most screenFPS frames a second, rather than by bubbletea's
-// renderer, which measures and writes every changed row of every frame
-// (and a new message changes them all). Its View is empty: the program
-// runs without a renderer.
+// liveScreen is the chat screen as the door runs it: the model, drawn
+// through a term after each change, rather than by bubbletea's renderer,
+// which measures and writes every changed row of every frame (and a new
+// message changes them all). Its View is empty: the program runs without
+// a renderer. Frames are paced where messages come in, by pump.
 type liveScreen struct {
-	m    *model
-	t    *term
-	last time.Time // when the last frame was drawn
-	due  bool      // a frameMsg is on its way
+	m *model
+	t *term
 }
-
-// frameMsg says a frame held back by the cap may be drawn now.
-type frameMsg struct{}
 
 func newLive(m *model, out io.Writer) *liveScreen { return &liveScreen{m: m, t: newTerm(out)} }
 
 func (l *liveScreen) Init() tea.Cmd {
 	_ = l.t.enter() // a failed write ends the session through its context
 	cmd := l.m.Init()
-	l.draw()
+	_ = l.t.draw(l.m)
 	return cmd
 }
 
 func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if _, ok := msg.(frameMsg); ok {
-		l.due = false
-		l.draw()
-		return l, nil
-	}
 	_, cmd := l.m.Update(msg)
-	if _, ok := msg.(doneMsg); ok {
-		l.draw() // the last frame, with why the session ends
-		return l, cmd
-	}
-	return l, tea.Batch(cmd, l.frame())
+	_ = l.t.draw(l.m) // nothing is written when nothing changed
+	return l, cmd
 }
 
 func (l *liveScreen) View() string { return "" }
 
-// frame draws now, or plans a frame for when the cap allows one.
-func (l *liveScreen) frame() tea.Cmd {
-	if l.due {
-		return nil
+// pump is the screen's one goroutine besides the program's own: it hands
+// the program its member's messages, at most screenFPS batches a second so
+// that messages coming together share a frame; window changes; the end of
+// the session; and it asks the client for signs of life. It runs until the
+// session's requests end, after the program too (Send is then a no-op): the
+// SSH library's request loop blocks on the next window change otherwise,
+// and with it the connection's reader, for good.
+func (s *Server) pump(sess ssh.Session, p *tea.Program, winCh <-chan ssh.Window, m *room.Member, ended <-chan struct{}, lost func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("screen's pump panicked", "name", m.Name(), "panic", fmt.Sprint(r))
+			p.Kill()
+			for range winCh {
+			}
+		}
+	}()
+	var tick <-chan time.Time
+	ka := s.newKeeper(sess.Context(), lost)
+	if ka != nil {
+		t := time.NewTicker(s.opts.KeepAlive)
+		defer t.Stop()
+		tick = t.C
 	}
-	if wait := time.Until(l.last.Add(time.Second / screenFPS)); wait > 0 {
-		l.due = true
-		return tea.Tick(wait, func(time.Time) tea.Msg { return frameMsg{} })
+	gone := sess.Context().Done()
+	ready, done := m.Ready(), m.Done()
+	var last time.Time
+	for {
+		select {
+		case <-gone:
+			p.Quit()
+			gone, tick = nil, nil
+		case <-ended:
+			ended, tick = nil, nil
+		case w, ok := <-winCh:
+			if !ok { // the session's requests ended: the client closed it, or the connection
+				p.Quit()
+				return
+			}
+			cols, rows := clampSize(w.Width, w.Height)
+			p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
+		case <-ready:
+			if wait := time.Second/screenFPS - time.Since(last); wait > 0 {
+				// Hold the frame back: what comes meanwhile joins it.
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-done:
+					t.Stop()
+				}
+			}
+			last = time.Now()
+			p.Send(batchMsg(m.Drain(nil)))
+		case <-done:
+			p.Send(doneMsg(m.Drain(nil)))
+			ready, done = nil, nil
+		case <-tick:
+			if !ka.tick() {
+				tick = nil
+			}
+		}
 	}
-	l.draw()
-	return nil
-}
-
-func (l *liveScreen) draw() {
-	l.last = time.Now()
-	_ = l.t.draw(l.m)
 }
 
 func clampSize(cols, rows int) (int, int) {
@@ -427,14 +432,12 @@ func (t *timedWriter) Write(p []byte) (int, error) {
 // left the Wi-Fi does not hold its member forever, while a quiet student,
 // whose client answers, stays.
 func (s *Server) keepAlive(ctx ssh.Context, done <-chan struct{}, lost func()) {
-	conn, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
-	if !ok {
+	k := s.newKeeper(ctx, lost)
+	if k == nil {
 		return
 	}
 	tick := time.NewTicker(s.opts.KeepAlive)
 	defer tick.Stop()
-	var answered chan struct{} // the request in flight; nil when none
-	missed := 0
 	for {
 		select {
 		case <-done:
@@ -442,31 +445,58 @@ func (s *Server) keepAlive(ctx ssh.Context, done <-chan struct{}, lost func()) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-		}
-		if answered != nil {
-			select {
-			case <-answered:
-				missed = 0
-			default:
-				missed++
-				if missed >= s.opts.KeepAliveMax {
-					s.log.Info("no answer to keep-alives; connection dropped", "addr", remote(ctx))
-					lost()
-					conn.Close()
-					return
-				}
-				continue // still waiting for that one
+			if !k.tick() {
+				return
 			}
 		}
-		a := make(chan struct{})
-		answered = a
-		go func() {
-			// Returns with the answer, or with an error once the connection is gone.
-			if _, _, err := conn.SendRequest("keepalive@openssh.com", true, nil); err == nil {
-				close(a)
-			}
-		}()
 	}
+}
+
+// keeper keeps the count of unanswered keep-alives of one connection.
+type keeper struct {
+	s        *Server
+	ctx      ssh.Context
+	conn     gossh.Conn
+	lost     func()
+	answered chan struct{} // the request in flight; nil when none
+	missed   int
+}
+
+func (s *Server) newKeeper(ctx ssh.Context, lost func()) *keeper {
+	conn, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
+	if !ok {
+		return nil
+	}
+	return &keeper{s: s, ctx: ctx, conn: conn, lost: lost}
+}
+
+// tick is called every KeepAlive; it returns false once it has dropped
+// the connection.
+func (k *keeper) tick() bool {
+	if k.answered != nil {
+		select {
+		case <-k.answered:
+			k.missed = 0
+		default:
+			k.missed++
+			if k.missed >= k.s.opts.KeepAliveMax {
+				k.s.log.Info("no answer to keep-alives; connection dropped", "addr", remote(k.ctx))
+				k.lost()
+				k.conn.Close()
+				return false
+			}
+			return true // still waiting for that one
+		}
+	}
+	a := make(chan struct{})
+	k.answered = a
+	go func() {
+		// Returns with the answer, or with an error once the connection is gone.
+		if _, _, err := k.conn.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+			close(a)
+		}
+	}()
+	return true
 }
 
 func remote(ctx ssh.Context) string {

@@ -79,6 +79,11 @@ func (t *term) draw(m *model) error {
 		return nil
 	}
 	_, err := t.out.Write(t.buf)
+	if cap(t.buf) > 2048 {
+		// A whole screen's bytes: rare (a resize), and a few kB kept by
+		// each idle session otherwise; a message takes a few hundred.
+		t.buf = nil
+	}
 	return err
 }
 
