@@ -141,6 +141,19 @@ func (l Lang) NameProblem(p NameProblem) string {
 	return ""
 }
 
+// Joined says that several members joined, naming the first ones: a
+// screen gathers a class arriving at once into one line.
+func (l Lang) Joined(first []string, n int) string {
+	names := strings.Join(first, ", ")
+	if rest := n - len(first); rest > 0 {
+		return fmt.Sprintf(l.pick("%s and %d others joined", "%s et %d autres ont rejoint le salon"), names, rest)
+	}
+	if len(first) > 1 {
+		names = strings.Join(first[:len(first)-1], ", ") + l.pick(" and ", " et ") + first[len(first)-1]
+	}
+	return fmt.Sprintf(l.pick("%s joined", "%s ont rejoint le salon"), names)
+}
+
 // Describe words a system event or reply. Help and who may span lines,
 // separated by "\n". Chat, action and private messages are formatted by
 // the doors and get "".

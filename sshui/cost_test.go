@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 // address, then answers each "stat" line on stdin with its goroutines, live
 // heap and resident memory, until stdin ends.
 func serveForMeasure() {
+	runtime.MemProfileRate = 4096 // a session is tens of kB: the default samples one in 512 kB
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := room.NewHub(room.Options{Logger: logger})
 	key, err := hostKeyPEM()
@@ -70,7 +71,7 @@ func serveForMeasure() {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Println("stat", runtime.NumGoroutine(), ms.HeapInuse, rssBytes(), len(hub.Members()))
+		fmt.Println("stat", runtime.NumGoroutine(), ms.HeapInuse, rssBytes(), len(hub.Members()), ms.StackInuse)
 	}
 }
 
@@ -88,7 +89,7 @@ func rssBytes() uint64 {
 	return 0
 }
 
-type serverStat struct{ goroutines, heap, rss, members float64 }
+type serverStat struct{ goroutines, heap, rss, members, stack float64 }
 
 // BenchmarkSessionCost opens 100 idle chat screens (pty, 100x30) on a
 // server in another process and reports what one costs it. Run it with
@@ -115,7 +116,7 @@ func BenchmarkSessionCost(b *testing.B) {
 			b.Fatal("child gone")
 		}
 		var s serverStat
-		fmt.Sscanf(out.Text(), "stat %g %g %g %g", &s.goroutines, &s.heap, &s.rss, &s.members)
+		fmt.Sscanf(out.Text(), "stat %g %g %g %g %g", &s.goroutines, &s.heap, &s.rss, &s.members, &s.stack)
 		return s
 	}
 
@@ -145,5 +146,6 @@ func BenchmarkSessionCost(b *testing.B) {
 		b.ReportMetric((open.goroutines-before.goroutines)/sessions, "goroutines/session")
 		b.ReportMetric((open.heap-before.heap)/sessions/1024, "heap-kB/session")
 		b.ReportMetric((open.rss-before.rss)/sessions/1024, "rss-kB/session")
+		b.ReportMetric((open.stack-before.stack)/sessions/1024, "stack-kB/session")
 	}
 }

@@ -236,7 +236,7 @@ func (m *model) receive(msgs []room.Message) {
 	}
 	if m.offset > 0 {
 		// Keep the rows being read in place while the newest pile up below.
-		m.offset = min(m.offset+added, m.maxOffset())
+		m.offset = max(0, min(m.offset+added, m.maxOffset())) // a line of joins may wrap shorter
 		m.unread += len(msgs)
 	}
 	if refresh {
@@ -244,9 +244,15 @@ func (m *model) receive(msgs []room.Message) {
 	}
 }
 
-// add renders msg once, into the scrollback, and returns its row count. A
-// mention is decided now, against the name the member has now.
+// add renders msg once, into the scrollback, and returns how many rows the
+// scrollback grew by. A mention is decided now, against the name the member
+// has now.
 func (m *model) add(msg room.Message, meID uint64, meName string) int {
+	if msg.Kind == room.KindJoin {
+		if n, ok := m.joinMore(msg); ok {
+			return n
+		}
+	}
 	e := entry{msg: msg}
 	if !msg.Kind.System() && msg.SenderID != meID {
 		e.mention = mentions(msg.Text, meName)
@@ -254,8 +260,36 @@ func (m *model) add(msg room.Message, meID uint64, meName string) int {
 	return m.paintEntry(e)
 }
 
+// joinedNames is how many names a line of joins shows before "and N others".
+const joinedNames = 3
+
+// joinMore adds a join to the line of joins just above it, in the same
+// minute: a class of 500 arriving is a few lines, not 500, on every screen
+// (and in each screen's memory).
+func (m *model) joinMore(msg room.Message) (int, bool) {
+	sb := &m.sb
+	if len(sb.entries) == 0 {
+		return 0, false
+	}
+	last := &sb.entries[len(sb.entries)-1]
+	if last.msg.Kind != room.KindJoin || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows > sb.n {
+		return 0, false
+	}
+	e := *last
+	if e.joined == 0 {
+		e.names, e.joined = []string{e.msg.From}, 1
+	}
+	if len(e.names) < joinedNames {
+		e.names = append(e.names, msg.From)
+	}
+	e.joined++
+	was := e.rows
+	sb.pop()
+	return m.paintEntry(e) - was, true
+}
+
 func (m *model) paintEntry(e entry) int {
-	m.scratch = m.paint.render(m.scratch[:0], e.msg, m.cfg.Member.ID(), e.mention, m.areaW)
+	m.scratch = m.paint.render(m.scratch[:0], e, m.cfg.Member.ID(), m.areaW)
 	for _, l := range m.scratch {
 		m.sb.push(l)
 	}
@@ -539,6 +573,10 @@ type entry struct {
 	msg     room.Message
 	mention bool
 	rows    int
+	// A line of joins: msg is the first, names the first few, joined
+	// how many (0: msg alone).
+	names  []string
+	joined int
 }
 
 // scrollback is a ring of rendered rows with the messages they came from.
@@ -556,15 +594,36 @@ type scrollback struct {
 }
 
 func (s *scrollback) push(l line) {
-	if len(s.ring) < s.max {
+	switch {
+	case len(s.ring) < s.max:
 		// Grown as rows come: a quiet session does not hold max rows' room.
 		s.ring = append(s.ring, l)
 		s.n++
-		return
+	case s.n < len(s.ring): // a row was popped
+		s.ring[(s.start+s.n)%len(s.ring)] = l
+		s.n++
+	default:
+		s.ring[s.start] = l
+		s.start = (s.start + 1) % len(s.ring)
+		s.dropped++
 	}
-	s.ring[s.start] = l
-	s.start = (s.start + 1) % len(s.ring)
-	s.dropped++
+}
+
+// pop removes the newest entry and its rows, all of them in the ring.
+func (s *scrollback) pop() {
+	e := s.entries[len(s.entries)-1]
+	s.entries[len(s.entries)-1] = entry{}
+	s.entries = s.entries[:len(s.entries)-1]
+	s.rows -= e.rows
+	for range e.rows {
+		s.n--
+		if len(s.ring) < s.max {
+			s.ring[len(s.ring)-1] = line{}
+			s.ring = s.ring[:len(s.ring)-1]
+		} else {
+			s.ring[(s.start+s.n)%len(s.ring)] = line{}
+		}
+	}
 }
 
 // at returns row i, 0 being the oldest kept.

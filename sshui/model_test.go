@@ -3,6 +3,7 @@ package sshui
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -536,6 +537,77 @@ func TestInkMatchesLipgloss(t *testing.T) {
 					t.Errorf("profile %v: ink %q, lipgloss %q", p, got, want)
 				}
 			}
+		}
+	}
+}
+
+// A class arriving together is one line per minute on the screen, and the
+// scrollback holds one entry for it.
+func TestJoinsGather(t *testing.T) {
+	join := func(min int, name string) room.Message {
+		return room.Message{At: at(min), Kind: room.KindJoin, From: name, Door: room.DoorTCP}
+	}
+	for _, tc := range []struct {
+		lang room.Lang
+		msgs []room.Message
+		want []string
+	}{
+		{room.LangEN, []room.Message{join(1, "ann")}, []string{"09:01 - ann joined (tcp)"}},
+		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea")}, []string{"09:01 - ann and bea joined"}},
+		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea"), join(1, "cid")}, []string{"09:01 - ann, bea and cid joined"}},
+		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea"), join(1, "cid"), join(1, "dan"), join(1, "eve")},
+			[]string{"09:01 - ann, bea, cid and 2 others joined"}},
+		{room.LangFR, []room.Message{join(1, "ann"), join(1, "bea"), join(1, "cid"), join(1, "dan")},
+			[]string{"09:01 - ann, bea, cid et 1 autres ont rejoint le salon"}},
+		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea"), chat(1, "bob", 2, "hi"), join(1, "cid"), join(2, "dan")},
+			[]string{"09:01 - ann and bea joined", "09:01   bob hi", "09:01 - cid joined (tcp)", "09:02 - dan joined (tcp)"}},
+	} {
+		h := newHarness(setup{lang: tc.lang, profile: termenv.Ascii, w: 60, h: 10})
+		for _, msg := range tc.msgs { // one batch each, as they come apart
+			h.send(batchMsg{msg})
+		}
+		rows := screenRows(h.m.View(), 10)[1 : 1+len(tc.want)]
+		for i := range rows {
+			rows[i] = strings.TrimRight(rows[i], " │")
+		}
+		if !slices.Equal(rows, tc.want) {
+			t.Errorf("%d messages\nshow %q\nwant %q", len(tc.msgs), rows, tc.want)
+		}
+		if len(h.m.sb.entries) != len(tc.want) {
+			t.Errorf("%d entries kept, want %d", len(h.m.sb.entries), len(tc.want))
+		}
+	}
+}
+
+// Whatever the scrollback went through (joins gathered into a line that
+// wraps, rows pushed out of a full ring, scrolling up), it holds the newest
+// rows a fresh rendering of its entries gives. (It may hold fewer: a line
+// of joins that wraps shorter leaves the room of a row it cannot refill.)
+func TestScrollbackAsRenderedAfresh(t *testing.T) {
+	h := newHarness(setup{profile: termenv.ANSI, w: 30, h: 8})
+	h.m.sb.max = 12
+	names := []string{"a_rather_long_name", "bo", "cyd", "dee_dee_dee", "e"}
+	for i := range 300 {
+		msg := room.Message{At: at(i / 40), Kind: room.KindJoin, From: names[i%len(names)], Door: room.DoorSSH}
+		if i%17 == 0 {
+			msg = chat(i/40, "bob", 2, strings.Repeat("word ", i%7))
+		}
+		if i%50 == 0 {
+			h.send(key(tea.KeyPgUp))
+		}
+		h.send(batchMsg{msg})
+		before, offset := h.m.View(), h.m.offset
+		var rows []line
+		for j := range h.m.sb.n {
+			rows = append(rows, h.m.sb.at(j))
+		}
+		h.m.rerender()
+		var again []line
+		for j := range h.m.sb.n {
+			again = append(again, h.m.sb.at(j))
+		}
+		if len(again) < len(rows) || !slices.Equal(rows, again[len(again)-len(rows):]) || offset == 0 && h.m.View() != before {
+			t.Fatalf("step %d: kept rows\n%v\nrendered afresh\n%v", i, rows, again)
 		}
 	}
 }

@@ -169,8 +169,8 @@ const bodyIndent = len("15:04 - ")
 // render appends msg's rows, wrapped to width, to dst. Every row is at most
 // width columns wide. meID, the screen's member, sets its own words apart;
 // mention says whether msg names that member.
-func (p *painter) render(dst []line, msg room.Message, meID uint64, mention bool, width int) []line {
-	st := p.st
+func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
+	st, msg, mention := p.st, e.msg, e.mention
 	stamp := p.stamp(msg.At)
 	own := msg.SenderID == meID && !msg.Kind.System()
 	gutter, gutterStyle := " ", st.time
@@ -209,6 +209,9 @@ func (p *painter) render(dst []line, msg room.Message, meID uint64, mention bool
 		pre.raw(": ")
 	default:
 		text := p.lang.Describe(msg)
+		if e.joined > 1 {
+			text = p.lang.Joined(e.names, e.joined)
+		}
 		if text == "" {
 			text = msg.Text
 		}
