@@ -28,7 +28,9 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"makes --senders of them send --rate messages a second each for --duration after --warmup,\n" +
 			"and finds every message's unique token in every other member's stream. It reports loss,\n" +
 			"latency from send to first sighting, deliveries per second, and the server's CPU time per\n" +
-			"1000 deliveries and memory per member.\n\n" +
+			"1000 deliveries and memory per member. --stalled and --stalled-ssh add members that stop\n" +
+			"reading after their welcome (an SSH client still buffers up to 2 MiB of a stalled screen);\n" +
+			"the report tells how many of them the server hung up on.\n\n" +
 			"Without --addr-tcp/--addr-ssh it starts a server in its own process, with flood control\n" +
 			"and connection limits off: CPU and memory then count the load generator too. For the\n" +
 			"server alone, run it apart and give its addresses and --pid; start it with\n" +
@@ -53,7 +55,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			if !jsonOut {
 				cfg.Progress = stderr
 			}
-			members := cfg.TCPClients + cfg.SSHClients + cfg.Stalled
+			members := cfg.TCPClients + cfg.SSHClients + cfg.Stalled + cfg.StalledSSH
 			cfg.StartServer = func(ctx context.Context) (string, string, func() error, error) {
 				return startBenchServer(ctx, members)
 			}
@@ -81,6 +83,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&cfg.Warmup, "warmup", bench.DefaultWarmup, "sending before the measured window, not counted")
 	f.DurationVar(&cfg.Drain, "drain", bench.DefaultDrain, "how long to wait for late deliveries after the last send")
 	f.IntVar(&cfg.Stalled, "stalled", 0, "TCP members that never read (past their welcome)")
+	f.IntVar(&cfg.StalledSSH, "stalled-ssh", 0, "SSH members, each with a pty, that never read their screen (past their welcome)")
 	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")
 	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
 	f.IntVar(&cfg.PID, "pid", 0, "process of the running server, for its CPU time and memory (/proc)")

@@ -26,11 +26,11 @@ func runBench(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
-// A short run against the in-process server, as the test suite affords:
-// nothing lost, and every field there and coherent. The figures
+// A short run against the in-process server, as the test suite affords,
+// with a stalled screen: nothing lost, and every field there and coherent. The figures
 // themselves are never asserted.
 func TestBenchSmoke(t *testing.T) {
-	out, _, err := runBench(t, "--tcp-clients", "20", "--ssh-clients", "3", "--senders", "3",
+	out, _, err := runBench(t, "--tcp-clients", "20", "--ssh-clients", "3", "--stalled-ssh", "1", "--senders", "3",
 		"--rate", "5", "--duration", "2s", "--warmup", "300ms", "--json")
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +49,11 @@ func TestBenchSmoke(t *testing.T) {
 		}
 	}
 	num := func(k string) float64 { v, _ := rep[k].(float64); return v }
-	if num("connected") != 23 || rep["server"] != "in-process" {
-		t.Errorf("connected %v to %v, want 23 to in-process", rep["connected"], rep["server"])
+	if num("connected") != 24 || rep["server"] != "in-process" {
+		t.Errorf("connected %v to %v, want 24 to in-process", rep["connected"], rep["server"])
+	}
+	if num("stalled_ssh_members") != 1 || num("stalled_members") != 0 || num("stalled_ssh_dropped") > 1 {
+		t.Errorf("stalled: %v tcp, %v ssh (%v hung up on); want 0 and 1", rep["stalled_members"], rep["stalled_ssh_members"], rep["stalled_ssh_dropped"])
 	}
 	if num("sent") == 0 || num("expected") != num("sent")*22 {
 		t.Errorf("sent %v, expected %v: want 22 deliveries of each", num("sent"), num("expected"))

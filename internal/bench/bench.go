@@ -38,6 +38,7 @@ type Config struct {
 	TCPClients int           // members on the TCP door that read
 	SSHClients int           // members on the SSH door, each with a pty, that read the screen
 	Stalled    int           // TCP members that read their welcome, then never again
+	StalledSSH int           // SSH members, each with a pty, that read their welcome, then never again
 	Senders    int           // how many of the reading members send
 	Rate       float64       // messages per second, per sender
 	Duration   time.Duration // the measured window, after the warm-up
@@ -86,7 +87,7 @@ func (c Config) external() bool { return c.AddrTCP != "" || c.AddrSSH != "" }
 
 func (c Config) check() error {
 	switch {
-	case c.TCPClients < 0 || c.SSHClients < 0 || c.Stalled < 0 || c.Senders < 0:
+	case c.TCPClients < 0 || c.SSHClients < 0 || c.Stalled < 0 || c.StalledSSH < 0 || c.Senders < 0:
 		return errors.New("member counts must be 0 or more")
 	case c.TCPClients+c.SSHClients == 0:
 		return errors.New("no members: give --tcp-clients or --ssh-clients")
@@ -103,7 +104,7 @@ func (c Config) check() error {
 		if c.TCPClients+c.Stalled > 0 && c.AddrTCP == "" {
 			return errors.New("TCP members against a running server need --addr-tcp")
 		}
-		if c.SSHClients > 0 && c.AddrSSH == "" {
+		if c.SSHClients+c.StalledSSH > 0 && c.AddrSSH == "" {
 			return errors.New("SSH members against a running server need --addr-ssh")
 		}
 		if c.CPUProfile != nil {
@@ -221,7 +222,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now()}
-	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients, Stalled: cfg.Stalled,
+	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients,
+		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH,
 		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds()}
 
 	var pr probe
@@ -283,7 +285,7 @@ func newRunID() string {
 // measure is the run proper, once the server is known.
 func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember uint64) (Report, error) {
 	cfg := r.cfg
-	total := cfg.TCPClients + cfg.SSHClients + cfg.Stalled
+	total := cfg.TCPClients + cfg.SSHClients + cfg.Stalled + cfg.StalledSSH
 	if err := raiseNoFile(uint64(total)*fdsPerMember + 256); err != nil {
 		return rep, err
 	}
@@ -300,7 +302,7 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	}
 	r.sendTimes = make([]atomic.Int64, ids)
 
-	// The members: readers of each door, then the stalled ones.
+	// The members: readers of each door, then the stalled ones of each.
 	for range cfg.TCPClients {
 		r.members = append(r.members, newMember(doorTCP, ""))
 	}
@@ -309,6 +311,11 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	}
 	for range cfg.Stalled {
 		m := newMember(doorTCP, "")
+		m.stalled = true
+		r.members = append(r.members, m)
+	}
+	for i := range cfg.StalledSSH {
+		m := newMember(doorSSH, fmt.Sprintf("b%ss%d", r.run[:4], cfg.SSHClients+i))
 		m.stalled = true
 		r.members = append(r.members, m)
 	}
@@ -343,7 +350,7 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 				if err := connect(gctx, m); err != nil {
 					kind := m.door.String()
 					if m.stalled {
-						kind = "stalled tcp"
+						kind = "stalled " + kind
 					}
 					return fmt.Errorf("%s member %d of %d: %w", kind, lo+i+1, total, err)
 				}
@@ -429,7 +436,7 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 		}
 	}
 	r.phase.Store(int32(phaseDone))
-	rep.StalledDropped = r.stalledDropped()
+	rep.StalledDropped, rep.StalledSSHDropped = r.stalledDropped()
 	r.fill(&rep, expected, pr)
 	return rep, nil
 }
@@ -506,24 +513,42 @@ func (r *runner) expected() [2]int64 {
 	return e
 }
 
-// stalledDropped reads what the stalled members were sent, to find which
-// ones the server has hung up on.
-func (r *runner) stalledDropped() int {
-	var n atomic.Int64
+// stalledDropped finds which stalled members the server has hung up on,
+// by door. A TCP member's stream is read to its end, if it comes within
+// half a second; an SSH member's client read its connection all along
+// (into the session's buffer, up to the channel's window), so its session
+// has ended already if the server closed it or the connection, or ends
+// within that half second.
+func (r *runner) stalledDropped() (tcp, ssh int) {
+	var n [2]atomic.Int64
 	var wg sync.WaitGroup
 	for _, m := range r.members {
 		if !m.stalled {
 			continue
 		}
 		wg.Go(func() {
-			_ = m.conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			patience := 500 * time.Millisecond
+			if m.door == doorSSH {
+				if m.ended == nil {
+					return // never had a session
+				}
+				t := time.NewTimer(patience)
+				defer t.Stop()
+				select {
+				case <-m.ended:
+					n[doorSSH].Add(1)
+				case <-t.C:
+				}
+				return
+			}
+			_ = m.conn.SetReadDeadline(time.Now().Add(patience))
 			if _, err := io.Copy(io.Discard, m.conn); err == nil {
-				n.Add(1) // the end of the stream: hung up on
+				n[doorTCP].Add(1) // the end of the stream: hung up on
 			}
 		})
 	}
 	wg.Wait()
-	return int(n.Load())
+	return int(n[doorTCP].Load()), int(n[doorSSH].Load())
 }
 
 func (r *runner) closeAll() {
@@ -534,6 +559,9 @@ func (r *runner) closeAll() {
 	for _, m := range r.members {
 		if m.reading {
 			<-m.gone
+		}
+		if m.ended != nil {
+			<-m.ended
 		}
 	}
 }
@@ -626,7 +654,7 @@ func (r *runner) notes(rep *Report) []string {
 		notes = append(notes, "in-process: the load generator shares the server's process and cores; CPU and memory count both; for the server alone, run it apart and give --addr-tcp, --addr-ssh and --pid")
 	}
 	if rep.LostSSHConnected > 0 {
-		notes = append(notes, fmt.Sprintf("%d deliveries never showed on SSH screens that stayed connected: drawn after the drain, or never drawn — a screen draws at most 60 frames a second and shows its last %d rows, so lines that scroll past between two frames are never drawn",
+		notes = append(notes, fmt.Sprintf("%d deliveries never showed on SSH screens that stayed connected: drawn after the drain, or never drawn — a screen draws at most 30 frames a second and shows its last %d rows, so lines that scroll past between two frames are never drawn",
 			rep.LostSSHConnected, r.rows-2))
 	}
 	if rep.LostTCPConnected > 0 {

@@ -5,11 +5,13 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,7 +74,7 @@ func TestBenchRunningServer(t *testing.T) {
 	tcpAddr, sshAddr := startServer(t)
 	var progress strings.Builder
 	rep, err := Run(t.Context(), Config{
-		TCPClients: 8, SSHClients: 2, Stalled: 2, Senders: 3, Rate: 5,
+		TCPClients: 8, SSHClients: 2, Stalled: 2, StalledSSH: 1, Senders: 3, Rate: 5,
 		Duration: time.Second, Warmup: 200 * time.Millisecond,
 		AddrTCP: tcpAddr, AddrSSH: "localhost:" + sshAddr[strings.LastIndexByte(sshAddr, ':')+1:],
 		PID: os.Getpid(), Progress: &progress,
@@ -83,8 +85,16 @@ func TestBenchRunningServer(t *testing.T) {
 	var table strings.Builder
 	rep.WriteTable(&table)
 	t.Logf("\n%s", table.String())
-	if rep.Server != "external" || rep.Connected != 12 {
-		t.Errorf("server %q, %d connected, want external and 12", rep.Server, rep.Connected)
+	if rep.Server != "external" || rep.Connected != 13 {
+		t.Errorf("server %q, %d connected, want external and 13", rep.Server, rep.Connected)
+	}
+	if rep.Stalled != 2 || rep.StalledSSH != 1 || rep.StalledDropped > 2 || rep.StalledSSHDropped > 1 {
+		t.Errorf("stalled: %d tcp (%d hung up on), %d ssh (%d hung up on); want 2 and 1", rep.Stalled, rep.StalledDropped, rep.StalledSSH, rep.StalledSSHDropped)
+	}
+	for _, want := range []string{"+ 2 stalled tcp + 1 stalled ssh", "of 2 stalled tcp", "of 1 stalled ssh"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("the table has no %q", want)
+		}
 	}
 	if rep.Sent == 0 || rep.Expected != rep.Sent*9 {
 		t.Errorf("sent %d, expected %d: want 9 deliveries each", rep.Sent, rep.Expected)
@@ -120,6 +130,9 @@ func TestBenchRefusesWhatItCannotMeasure(t *testing.T) {
 		{"a remote SSH door", func(c *Config) { c.AddrTCP, c.AddrSSH, c.SSHClients = "127.0.0.1:1", "[2001:db8::1]:22", 1 }, "not a loopback address"},
 		{"no port", func(c *Config) { c.AddrTCP = "127.0.0.1" }, "HOST:PORT"},
 		{"ssh members without the door", func(c *Config) { c.AddrTCP, c.SSHClients = "127.0.0.1:1", 1 }, "--addr-ssh"},
+		{"stalled ssh members without the door", func(c *Config) { c.AddrTCP, c.StalledSSH = "127.0.0.1:1", 1 }, "--addr-ssh"},
+		{"stalled tcp members without the door", func(c *Config) { c.AddrSSH, c.TCPClients, c.SSHClients, c.Stalled = "127.0.0.1:1", 0, 2, 1 }, "--addr-tcp"},
+		{"fewer than no stalled ssh members", func(c *Config) { c.StalledSSH = -1 }, "0 or more"},
 		{"a pid without a running server", func(c *Config) { c.PID, c.StartServer = 1, start }, "--pid"},
 		{"a profile of a running server", func(c *Config) { c.AddrTCP, c.CPUProfile = "127.0.0.1:1", io.Discard }, "--cpuprofile"},
 		{"more senders than members", func(c *Config) { c.Senders = 3 }, "senders"},
@@ -187,5 +200,126 @@ func TestBenchWithoutSenders(t *testing.T) {
 	}
 	if rep.Connected != 3 || rep.Sent != 0 || rep.Expected != 0 || rep.LossPct != 0 || rep.MemPerMemberKB == nil {
 		t.Errorf("%+v", rep)
+	}
+}
+
+// The in-process way, with stalled members of both doors: the readers
+// lose nothing, and the stalled ones are counted, never as receivers.
+func TestBenchInProcessWithStalledScreens(t *testing.T) {
+	rep, err := Run(t.Context(), Config{
+		TCPClients: 3, SSHClients: 2, Stalled: 1, StalledSSH: 1, Senders: 2, Rate: 10,
+		Duration: 500 * time.Millisecond, Warmup: 100 * time.Millisecond,
+		StartServer: func(context.Context) (string, string, func() error, error) {
+			tcpAddr, sshAddr := startServer(t) // stopped by the test's cleanup
+			return tcpAddr, sshAddr, func() error { return nil }, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	rep.WriteTable(&table)
+	t.Logf("\n%s", table.String())
+	if rep.Server != "in-process" || rep.Connected != 7 || rep.Stalled != 1 || rep.StalledSSH != 1 {
+		t.Errorf("server %q, %d connected, %d stalled tcp, %d stalled ssh; want in-process, 7, 1, 1", rep.Server, rep.Connected, rep.Stalled, rep.StalledSSH)
+	}
+	if rep.Sent == 0 || rep.Expected != rep.Sent*4 {
+		t.Errorf("sent %d, expected %d: want 4 deliveries each", rep.Sent, rep.Expected)
+	}
+	if rep.Lost != 0 || rep.Seen != rep.Expected || rep.SSHSeen != rep.SSHExpected || rep.SSHExpected == 0 || rep.Dropped != 0 || rep.Strays != 0 {
+		t.Errorf("loss: %+v", rep)
+	}
+	if !strings.Contains(table.String(), "+ 1 stalled tcp + 1 stalled ssh") {
+		t.Errorf("the table does not count the stalled members")
+	}
+}
+
+// fakeScreens is an SSH server that draws one title, "you: NAME", on every
+// session with a pty, then hangs up at once or keeps the session open.
+func fakeScreens(t *testing.T, hangUp bool) string {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := &gossh.ServerConfig{NoClientAuth: true}
+	conf.AddHostKey(signer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		defer close(done)
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, nc)
+			mu.Unlock()
+			go func() {
+				sc, chans, reqs, err := gossh.NewServerConn(nc, conf)
+				if err != nil {
+					return
+				}
+				go gossh.DiscardRequests(reqs)
+				for nch := range chans {
+					ch, creqs, err := nch.Accept()
+					if err != nil {
+						return
+					}
+					for req := range creqs {
+						req.Reply(req.Type == "pty-req" || req.Type == "shell", nil)
+						if req.Type != "shell" {
+							continue
+						}
+						fmt.Fprintf(ch, "\x1b[H\x1b[2Jpalabre  you: %s\r\n", sc.User())
+						if hangUp {
+							ch.Close()
+							sc.Close()
+							return
+						}
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A stalled screen counts as hung up on when its session ends, and only then.
+func TestBenchStalledScreenHungUpOn(t *testing.T) {
+	for _, hangUp := range []bool{true, false} {
+		t.Run(fmt.Sprintf("hang up %v", hangUp), func(t *testing.T) {
+			r := &runner{cfg: Config{}.withDefaults(), run: "abcdef", sshAddr: fakeScreens(t, hangUp), cols: 100, rows: 30, start: time.Now()}
+			m := newMember(doorSSH, "babcds0")
+			m.stalled = true
+			r.members = []*member{m}
+			defer r.closeAll()
+			if err := r.connectSSH(t.Context(), m); err != nil {
+				t.Fatal(err)
+			}
+			tcp, ssh := r.stalledDropped()
+			if want := map[bool]int{true: 1, false: 0}[hangUp]; tcp != 0 || ssh != want {
+				t.Errorf("stalledDropped() = %d tcp, %d ssh; want 0, %d", tcp, ssh, want)
+			}
+		})
 	}
 }

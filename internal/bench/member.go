@@ -42,6 +42,7 @@ type member struct {
 	eol   byte          // what ends a message: '\n' on TCP, Enter ('\r') on a screen
 	ready chan struct{} // closed when the room has welcomed it
 	gone  chan struct{} // closed when its reader stops
+	ended chan struct{} // a stalled SSH member's: closed when its session ends (nil before)
 	last  lastText      // the end of what it read, to explain a refusal
 
 	seen    []uint64     // messages seen, by id: owned by its reader
@@ -120,7 +121,10 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 	return r.waitWelcome(ctx, m)
 }
 
-// connectSSH opens an SSH member with a pty and waits for its screen.
+// connectSSH opens an SSH member with a pty and waits for its screen. A
+// stalled one stops reading its stdout there: the client keeps reading the
+// connection into the session's buffer until the channel's window (2 MiB)
+// is full, and only then does the server's writing stall.
 func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	d := net.Dialer{Timeout: connectTimeout}
 	nc, err := d.DialContext(ctx, "tcp", r.sshAddr)
@@ -157,6 +161,16 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	}
 	if err := sess.Shell(); err != nil {
 		return fmt.Errorf("ssh shell: %w", err)
+	}
+	if m.stalled {
+		// Its stdout is never read past the welcome, but its client still
+		// reads the connection; the session ends when the server closes the
+		// channel or the connection, which is how a hang-up shows.
+		m.ended = make(chan struct{})
+		go func() {
+			_ = sess.Wait()
+			close(m.ended)
+		}()
 	}
 	m.w, m.eol = stdin, '\r'
 	m.reading = true
