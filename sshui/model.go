@@ -45,6 +45,9 @@ type modelConfig struct {
 	Width    int // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
 	Height   int
 	Location *time.Location // for HH:MM; nil means time.Local
+	// Rows, when set, shares rendered messages with the server's other
+	// screens, which must have the same Lang and Location.
+	Rows *rowCache
 }
 
 var _ feed = (*room.Member)(nil)
@@ -131,7 +134,7 @@ func newModel(cfg modelConfig) *model {
 	}
 	cfg.RoomName = room.Sanitize(cfg.RoomName)
 	m := &model{cfg: cfg, st: newStyles(cfg.Renderer), wd: words{fr: cfg.Lang == room.LangFR}}
-	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location}
+	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location, cache: cfg.Rows, profile: cfg.Renderer.ColorProfile()}
 	m.sb.max = maxScrollback
 
 	ti := textinput.New()

@@ -67,6 +67,7 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	srv  *ssh.Server
+	rows *rowCache // messages as its screens render them
 }
 
 // wrongPasswordDelay is how long an address waits after a wrong password.
@@ -101,7 +102,7 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = room.DefaultMaxMessageBytes
 	}
-	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH)}
+	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH), rows: newRowCache()}
 
 	hostKey := wish.WithHostKeyPEM(opts.HostKeyPEM)
 	if opts.HostKeyPEM == nil {

@@ -103,6 +103,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		Width:    w,
 		Height:   h,
 		Pushed:   true, // by pump
+		Rows:     s.rows,
 	})
 	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
 	scr := newLive(model, out)

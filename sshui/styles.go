@@ -2,11 +2,13 @@ package sshui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"palabre/room"
 )
@@ -138,10 +140,12 @@ type line struct {
 
 // painter turns a message into rows of the message area.
 type painter struct {
-	st   *styles
-	lang room.Lang
-	wd   words
-	loc  *time.Location
+	st      *styles
+	lang    room.Lang
+	wd      words
+	loc     *time.Location
+	cache   *rowCache // shared with the server's other screens; nil: none
+	profile termenv.Profile
 
 	minute    int64 // the Unix minute lastStamp shows
 	lastStamp string
@@ -170,9 +174,24 @@ const bodyIndent = len("15:04 - ")
 // width columns wide. meID, the screen's member, sets its own words apart;
 // mention says whether msg names that member.
 func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
+	own := e.msg.SenderID == meID && !e.msg.Kind.System()
+	if p.cache == nil || e.msg.Seq == 0 || e.joined > 1 || own || e.mention {
+		return p.format(dst, e, own, width)
+	}
+	k := rowKey{e.msg.Seq, width, p.profile}
+	if rows, ok := p.cache.get(k); ok {
+		return append(dst, rows...)
+	}
+	start := len(dst)
+	dst = p.format(dst, e, own, width)
+	p.cache.put(k, slices.Clone(dst[start:]))
+	return dst
+}
+
+// format renders e for this screen; own says it is the screen's member's.
+func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 	st, msg, mention := p.st, e.msg, e.mention
 	stamp := p.stamp(msg.At)
-	own := msg.SenderID == meID && !msg.Kind.System()
 	gutter, gutterStyle := " ", st.time
 	switch {
 	case msg.Kind.System():

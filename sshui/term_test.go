@@ -3,6 +3,7 @@ package sshui
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
@@ -250,3 +252,46 @@ func BenchmarkScreenMessage(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Screens sharing rendered rows show exactly what each would render alone,
+// whatever their member (own words, mentions), width or colour profile.
+func TestSharedRowsChangeNothing(t *testing.T) {
+	cache := newRowCache()
+	type screen struct{ alone, shared *model }
+	var screens []screen
+	for _, who := range []struct {
+		id      uint64
+		name    string
+		w       int
+		profile termenv.Profile
+	}{{3, "carol", 100, termenv.ANSI256}, {2, "bob", 100, termenv.ANSI256}, {5, "dave", 100, termenv.Ascii}, {6, "eve", 60, termenv.ANSI256}} {
+		mk := func(rows *rowCache) *model {
+			r := lipgloss.NewRenderer(io.Discard)
+			r.SetColorProfile(who.profile)
+			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: newFakeFeed(who.id, who.name),
+				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Members: func() []room.MemberInfo { return members }})
+		}
+		screens = append(screens, screen{mk(nil), mk(cache)})
+	}
+	var seq uint64
+	for i := range 60 {
+		seq++
+		msg := chat(i%60, []string{"alice", "bob", "carol"}[i%3], uint64(1+i%3), fmt.Sprintf("hello %d dave, %s", i, strings.Repeat("word ", i%9)))
+		msg.Seq = seq
+		if i%7 == 0 {
+			msg.Kind, msg.To = room.KindPrivate, "carol"
+		}
+		for _, s := range screens {
+			s.alone.Update(batchMsg{msg})
+			s.shared.Update(batchMsg{msg})
+		}
+	}
+	for i, s := range screens {
+		if a, b := s.alone.View(), s.shared.View(); a != b {
+			t.Errorf("screen %d: alone\n%s\nshared\n%s", i, a, b)
+		}
+	}
+	if len(cache.rows) == 0 {
+		t.Error("nothing was shared")
+	}
+}
