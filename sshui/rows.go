@@ -30,7 +30,7 @@ type rowKey struct {
 const cachedRows = 4096
 
 func newRowCache() *rowCache {
-	return &rowCache{rows: make(map[rowKey][]line, cachedRows)}
+	return &rowCache{rows: make(map[rowKey][]line)}
 }
 
 func (c *rowCache) get(k rowKey) ([]line, bool) {

@@ -2,6 +2,7 @@ package sshui
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,8 @@ type term struct {
 	prev frame // what the terminal shows; valid once drawn
 	next frame // composed, then swapped with prev once drawn
 	ok   bool  // prev is on the terminal
+
+	shown []areaRow // moved's, kept to reuse
 }
 
 // Terminal modes for the chat screen: the alternate screen, no cursor (the
@@ -180,12 +183,14 @@ func (t *term) scroll(f *frame, k int) {
 // moved returns what the area's rows hold after scrolling them by k: the
 // rows that came in are blank.
 func (t *term) moved(rows []areaRow, k int) []areaRow {
-	out := make([]areaRow, len(rows))
+	out := slices.Grow(t.shown[:0], len(rows))[:len(rows)]
 	for i := range out {
+		out[i] = areaRow{}
 		if j := i + k; j >= 0 && j < len(rows) {
 			out[i] = rows[j]
 		}
 	}
+	t.shown = out
 	return out
 }
 
