@@ -456,6 +456,19 @@ func (h *Hub) Members() []MemberInfo {
 	return h.membersLocked()
 }
 
+// MembersHead lists the first n members to have joined, and how many are
+// in the room: a screen shows a few of them, and copying all of a room of
+// 500 for each of its 500 screens on each join was a join storm's cost.
+func (h *Hub) MembersHead(n int) ([]MemberInfo, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]MemberInfo, min(max(n, 0), len(h.members)))
+	for i := range out {
+		out[i] = h.members[i].info()
+	}
+	return out, len(h.members)
+}
+
 func (h *Hub) membersLocked() []MemberInfo {
 	out := make([]MemberInfo, len(h.members))
 	for i, m := range h.members {

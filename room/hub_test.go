@@ -181,6 +181,15 @@ func TestJoinAnnouncesToOthersOnly(t *testing.T) {
 	if got := names(h.Members()); !slices.Equal(got, []string{"alice", "bob", "carol"}) {
 		t.Errorf("Members() = %q", got)
 	}
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{{-1, nil}, {0, nil}, {2, []string{"alice", "bob"}}, {3, []string{"alice", "bob", "carol"}}, {9, []string{"alice", "bob", "carol"}}} {
+		head, total := h.MembersHead(tc.n)
+		if got := names(head); !slices.Equal(got, tc.want) || total != 3 {
+			t.Errorf("MembersHead(%d) = %q, %d", tc.n, got, total)
+		}
+	}
 }
 
 func TestReady(t *testing.T) {

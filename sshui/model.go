@@ -33,6 +33,9 @@ type modelConfig struct {
 	History  []room.Message           // shown first, before live messages
 	Post     func(text string)        // hands one typed line to the hub (commands included, e.g. "/who", "/quit")
 	Members  func() []room.MemberInfo // the current member list, in join order
+	// Head, when set, gives the first n members and how many there are,
+	// without copying the whole list; nil: taken from Members.
+	Head func(n int) ([]room.MemberInfo, int)
 	// Delay takes flood control's slot for one more message and says how
 	// long to hold it back (Member.Delay); nil: no flood control.
 	Delay func() time.Duration
@@ -344,9 +347,14 @@ func (m *model) rerender() {
 // show: in a room of 500, each screen holding everyone would cost the
 // server 500 × 500 entries. Tab completion asks the room when pressed.
 func (m *model) refreshMembers() {
-	all := m.cfg.Members()
-	m.count = len(all)
-	m.members = append(m.members[:0], all[:min(len(all), m.areaHeight())]...)
+	var head []room.MemberInfo
+	if m.cfg.Head != nil {
+		head, m.count = m.cfg.Head(m.areaHeight())
+	} else {
+		all := m.cfg.Members()
+		head, m.count = all[:min(len(all), m.areaHeight())], len(all)
+	}
+	m.members = append(m.members[:0], head...)
 	m.shownFor = m.areaHeight()
 	m.buildSidebar()
 }

@@ -98,6 +98,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		History:  history,
 		Post:     func(text string) { s.opts.Hub.Post(m, text) },
 		Members:  s.opts.Hub.Members,
+		Head:     s.opts.Hub.MembersHead,
 		Delay:    m.Delay,
 		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },
 		Width:    w,
