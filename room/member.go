@@ -95,7 +95,7 @@ func (m *Member) Done() <-chan struct{} { return m.done }
 func (m *Member) Reason() Reason { return Reason(m.reason.Load()) }
 
 // keptOutbox is the outbox capacity a member keeps between batches.
-const keptOutbox = 16
+const keptOutbox = 4
 
 // Pending reports whether the outbox holds messages.
 func (m *Member) Pending() bool {
