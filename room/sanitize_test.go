@@ -125,3 +125,21 @@ func FuzzSanitize(f *testing.F) {
 		checkSanitized(t, in, Sanitize(in))
 	})
 }
+
+// BenchmarkSanitize is the sanitiser on what it mostly sees (clean ASCII,
+// returned as it is) and on text it must rebuild.
+func BenchmarkSanitize(b *testing.B) {
+	for _, bc := range []struct{ name, text string }{
+		{"ascii", "a message of an ordinary length, with some words in it"},
+		{"unicode", "un message ordinaire, café ☕ et 世界, sans contrôle"},
+		{"controls", "a message\twith \x1b[31mcolour\x1b[0m and a bell\a in it"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = Sanitize(bc.text)
+			}
+		})
+	}
+}

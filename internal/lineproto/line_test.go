@@ -3,10 +3,13 @@ package lineproto
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"palabre/room"
 )
 
 // step is one event of a stream: bytes arriving, or a pause.
@@ -146,4 +149,40 @@ func frame(t *testing.T, stream, cuts []byte) []string {
 	}
 	f.Flush(emit)
 	return got
+}
+
+// BenchmarkFramer is the framer's cost per byte of a stream of chat lines,
+// read in 1 kB chunks as the TCP door reads them.
+func BenchmarkFramer(b *testing.B) {
+	var stream []byte
+	for i := 0; len(stream) < 64<<10; i++ {
+		stream = fmt.Appendf(stream, "message %d, of an ordinary length, café 世界\r\n", i)
+	}
+	b.SetBytes(int64(len(stream)))
+	b.ReportAllocs()
+	lines := 0
+	emit := func(string) { lines++ }
+	for b.Loop() {
+		f := Framer{MaxPending: 16 << 10}
+		for p := stream; len(p) > 0; {
+			n := min(1024, len(p))
+			if err := f.Feed(p[:n], emit); err != nil {
+				b.Fatal(err)
+			}
+			p = p[n:]
+		}
+	}
+	if lines == 0 {
+		b.Fatal("no line framed")
+	}
+}
+
+// BenchmarkAppendMessage is formatting one delivery for the TCP door.
+func BenchmarkAppendMessage(b *testing.B) {
+	msg := room.Message{Kind: room.KindChat, From: "Thread-12", SenderID: 12, Text: "a message of an ordinary length, with some words"}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendMessage(buf[:0], room.LangEN, 3, &msg)
+	}
 }
