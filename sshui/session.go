@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -117,10 +118,11 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		tea.WithoutSignalHandler(), // shutdown is handled once, by the server
 	)
 
-	go s.pump(sess, p, winCh, m, ended, lost)
+	scr.start()
+	go s.pump(sess, p, scr, winCh, m, ended, lost)
 	_, err := p.Run()
 	p.Kill()
-	_ = scr.t.leave()
+	scr.stop()
 	s.farewell(out, m)
 	switch {
 	case errors.Is(err, lineproto.ErrInputTooLong):
@@ -139,40 +141,78 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 // through a term after each change, rather than by bubbletea's renderer,
 // which measures and writes every changed row of every frame (and a new
 // message changes them all). Its View is empty: the program runs without
-// a renderer. Frames are paced where messages come in, by pump.
+// a renderer. Two goroutines change the screen, the program's (keys,
+// resizes) and the pump (the room's messages, handed over directly rather
+// than through the program's queue): the mutex guards the model and term.
 type liveScreen struct {
-	m *model
-	t *term
+	mu     sync.Mutex
+	m      *model
+	t      *term
+	closed bool // the terminal was given back: nothing more is drawn
 }
 
 func newLive(m *model, out io.Writer) *liveScreen { return &liveScreen{m: m, t: newTerm(out)} }
 
-func (l *liveScreen) Init() tea.Cmd {
+// start puts the terminal in the screen's modes and draws the first frame,
+// before anything else may draw.
+func (l *liveScreen) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	_ = l.t.enter() // a failed write ends the session through its context
-	cmd := l.m.Init()
 	_ = l.t.draw(l.m)
-	return cmd
+}
+
+// stop gives the terminal back; nothing is drawn after.
+func (l *liveScreen) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed = true
+		_ = l.t.leave()
+	}
+}
+
+func (l *liveScreen) Init() tea.Cmd {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.Init()
 }
 
 func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	_, cmd := l.m.Update(msg)
-	_ = l.t.draw(l.m) // nothing is written when nothing changed
+	if !l.closed {
+		_ = l.t.draw(l.m) // nothing is written when nothing changed
+	}
 	return l, cmd
 }
 
 func (l *liveScreen) View() string { return "" }
 
-// pump is the screen's one goroutine besides the program's own: it hands
-// the program its member's messages, at most screenFPS batches a second so
-// that messages coming together share a frame; window changes; the end of
-// the session; and it asks the client for signs of life. It runs until the
-// session's requests end, after the program too (Send is then a no-op): the
-// SSH library's request loop blocks on the next window change otherwise,
-// and with it the connection's reader, for good.
-func (s *Server) pump(sess ssh.Session, p *tea.Program, winCh <-chan ssh.Window, m *room.Member, ended <-chan struct{}, lost func()) {
+// deliver shows the room's messages: one frame for all of them.
+func (l *liveScreen) deliver(msgs []room.Message) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.m.receive(msgs)
+	_ = l.t.draw(l.m)
+}
+
+// pump is the screen's one goroutine besides the program's own: it shows
+// its member's messages, at most screenFPS frames a second so that
+// messages coming together share a frame; passes on window changes and
+// the end of the session; and asks the client for signs of life. It runs
+// until the session's requests end, after the program too (Send is then a
+// no-op): the SSH library's request loop blocks on the next window change
+// otherwise, and with it the connection's reader, for good.
+func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <-chan ssh.Window, m *room.Member, ended <-chan struct{}, lost func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("screen's pump panicked", "name", m.Name(), "panic", fmt.Sprint(r))
+			s.log.Error("screen panicked", "name", m.Name(), "panic", fmt.Sprint(r))
+			s.opts.Hub.Leave(m, room.ReasonError)
 			p.Kill()
 			for range winCh {
 			}
@@ -188,6 +228,7 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, winCh <-chan ssh.Window,
 	gone := sess.Context().Done()
 	ready, done := m.Ready(), m.Done()
 	var last time.Time
+	var batch []room.Message // reused: each batch is shown before the next is drained
 	for {
 		select {
 		case <-gone:
@@ -213,9 +254,15 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, winCh <-chan ssh.Window,
 				}
 			}
 			last = time.Now()
-			p.Send(batchMsg(m.Drain(nil)))
+			batch = m.Drain(batch[:0])
+			scr.deliver(batch)
+			clear(batch) // no message kept alive by the buffer
+			if cap(batch) > 64 {
+				batch = nil // nor a burst's room
+			}
 		case <-done:
-			p.Send(doneMsg(m.Drain(nil)))
+			scr.deliver(m.Drain(batch[:0])) // the last frame, with why the session ends
+			p.Quit()
 			ready, done = nil, nil
 		case <-tick:
 			if !ka.tick() {
