@@ -148,9 +148,10 @@ func newModel(cfg modelConfig) *model {
 	ti.KeyMap.Paste.SetEnabled(false)
 	// A blinking cursor costs every client a frame every 530 ms.
 	ti.Cursor.SetMode(cursor.CursorStatic)
-	ti.PromptStyle, ti.TextStyle = m.st.prompt, m.st.text
-	ti.PlaceholderStyle, ti.CompletionStyle = m.st.placeholder, m.st.placeholder
-	ti.Cursor.Style, ti.Cursor.TextStyle = m.st.cursor, m.st.text
+	in := newInputStyles(cfg.Renderer)
+	ti.PromptStyle, ti.TextStyle = in.prompt, in.text
+	ti.PlaceholderStyle, ti.CompletionStyle = in.placeholder, in.placeholder
+	ti.Cursor.Style, ti.Cursor.TextStyle = in.cursor, in.text
 	ti.Focus()
 	m.ti = ti
 
@@ -160,6 +161,7 @@ func newModel(cfg modelConfig) *model {
 	for _, msg := range cfg.History {
 		m.add(msg, meID, meName)
 	}
+	m.cfg.History = nil // kept in the scrollback now
 	return m
 }
 

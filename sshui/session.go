@@ -257,7 +257,7 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 			batch = m.Drain(batch[:0])
 			scr.deliver(batch)
 			clear(batch) // no message kept alive by the buffer
-			if cap(batch) > 64 {
+			if cap(batch) > 8 {
 				batch = nil // nor a burst's room
 			}
 		case <-done:

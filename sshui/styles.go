@@ -21,8 +21,21 @@ type styles struct {
 	title, time, system, own, mention, mark, private ink
 	sep, sideHead, unread                            ink
 	names                                            []ink
-	// The text input takes lipgloss styles.
+}
+
+// inputStyles are the text input's, which takes lipgloss styles (half a kB
+// each): given to it, not kept.
+type inputStyles struct {
 	prompt, text, placeholder, cursor lipgloss.Style
+}
+
+func newInputStyles(r *lipgloss.Renderer) inputStyles {
+	return inputStyles{
+		prompt:      r.NewStyle().Bold(true),
+		text:        r.NewStyle(),
+		placeholder: r.NewStyle().Faint(true),
+		cursor:      r.NewStyle(),
+	}
 }
 
 // palette holds the 16-colour indexes that read well on dark and light
@@ -31,20 +44,16 @@ var palette = []string{"1", "2", "3", "4", "5", "6", "9", "10", "11", "12", "13"
 
 func newStyles(r *lipgloss.Renderer) styles {
 	s := styles{
-		title:       inkOf(r.NewStyle().Reverse(true).Bold(true)),
-		time:        inkOf(r.NewStyle().Faint(true)),
-		system:      inkOf(r.NewStyle().Faint(true)),
-		own:         inkOf(r.NewStyle().Reverse(true).Bold(true)),
-		mention:     inkOf(r.NewStyle().Bold(true).Foreground(lipgloss.Color("11"))),
-		mark:        inkOf(r.NewStyle().Bold(true)),
-		private:     inkOf(r.NewStyle().Foreground(lipgloss.Color("13"))),
-		sep:         inkOf(r.NewStyle().Faint(true)),
-		sideHead:    inkOf(r.NewStyle().Bold(true)),
-		unread:      inkOf(r.NewStyle().Reverse(true)),
-		prompt:      r.NewStyle().Bold(true),
-		text:        r.NewStyle(),
-		placeholder: r.NewStyle().Faint(true),
-		cursor:      r.NewStyle(),
+		title:    inkOf(r.NewStyle().Reverse(true).Bold(true)),
+		time:     inkOf(r.NewStyle().Faint(true)),
+		system:   inkOf(r.NewStyle().Faint(true)),
+		own:      inkOf(r.NewStyle().Reverse(true).Bold(true)),
+		mention:  inkOf(r.NewStyle().Bold(true).Foreground(lipgloss.Color("11"))),
+		mark:     inkOf(r.NewStyle().Bold(true)),
+		private:  inkOf(r.NewStyle().Foreground(lipgloss.Color("13"))),
+		sep:      inkOf(r.NewStyle().Faint(true)),
+		sideHead: inkOf(r.NewStyle().Bold(true)),
+		unread:   inkOf(r.NewStyle().Reverse(true)),
 	}
 	for _, c := range palette {
 		s.names = append(s.names, inkOf(r.NewStyle().Foreground(lipgloss.Color(c))))
