@@ -29,11 +29,15 @@ type term struct {
 
 // Terminal modes for the chat screen: the alternate screen, no cursor (the
 // input draws its own), mouse wheel reports, bracketed paste, as bubbletea
-// sets them; leave undoes them in the order bubbletea does.
+// sets them; and no autowrap: every row is placed with a cursor move, so a
+// row the terminal measures wider than we do (an emoji sequence, a resize
+// not yet reported) is cut at the edge instead of wrapping onto the next
+// row, or scrolling the whole screen from its last one. leave undoes them
+// in the order bubbletea does.
 const (
 	enterModes = ansi.SetAltScreenSaveCursorMode + ansi.SetBracketedPasteMode +
-		ansi.SetButtonEventMouseMode + ansi.SetSgrExtMouseMode + ansi.HideCursor
-	leaveModes = ansi.ResetBracketedPasteMode + ansi.ShowCursor +
+		ansi.SetButtonEventMouseMode + ansi.SetSgrExtMouseMode + ansi.HideCursor + ansi.ResetModeAutoWrap
+	leaveModes = ansi.SetModeAutoWrap + ansi.ResetBracketedPasteMode + ansi.ShowCursor +
 		ansi.ResetButtonEventMouseMode + ansi.ResetSgrExtMouseMode + ansi.ResetAltScreenSaveCursorMode
 )
 
