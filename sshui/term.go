@@ -85,13 +85,31 @@ func (t *term) draw(m *model) error {
 	if len(t.buf) == 0 {
 		return nil
 	}
-	_, err := t.out.Write(t.buf)
+	err := t.write(t.buf)
 	if cap(t.buf) > 2048 {
 		// A whole screen's bytes: rare (a resize), and a few kB kept by
 		// each idle session otherwise; a message takes a few hundred.
 		t.buf = nil
 	}
 	return err
+}
+
+// writeChunk bounds each write to the session. The SSH library keeps, for
+// the connection's life, a packet buffer and a cipher buffer the size of
+// the largest write it was given: whole screens (a few kB, 15 at 200 × 50)
+// written at once would cost every session that twice over, while a
+// message's frame is a few hundred bytes.
+const writeChunk = 1024
+
+func (t *term) write(b []byte) error {
+	for len(b) > 0 {
+		n := min(len(b), writeChunk)
+		if _, err := t.out.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
 }
 
 // whole paints every row, after a clear.
