@@ -201,10 +201,22 @@ func (l *liveScreen) deliver(msgs []room.Message) {
 	_ = l.t.draw(l.m)
 }
 
+// resize lays the screen out for a new window size.
+func (l *liveScreen) resize(w *ssh.Window) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	cols, rows := clampSize(w.Width, w.Height)
+	l.m.Update(tea.WindowSizeMsg{Width: cols, Height: rows})
+	_ = l.t.draw(l.m)
+}
+
 // pump is the screen's one goroutine besides the program's own: it shows
 // its member's messages, at most screenFPS frames a second so that
-// messages coming together share a frame; passes on window changes and
-// the end of the session; and asks the client for signs of life. It runs
+// messages coming together share a frame, and window changes, as many;
+// ends the program with the session; and asks the client for signs of life. It runs
 // until the session's requests end, after the program too (Send is then a
 // no-op): the SSH library's request loop blocks on the next window change
 // otherwise, and with it the connection's reader, for good.
@@ -229,6 +241,9 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 	ready, done := m.Ready(), m.Done()
 	var last time.Time
 	var batch []room.Message // reused: each batch is shown before the next is drained
+	var size *ssh.Window     // the latest window change, not yet shown
+	var sized <-chan time.Time
+	var lastSize time.Time
 	for {
 		select {
 		case <-gone:
@@ -241,8 +256,26 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 				p.Quit()
 				return
 			}
-			cols, rows := clampSize(w.Width, w.Height)
-			p.Send(tea.WindowSizeMsg{Width: cols, Height: rows})
+			// A flood of window changes (a window dragged, or a client
+			// sending nothing else) costs one frame per frame's time: the
+			// latest waits for the next, and the channel is kept drained,
+			// for the SSH library reads nothing more of the connection,
+			// keys included, while a window change waits to be taken.
+			size = &w
+			if sized == nil {
+				if wait := time.Second/screenFPS - time.Since(lastSize); wait > 0 {
+					sized = time.After(wait)
+					continue
+				}
+				scr.resize(size)
+				size, lastSize = nil, time.Now()
+			}
+		case <-sized:
+			sized = nil
+			if size != nil {
+				scr.resize(size)
+				size, lastSize = nil, time.Now()
+			}
 		case <-ready:
 			if wait := time.Second/screenFPS - time.Since(last); wait > 0 {
 				// Hold the frame back: what comes meanwhile joins it.
