@@ -42,8 +42,9 @@ type modelConfig struct {
 	// Leave removes the member, for a reason of the screen's own (a paste
 	// too long to be a message); nil: nothing.
 	Leave func(room.Reason)
-	// Pushed: the door sends the member's messages to the program itself
-	// (batchMsg, doneMsg); the model then does not wait on the outbox.
+	// Pushed: the door hands the member's messages to the model itself
+	// (receive), and ends the program; the model does not wait on the
+	// outbox.
 	Pushed   bool
 	Width    int // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
 	Height   int
@@ -90,7 +91,6 @@ type model struct {
 
 	members   []room.MemberInfo // the first of the room's members, as many as the list shows
 	count     int               // the room's members
-	shownFor  int               // the area's height members was taken for
 	side      []line            // the member list's rows, rendered when it changes
 	sideBlank line              // a row of the member list below its names
 
@@ -328,7 +328,7 @@ func (m *model) setSize(w, h int) {
 		m.rerender()
 	}
 	m.offset = min(m.offset, m.maxOffset())
-	if m.areaHeight() > m.shownFor && m.count > len(m.members) {
+	if m.areaHeight() > len(m.members) && m.count > len(m.members) {
 		m.refreshMembers() // taller: more of the list shows
 	} else {
 		m.buildSidebar()
@@ -357,7 +357,6 @@ func (m *model) refreshMembers() {
 		head, m.count = all[:min(len(all), m.areaHeight())], len(all)
 	}
 	m.members = append(m.members[:0], head...)
-	m.shownFor = m.areaHeight()
 	m.buildSidebar()
 }
 

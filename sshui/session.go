@@ -178,13 +178,21 @@ func (l *liveScreen) Init() tea.Cmd {
 	return l.m.Init()
 }
 
-func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+// change applies f to the model and draws the result, unless the terminal
+// was given back.
+func (l *liveScreen) change(f func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, cmd := l.m.Update(msg)
-	if !l.closed {
-		_ = l.t.draw(l.m) // nothing is written when nothing changed
+	if l.closed {
+		return
 	}
+	f()
+	_ = l.t.draw(l.m) // nothing is written when nothing changed
+}
+
+func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	l.change(func() { _, cmd = l.m.Update(msg) })
 	return l, cmd
 }
 
@@ -192,33 +200,20 @@ func (l *liveScreen) View() string { return "" }
 
 // deliver shows the room's messages: one frame for all of them.
 func (l *liveScreen) deliver(msgs []room.Message) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return
-	}
-	l.m.receive(msgs)
-	_ = l.t.draw(l.m)
+	l.change(func() { l.m.receive(msgs) })
 }
 
 // resize lays the screen out for a new window size.
 func (l *liveScreen) resize(w *ssh.Window) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return
-	}
 	cols, rows := clampSize(w.Width, w.Height)
-	l.m.Update(tea.WindowSizeMsg{Width: cols, Height: rows})
-	_ = l.t.draw(l.m)
+	l.change(func() { l.m.Update(tea.WindowSizeMsg{Width: cols, Height: rows}) })
 }
 
 // pump is the screen's one goroutine besides the program's own: it shows
-// its member's messages, at most screenFPS frames a second so that
-// messages coming together share a frame, and window changes, as many;
-// ends the program with the session; and asks the client for signs of life. It runs
-// until the session's requests end, after the program too (Send is then a
-// no-op): the SSH library's request loop blocks on the next window change
+// its member's messages and window changes, ends the program with the
+// session, and asks the client for signs of life. It runs until the
+// session's requests end, after the program too (Quit is then a no-op):
+// the SSH library's request loop blocks on the next window change
 // otherwise, and with it the connection's reader, for good.
 func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <-chan ssh.Window, m *room.Member, ended <-chan struct{}, lost func()) {
 	defer func() {
@@ -239,11 +234,23 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 	}
 	gone := sess.Context().Done()
 	ready, done := m.Ready(), m.Done()
-	var last time.Time
+	// Messages and window changes are shown at most screenFPS times a
+	// second each: messages that come closer share a frame, and of a
+	// flood of window changes (a window dragged, or a client sending
+	// nothing else) only the latest is laid out. The pump never waits
+	// meanwhile: the SSH library reads nothing more of the connection,
+	// keys included, while a window change waits to be taken.
+	var msgs, sizes pace
 	var batch []room.Message // reused: each batch is shown before the next is drained
 	var size *ssh.Window     // the latest window change, not yet shown
-	var sized <-chan time.Time
-	var lastSize time.Time
+	show := func() {
+		batch = m.Drain(batch[:0])
+		scr.deliver(batch)
+		clear(batch) // no message kept alive by the buffer
+		if cap(batch) > 8 {
+			batch = nil // nor a burst's room
+		}
+	}
 	for {
 		select {
 		case <-gone:
@@ -256,47 +263,26 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 				p.Quit()
 				return
 			}
-			// A flood of window changes (a window dragged, or a client
-			// sending nothing else) costs one frame per frame's time: the
-			// latest waits for the next, and the channel is kept drained,
-			// for the SSH library reads nothing more of the connection,
-			// keys included, while a window change waits to be taken.
 			size = &w
-			if sized == nil {
-				if wait := time.Second/screenFPS - time.Since(lastSize); wait > 0 {
-					sized = time.After(wait)
-					continue
-				}
+			if sizes.now() {
 				scr.resize(size)
-				size, lastSize = nil, time.Now()
+				size = nil
 			}
-		case <-sized:
-			sized = nil
-			if size != nil {
-				scr.resize(size)
-				size, lastSize = nil, time.Now()
-			}
+		case <-sizes.due:
+			sizes.fired()
+			scr.resize(size)
+			size = nil
 		case <-ready:
-			if wait := time.Second/screenFPS - time.Since(last); wait > 0 {
-				// Hold the frame back: what comes meanwhile joins it.
-				t := time.NewTimer(wait)
-				select {
-				case <-t.C:
-				case <-done:
-					t.Stop()
-				}
+			if msgs.now() {
+				show()
 			}
-			last = time.Now()
-			batch = m.Drain(batch[:0])
-			scr.deliver(batch)
-			clear(batch) // no message kept alive by the buffer
-			if cap(batch) > 8 {
-				batch = nil // nor a burst's room
-			}
+		case <-msgs.due:
+			msgs.fired()
+			show()
 		case <-done:
-			scr.deliver(m.Drain(batch[:0])) // the last frame, with why the session ends
+			show() // the last frame, with why the session ends
 			p.Quit()
-			ready, done = nil, nil
+			ready, done, msgs.due = nil, nil, nil
 		case <-tick:
 			if !ka.tick() {
 				tick = nil
@@ -304,6 +290,29 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 		}
 	}
 }
+
+// pace spaces out what the pump shows to a frame's time at least.
+type pace struct {
+	last time.Time
+	due  <-chan time.Time // fires when what waits may be shown; nil: nothing waits
+}
+
+// now reports whether something may be shown at once; if not, due will
+// fire when it may.
+func (p *pace) now() bool {
+	if p.due != nil {
+		return false // what came joins what already waits
+	}
+	if wait := time.Second/screenFPS - time.Since(p.last); wait > 0 {
+		p.due = time.After(wait)
+		return false
+	}
+	p.last = time.Now()
+	return true
+}
+
+// fired is called when due has fired, before showing what waited.
+func (p *pace) fired() { p.due, p.last = nil, time.Now() }
 
 func clampSize(cols, rows int) (int, int) {
 	return min(max(cols, minCols), maxCols), min(max(rows, minRows), maxRows)

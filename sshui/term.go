@@ -146,9 +146,7 @@ func (t *term) changes(p, f *frame) {
 		case f.side && r.side.s != was.side.s:
 			t.cup(i+2, f.areaW+2)
 			t.buf = append(t.buf, r.side.s...)
-			if f.areaW+1+r.side.w < f.w {
-				t.buf = append(t.buf, ansi.EraseLineRight...)
-			}
+			t.endRow(f.areaW+1+r.side.w, f)
 		}
 	}
 	if f.input != p.input {
@@ -181,11 +179,7 @@ func (t *term) scrollPays(was, now []areaRow, k int) bool {
 func (t *term) scroll(f *frame, k int) {
 	top, bottom := 2, len(f.rows)+1
 	t.buf = append(t.buf, ansi.ResetStyle...)
-	t.buf = append(t.buf, "\x1b["...)
-	t.buf = strconv.AppendInt(t.buf, int64(top), 10)
-	t.buf = append(t.buf, ';')
-	t.buf = strconv.AppendInt(t.buf, int64(bottom), 10)
-	t.buf = append(t.buf, 'r')
+	t.csi(top, bottom, 'r') // DECSTBM: the scrolling region
 	if k > 0 {
 		// A line feed on the region's last row scrolls the region up.
 		t.cup(bottom, 1)
@@ -219,29 +213,34 @@ func (t *term) moved(rows []areaRow, k int) []areaRow {
 // row writes area row i whole.
 func (t *term) row(f *frame, i int, r areaRow) {
 	t.cup(i+2, 1)
-	w := f.writeRow((*appender)(&t.buf), r)
-	if w < f.w {
-		// Not past the last column: there an erase would take the last
-		// character, the cursor waiting on it to wrap.
-		t.buf = append(t.buf, ansi.EraseLineRight...)
-	}
+	t.endRow(f.writeRow((*appender)(&t.buf), r), f)
 }
 
 func (t *term) inputRow(f *frame) {
 	t.cup(f.h, 1)
 	t.buf = append(t.buf, f.input.s...)
-	if f.input.w < f.w {
-		t.buf = append(t.buf, ansi.EraseLineRight...)
-	}
+	t.endRow(f.input.w, f)
 }
 
 // cup moves the cursor to row y, column x, counted from 1.
-func (t *term) cup(y, x int) {
+func (t *term) cup(y, x int) { t.csi(y, x, 'H') }
+
+// csi appends the control sequence ESC [ a ; b final.
+func (t *term) csi(a, b int, final byte) {
 	t.buf = append(t.buf, "\x1b["...)
-	t.buf = strconv.AppendInt(t.buf, int64(y), 10)
+	t.buf = strconv.AppendInt(t.buf, int64(a), 10)
 	t.buf = append(t.buf, ';')
-	t.buf = strconv.AppendInt(t.buf, int64(x), 10)
-	t.buf = append(t.buf, 'H')
+	t.buf = strconv.AppendInt(t.buf, int64(b), 10)
+	t.buf = append(t.buf, final)
+}
+
+// endRow erases the rest of a row written w columns wide, unless it
+// reaches the last column: there an erase would take the last character,
+// the cursor waiting on it to wrap.
+func (t *term) endRow(w int, f *frame) {
+	if w < f.w {
+		t.buf = append(t.buf, ansi.EraseLineRight...)
+	}
 }
 
 // appender lets frame.writeRow write into the byte buffer.
