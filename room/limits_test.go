@@ -2,41 +2,15 @@ package room
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"palabre/internal/fakeclock"
 )
 
-// fakeClock is a clock whose Sleep passes at once, advancing Now: flood
-// control is tested without real waiting.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(d time.Duration, cancel <-chan struct{}) bool {
-	select {
-	case <-cancel:
-		return false
-	default:
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.slept += d
-	c.mu.Unlock()
-	return true
-}
-
 func TestFloodControlPacesWithoutDropping(t *testing.T) {
-	clock := &fakeClock{now: testClock}
+	clock := fakeclock.New(testClock)
 	h := newTestHub(t, Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, OutboxMessages: 1000})
 	ms := joinAll(t, h, "alice", "bob")
 	alice, bob := ms[0], ms[1]
@@ -59,8 +33,8 @@ func TestFloodControlPacesWithoutDropping(t *testing.T) {
 			t.Errorf("message %d waited %v, want 500ms", i+5, d)
 		}
 	}
-	if want := 95 * 500 * time.Millisecond; clock.slept != want {
-		t.Errorf("slept %v in all, want %v", clock.slept, want)
+	if want := 95 * 500 * time.Millisecond; clock.Slept() != want {
+		t.Errorf("slept %v in all, want %v", clock.Slept(), want)
 	}
 	if got := len(bob.Drain(nil)); got != 100 {
 		t.Errorf("bob got %d messages, want all 100", got)
@@ -68,7 +42,7 @@ func TestFloodControlPacesWithoutDropping(t *testing.T) {
 }
 
 func TestFloodControlOff(t *testing.T) {
-	clock := &fakeClock{now: testClock}
+	clock := fakeclock.New(testClock)
 	h := newTestHub(t, Options{Now: clock.Now, Sleep: clock.Sleep})
 	m := joinAll(t, h, "alice")[0]
 	for range 1000 {

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"palabre/internal/fakeclock"
 )
 
 // memStore is a Store that remembers, for tests.
@@ -98,7 +100,7 @@ func TestOperators(t *testing.T) {
 }
 
 func TestKickMuteUnmute(t *testing.T) {
-	clock := &fakeClock{now: testClock}
+	clock := fakeclock.New(testClock)
 	store := newMemStore()
 	h := newTestHub(t, Options{OpKeys: []string{"K"}, Now: clock.Now, Sleep: clock.Sleep, Store: store})
 	op := joinAs(t, h, "teacher1", "K", "10.0.0.1:1")

@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"palabre/internal/connlimit"
+	"palabre/internal/fakeclock"
 	"palabre/room"
 	"palabre/tcp"
 )
@@ -569,39 +570,6 @@ func lens(ss []string) []int {
 	return n
 }
 
-// fakeClock is room.Options' Now and Sleep without real time: Sleep moves
-// the clock on at once and adds up what it was asked to wait.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(d time.Duration, cancel <-chan struct{}) bool {
-	select {
-	case <-cancel:
-		return false
-	default:
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.slept += d
-	return true
-}
-
-func (c *fakeClock) Slept() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.slept
-}
-
 // stampHistory is a History that also records when each public message
 // was stamped.
 type stampHistory struct {
@@ -625,7 +593,7 @@ func (h *stampHistory) stamps() []time.Time {
 
 func TestAdversarialFloodIsPacedAndComplete(t *testing.T) {
 	t.Run("100 lines at once", func(t *testing.T) {
-		clock := &fakeClock{now: time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC)}
+		clock := fakeclock.New(time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC))
 		hist := &stampHistory{History: room.NewRing(room.DefaultHistory)}
 		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, History: hist}, nil)
 		a, _ := ts.join(t)
@@ -665,7 +633,7 @@ func TestAdversarialFloodIsPacedAndComplete(t *testing.T) {
 	// A long line is as many messages as the room cuts it into, for flood
 	// control too: one line of 16 KiB is no way around it.
 	t.Run("a long line counts as the messages it makes", func(t *testing.T) {
-		clock := &fakeClock{now: time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC)}
+		clock := fakeclock.New(time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC))
 		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep}, nil)
 		a, _ := ts.join(t)
 		b, _ := ts.joinRaw(t)
