@@ -2,17 +2,14 @@ package tcp_test
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 
+	"palabre/internal/costprobe"
 	"palabre/room"
 	"palabre/tcp"
 )
@@ -27,57 +24,21 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serveForMeasure runs a hub and the TCP door on 127.0.0.1:0, prints the
-// address, then answers each line on stdin with its live heap, goroutine
-// stacks and goroutines after a GC, until stdin ends.
+// serveForMeasure runs a hub and the TCP door for costprobe.
 func serveForMeasure() {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := room.NewHub(room.Options{Logger: logger})
 	srv := &tcp.Server{Hub: hub, Logger: logger}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Println("error", err)
-		return
-	}
-	go srv.Serve(ln)
-	fmt.Println("addr", ln.Addr())
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		fmt.Println(ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine(), len(hub.Members()))
-	}
+	costprobe.Serve(srv.Serve, func() int { return len(hub.Members()) })
 }
 
 // BenchmarkIdleMemberCost connects 1000 idle TCP members to a server in
 // another process and reports what one costs it. Run it with -benchtime=1x.
 func BenchmarkIdleMemberCost(b *testing.B) {
 	const members = 1000
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), "PALABRE_TCP_SERVE=1")
-	stdin, _ := child.StdinPipe()
-	stdout, _ := child.StdoutPipe()
-	if err := child.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer child.Wait()
-	defer stdin.Close()
-	out := bufio.NewScanner(stdout)
-	if !out.Scan() || !strings.HasPrefix(out.Text(), "addr ") {
-		b.Fatalf("child: %q", out.Text())
-	}
-	addr := strings.TrimPrefix(out.Text(), "addr ")
-	stat := func() (heap, stacks, goroutines, inRoom float64) {
-		fmt.Fprintln(stdin, "stat")
-		if !out.Scan() {
-			b.Fatal("child gone")
-		}
-		fmt.Sscan(out.Text(), &heap, &stacks, &goroutines, &inRoom)
-		return
-	}
+	child := costprobe.Start(b, "PALABRE_TCP_SERVE")
 	for range b.N {
-		h0, s0, g0, _ := stat()
+		before := child.Stat()
 		conns := make([]net.Conn, members)
 		// In rounds of 50 at once: each greeting waits for the HTTP sniff,
 		// and a storm of a thousand joins at once is not an idle room.
@@ -88,7 +49,7 @@ func BenchmarkIdleMemberCost(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					c, err := net.Dial("tcp", addr)
+					c, err := net.Dial("tcp", child.Addr)
 					if err != nil {
 						errs <- err
 						return
@@ -108,14 +69,11 @@ func BenchmarkIdleMemberCost(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		h1, s1, g1, inRoom := stat()
-		if inRoom != members {
-			b.Fatalf("%v members in the room, want %d", inRoom, members)
+		idle := child.Stat()
+		if idle.Members != members {
+			b.Fatalf("%v members in the room, want %d", idle.Members, members)
 		}
-		b.ReportMetric((h1-h0)/members/1024, "heap-kB/member")
-		b.ReportMetric((s1-s0)/members/1024, "stack-kB/member")
-		b.ReportMetric((h1-h0+s1-s0)/members/1024, "kB/member")
-		b.ReportMetric((g1-g0)/members, "goroutines/member")
+		costprobe.PerMember(b, before, idle, members, "member")
 		for _, c := range conns {
 			c.Close()
 		}
