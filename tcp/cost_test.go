@@ -69,7 +69,9 @@ func BenchmarkIdleMemberCost(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		idle := child.Stat()
+		// Idle: every member down to its reader, the joins of the others
+		// written to it.
+		idle := child.StatWhen(func(s costprobe.Stat) bool { return s.Goroutines <= before.Goroutines+members })
 		if idle.Members != members {
 			b.Fatalf("%v members in the room, want %d", idle.Members, members)
 		}

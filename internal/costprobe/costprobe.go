@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Stat is the server's state after a GC.
@@ -105,6 +106,24 @@ func Start(b *testing.B, env string) *Child {
 // Stat asks the child for its figures.
 func (c *Child) Stat() Stat {
 	return c.ask("stat")
+}
+
+// StatWhen asks the child for its figures until settled says they are
+// what is to be measured (members whose greetings are still being written
+// are not idle yet), for 10 s at most.
+func (c *Child) StatWhen(settled func(Stat) bool) Stat {
+	c.b.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := c.Stat()
+		if settled(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			c.b.Fatalf("the server did not settle: %+v", s)
+		}
+		time.Sleep(50 * time.Millisecond) // polling another process: nothing to wait on
+	}
 }
 
 // Profile has the child write its heap and goroutine profiles to path.
