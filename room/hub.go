@@ -469,6 +469,14 @@ func (h *Hub) MembersHead(n int) ([]MemberInfo, int) {
 	return out, len(h.members)
 }
 
+// Count is how many members are in the room: a newcomer's greeting needs
+// the number, not a copy of everyone.
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.members)
+}
+
 func (h *Hub) membersLocked() []MemberInfo {
 	out := make([]MemberInfo, len(h.members))
 	for i, m := range h.members {

@@ -385,7 +385,7 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 			// session, which also ends the read below.
 			_ = sess.Exit(0)
 		}()
-		written <- lineproto.Deliver(out, s.opts.Lang, greeting, m, len(s.opts.Hub.Members())-1, history)
+		written <- lineproto.Deliver(out, s.opts.Lang, greeting, m, s.opts.Hub.Count()-1, history)
 	}()
 
 	reason := room.ReasonClosed

@@ -135,7 +135,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	}
 	g.Go(func() error {
 		<-gctx.Done()
-		logger.Info("shutting down", "members", len(hub.Members()))
+		logger.Info("shutting down", "members", hub.Count())
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 		defer cancel()
 		hub.Shutdown()
