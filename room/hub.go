@@ -33,7 +33,7 @@ func (e *BannedError) Error() string { return "room: banned" }
 // Defaults for Options left at zero.
 const (
 	DefaultHistory         = 50
-	DefaultOutboxMessages  = 256
+	DefaultOutboxAge       = 10 * time.Second
 	DefaultOutboxBytes     = 64 << 10
 	DefaultMaxMessageBytes = 1024
 	DefaultMaxMembers      = 1000
@@ -41,11 +41,16 @@ const (
 
 // Options configure a Hub. The zero value is usable.
 type Options struct {
-	History        History          // nil: an in-memory ring of DefaultHistory messages
-	OutboxMessages int              // per member; 0: DefaultOutboxMessages
-	OutboxBytes    int              // per member; 0: DefaultOutboxBytes
-	Now            func() time.Time // nil: time.Now
-	Logger         *slog.Logger     // nil: slog.Default()
+	History History // nil: an in-memory ring of DefaultHistory messages
+	// A member is too slow, and removed, when the oldest message waiting for
+	// it has waited longer than OutboxAge, or when OutboxBytes of messages
+	// wait for it: both measure the member's own reading, never how many
+	// others joined or spoke (join and leave notices gather instead of
+	// counting). 0: DefaultOutboxAge, DefaultOutboxBytes.
+	OutboxAge   time.Duration
+	OutboxBytes int
+	Now         func() time.Time // nil: time.Now
+	Logger      *slog.Logger     // nil: slog.Default()
 
 	// MaxMessageBytes splits longer text into consecutive messages, at
 	// character boundaries; 0: DefaultMaxMessageBytes.
@@ -109,8 +114,8 @@ func NewHub(opts Options) *Hub {
 	if opts.History == nil {
 		opts.History = NewRing(DefaultHistory)
 	}
-	if opts.OutboxMessages <= 0 {
-		opts.OutboxMessages = DefaultOutboxMessages
+	if opts.OutboxAge <= 0 {
+		opts.OutboxAge = DefaultOutboxAge
 	}
 	if opts.OutboxBytes <= 0 {
 		opts.OutboxBytes = DefaultOutboxBytes
@@ -210,7 +215,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	}
 	h.nextID++
 	id := h.nextID
-	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxMessages, h.opts.OutboxBytes)
+	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxBytes, h.opts.OutboxAge)
 	m.key, m.echo, m.notify = req.Key, req.Echo, req.Notify
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
 	if h.opts.MsgRate > 0 {
@@ -540,11 +545,36 @@ func (h *Hub) sendLocked(msg *Message, to []*Member) {
 	h.evictLocked(slow)
 }
 
-// evictLocked removes members whose outbox overflowed, once a fan-out is done.
+// evictLocked removes the members a fan-out found too slow, once it is
+// done. Many at once (a class's Wi-Fi dropping) are told to the room as one
+// line, "Thread-3 and 499 others left": one fan-out for all of them, not
+// one each, so the lock is held for one pass over the room; the transcript
+// still keeps each leave. A leave never makes anyone too slow in turn.
 func (h *Hub) evictLocked(slow []*Member) {
-	for _, m := range slow {
-		h.removeLocked(m, ReasonTooSlow)
+	if len(slow) == 1 {
+		h.removeLocked(slow[0], ReasonTooSlow)
+		return
 	}
+	var first Message
+	n := 0
+	for _, m := range slow {
+		if !h.presentLocked(m) {
+			continue
+		}
+		h.detachLocked(m, ReasonTooSlow)
+		msg := h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: ReasonTooSlow})
+		h.store.Record(msg)
+		if n == 0 {
+			first = msg
+		}
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x.Reason() != 0 })
+	first.Others = n - 1
+	h.sendLocked(&first, h.members)
 }
 
 // removeLocked takes m out of the room and announces its leave.

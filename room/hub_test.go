@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"palabre/internal/fakeclock"
 )
 
 // testClock is the time of every message of a test hub.
@@ -141,12 +143,12 @@ func names(ms []MemberInfo) []string {
 
 func TestNewHubDefaults(t *testing.T) {
 	h := NewHub(Options{})
-	if h.opts.OutboxMessages != DefaultOutboxMessages || h.opts.OutboxBytes != DefaultOutboxBytes ||
+	if h.opts.OutboxAge != DefaultOutboxAge || h.opts.OutboxBytes != DefaultOutboxBytes ||
 		h.opts.History == nil || h.opts.Now == nil || h.log == nil {
 		t.Fatalf("NewHub(Options{}) left a default unset: %+v", h.opts)
 	}
-	h = NewHub(Options{OutboxMessages: -1, OutboxBytes: -1})
-	if h.opts.OutboxMessages != DefaultOutboxMessages || h.opts.OutboxBytes != DefaultOutboxBytes {
+	h = NewHub(Options{OutboxAge: -1, OutboxBytes: -1})
+	if h.opts.OutboxAge != DefaultOutboxAge || h.opts.OutboxBytes != DefaultOutboxBytes {
 		t.Fatalf("negative bounds not replaced by defaults: %+v", h.opts)
 	}
 }
@@ -706,27 +708,36 @@ func TestHistoryOnlyPublicMessages(t *testing.T) {
 	}
 }
 
-func TestSlowMemberByCount(t *testing.T) {
-	const limit = 4
-	h := newTestHub(t, Options{OutboxMessages: limit})
+// A member is too slow when the oldest message waiting for it has waited
+// longer than OutboxAge: its own reading, measured in time.
+func TestSlowMemberByAge(t *testing.T) {
+	clock := fakeclock.New(testClock)
+	h := newTestHub(t, Options{Now: clock.Now, OutboxAge: 10 * time.Second})
 	slow := join(t, h, "slow", DoorTCP)
-	fast := join(t, h, "fast", DoorTCP) // slow's first message: fast's join
+	fast := join(t, h, "fast", DoorTCP)
+	slow.Drain(nil)
 
 	var got []Message
 	const posts = 10
 	for i := range posts {
-		h.Post(fast, fmt.Sprint("m", i))
+		h.Post(fast, fmt.Sprint("m", i)) // m0 waits for slow from now on
 		got = fast.Drain(got)
+		clock.Advance(time.Second)
 	}
-
+	if isDone(slow) {
+		t.Fatalf("slow removed while its oldest message had waited %v, within 10s", 9*time.Second)
+	}
+	clock.Advance(time.Second + time.Millisecond)
+	h.Post(fast, "late")
+	got = fast.Drain(got)
 	if !isDone(slow) || slow.Reason() != ReasonTooSlow {
-		t.Fatalf("slow: Done %v, Reason %v; want removed as %v", isDone(slow), slow.Reason(), ReasonTooSlow)
+		t.Fatalf("slow: Done %v, Reason %v; want removed as %v once m0 waited past 10s", isDone(slow), slow.Reason(), ReasonTooSlow)
 	}
 	// What was queued before the removal is still there to deliver, and
-	// nothing past the bound.
+	// not the message that found it too slow.
 	queued := slow.Drain(nil)
-	if len(queued) != limit || queued[0].Kind != KindJoin || queued[limit-1].Text != fmt.Sprint("m", limit-2) {
-		t.Fatalf("slow's outbox after removal:\n%swant fast's join then m0..m%d", dump(queued), limit-2)
+	if len(queued) != posts || queued[0].Text != "m0" || queued[posts-1].Text != fmt.Sprint("m", posts-1) {
+		t.Fatalf("slow's outbox after removal:\n%swant m0..m%d", dump(queued), posts-1)
 	}
 
 	checkSeq(t, "fast", got)
@@ -745,17 +756,30 @@ func TestSlowMemberByCount(t *testing.T) {
 			t.Errorf("fast received an unexpected %v", m.Kind)
 		}
 	}
-	if len(chats) != posts || chats[0] != "m0" || chats[posts-1] != fmt.Sprint("m", posts-1) {
-		t.Errorf("fast received chats %q; want m0..m%d", chats, posts-1)
+	if len(chats) != posts+1 || chats[0] != "m0" || chats[posts] != "late" {
+		t.Errorf("fast received chats %q; want m0..m%d, late", chats, posts-1)
 	}
-	if leaves != 1 {
-		t.Errorf("fast was told %d times that slow left; want 1", leaves)
-	}
-	if isDone(fast) {
-		t.Error("fast was removed")
+	if leaves != 1 || isDone(fast) {
+		t.Errorf("fast was told %d times that slow left (want 1); fast removed: %v", leaves, isDone(fast))
 	}
 	if got := names(h.Members()); !slices.Equal(got, []string{"fast"}) {
 		t.Errorf("Members() = %q", got)
+	}
+}
+
+// A member that drains keeps up however long it has been in the room:
+// the age is that of the oldest message waiting, not of the member.
+func TestReaderIsNeverTooOld(t *testing.T) {
+	clock := fakeclock.New(testClock)
+	h := newTestHub(t, Options{Now: clock.Now, OutboxAge: 10 * time.Second})
+	ms := joinAll(t, h, "alice", "bob")
+	for range 100 {
+		h.Post(ms[0], "hello")
+		ms[1].Drain(nil)
+		clock.Advance(time.Minute)
+	}
+	if isDone(ms[1]) {
+		t.Fatal("bob, who read every message at once, was removed")
 	}
 }
 
@@ -836,17 +860,21 @@ func TestShutdown(t *testing.T) {
 }
 
 func TestShutdownFullOutbox(t *testing.T) {
-	h := newTestHub(t, Options{OutboxMessages: 2})
+	h := newTestHub(t, Options{OutboxBytes: 1024})
 	full := join(t, h, "full", DoorTCP)
 	a := join(t, h, "alice", DoorTCP)
-	b := join(t, h, "bob", DoorTCP) // full now holds two joins
+	b := join(t, h, "bob", DoorTCP)
+	full.Drain(nil)
+	big := strings.Repeat("x", 900)
+	h.Post(a, big) // full's outbox: 969 of its 1024 bytes: no room for the notice
 	a.Drain(nil)
+	b.Drain(nil)
 	h.Shutdown()
 	if !isDone(full) || full.Reason() != ReasonShutdown {
 		t.Fatalf("full: Done %v, Reason %v; want closed, %v", isDone(full), full.Reason(), ReasonShutdown)
 	}
-	if got := full.Drain(nil); len(got) != 2 || got[0].Kind != KindJoin || got[1].Kind != KindJoin {
-		t.Fatalf("full's outbox:\n%swant its two joins", dump(got))
+	if got := full.Drain(nil); len(got) != 1 || got[0].Text != big {
+		t.Fatalf("full's outbox:\n%swant alice's message only", dump(got))
 	}
 	expect(t, a, Message{Kind: KindShutdown})
 	expect(t, b, Message{Kind: KindShutdown})
@@ -912,7 +940,7 @@ func TestSanitizedAtEntry(t *testing.T) {
 // every member drains its outbox on its own goroutine. Run it with -race.
 func TestConcurrentPosts(t *testing.T) {
 	const posters, perPoster, readers = 20, 50, 2
-	h := newTestHub(t, Options{OutboxMessages: 1 << 20, OutboxBytes: 1 << 30})
+	h := newTestHub(t, Options{OutboxBytes: 1 << 30})
 	ms := make([]*Member, posters+readers)
 	for i := range ms {
 		ms[i] = join(t, h, fmt.Sprint("m", i), DoorTCP)
@@ -988,7 +1016,7 @@ func TestConcurrentPosts(t *testing.T) {
 // many goroutines. Run it with -race.
 func TestConcurrentChurn(t *testing.T) {
 	const workers, rounds = 8, 40
-	h := newTestHub(t, Options{OutboxMessages: 1 << 20, OutboxBytes: 1 << 30})
+	h := newTestHub(t, Options{OutboxBytes: 1 << 30})
 	stay := make([]*Member, workers)
 	for i := range stay {
 		stay[i] = join(t, h, fmt.Sprint("stay", i), DoorTCP)
@@ -1040,7 +1068,7 @@ func TestConcurrentChurn(t *testing.T) {
 func BenchmarkFanout(b *testing.B) {
 	const members, drainEvery = 1000, keptOutbox
 	// Room for the joins of all, which the first members get before any drain.
-	h := newTestHub(b, Options{OutboxMessages: 2 * members, OutboxBytes: 1 << 20})
+	h := newTestHub(b, Options{OutboxBytes: 1 << 20})
 	ms := make([]*Member, members)
 	for i := range ms {
 		ms[i] = join(b, h, fmt.Sprint("member", i), DoorTCP)
@@ -1091,11 +1119,11 @@ func TestLargeReplyToAnEmptyOutbox(t *testing.T) {
 // A private message to a member that is too slow is not confirmed to its
 // sender: the sender reads the target's leave instead.
 func TestPrivateToSlowMemberIsNotConfirmed(t *testing.T) {
-	h := newTestHub(t, Options{OutboxMessages: 2})
+	h := newTestHub(t, Options{OutboxBytes: 200})
 	ms := joinAll(t, h, "alice", "bob")
 	alice := ms[0] // ms[1], bob, never reads
 	h.Post(alice, "one")
-	h.Post(alice, "two") // bob's outbox is now full
+	h.Post(alice, "two") // bob's outbox: 140 of its 200 bytes
 	alice.Drain(nil)
 	h.Post(alice, "/msg bob secret")
 	got := alice.Drain(nil)

@@ -11,7 +11,7 @@ import (
 
 func TestFloodControlPacesWithoutDropping(t *testing.T) {
 	clock := fakeclock.New(testClock)
-	h := newTestHub(t, Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, OutboxMessages: 1000})
+	h := newTestHub(t, Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, OutboxAge: time.Hour}) // bob reads at the end
 	ms := joinAll(t, h, "alice", "bob")
 	alice, bob := ms[0], ms[1]
 	var delays []time.Duration
@@ -160,7 +160,7 @@ func TestClip(t *testing.T) {
 // Post reports congestion once a member's outbox is over half full, so
 // that the poster's door can give readers a moment.
 func TestPostReportsCongestion(t *testing.T) {
-	h := newTestHub(t, Options{OutboxMessages: 10})
+	h := newTestHub(t, Options{OutboxBytes: 700}) // "x" from alice costs 70 bytes
 	ms := joinAll(t, h, "alice", "bob")
 	var at int
 	for i := 1; i <= 8; i++ {
@@ -169,7 +169,7 @@ func TestPostReportsCongestion(t *testing.T) {
 		}
 	}
 	if at != 6 {
-		t.Errorf("congestion reported at message %d, want 6 (bob's outbox past 5 of 10)", at)
+		t.Errorf("congestion reported at message %d, want 6 (bob's outbox past 350 of 700 bytes)", at)
 	}
 	ms[0].Drain(nil) // alice's screen echoes her words
 	ms[1].Drain(nil)

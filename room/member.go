@@ -20,13 +20,16 @@ type Member struct {
 	echo   bool                   // receives its own public messages
 	name   atomic.Pointer[string] // written under the hub's lock, read anywhere
 
-	// The outbox: mu guards msgs and bytes. ready holds one token when
-	// msgs is non-empty, so a door can select on it.
+	// The outbox: mu guards msgs and what is counted of them. ready holds
+	// one token when msgs is non-empty, so a door can select on it.
 	mu       sync.Mutex
 	msgs     []Message
-	bytes    int
-	maxMsgs  int
+	bytes    int       // of the messages that are not presence notices
+	since    time.Time // when the oldest message in msgs was queued
+	presence int       // join and leave notices in msgs, groups included
+	groups   [2]int    // index+1 in msgs of the join and the leave group; 0: none
 	maxBytes int
+	maxAge   time.Duration
 	ready    chan struct{}
 
 	done   chan struct{} // closed when the member is removed from the room
@@ -46,14 +49,14 @@ type Member struct {
 	muted      bool        // guarded by the hub's lock
 }
 
-func newMember(id uint64, name string, door Door, addr string, at time.Time, maxMsgs, maxBytes int) *Member {
+func newMember(id uint64, name string, door Door, addr string, at time.Time, maxBytes int, maxAge time.Duration) *Member {
 	m := &Member{
 		id:       id,
 		door:     door,
 		addr:     addr,
 		joined:   at,
-		maxMsgs:  maxMsgs,
 		maxBytes: maxBytes,
+		maxAge:   maxAge,
 		ready:    make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
@@ -113,7 +116,7 @@ func (m *Member) Drain(dst []Message) []Message {
 	if cap(m.msgs) > keptOutbox {
 		m.msgs = nil // a burst's room is not kept by an idle member
 	}
-	m.bytes = 0
+	m.bytes, m.presence, m.groups, m.since = 0, 0, [2]int{}, time.Time{}
 	m.half.Store(false)
 	m.mu.Unlock()
 	return dst
@@ -152,21 +155,58 @@ func (m *Member) Yield() {
 	m.sleep(time.Millisecond, m.done)
 }
 
-// push queues msg without waiting. It reports false when the outbox is past
-// its bounds, and then queues nothing.
+// presenceKept is how many join and leave notices wait for a member one by
+// one; past it, the next ones gather into one line per kind ("Thread-9 and
+// 297 others joined"), so that a class arriving at once costs a member who
+// is busy writing its screen a line, not a queue that someone else's
+// arrivals could fill.
+const presenceKept = 8
+
+// presence tells the join and leave notices, which never count against a
+// member's bounds, from everything else.
+func presence(k Kind) (group int, ok bool) {
+	switch k {
+	case KindJoin:
+		return 0, true
+	case KindLeave:
+		return 1, true
+	}
+	return 0, false
+}
+
+// push queues msg without waiting; msg.At is when it is queued. It reports
+// false, and queues nothing, when the member is too slow by its own doing:
+// its oldest undelivered message has waited longer than its maximum age, or
+// msg would take the bytes waiting for it past their bound. Join and leave
+// notices never fail: they gather instead.
 func (m *Member) push(msg *Message) bool {
-	size := msg.size()
 	m.mu.Lock()
-	// One message always fits an empty outbox, however large: a member
-	// that keeps up is never "too slow" for the size of one reply.
-	if len(m.msgs) >= m.maxMsgs || (len(m.msgs) > 0 && m.bytes+size > m.maxBytes) {
-		m.mu.Unlock()
-		return false
+	if g, ok := presence(msg.Kind); ok {
+		if m.presence >= presenceKept && m.groups[g] > 0 {
+			m.msgs[m.groups[g]-1].Others += 1 + msg.Others
+			m.mu.Unlock()
+			return true
+		}
+		m.presence++
+		if m.presence >= presenceKept {
+			m.groups[g] = len(m.msgs) + 1
+		}
+	} else {
+		size := msg.size()
+		// One message always fits an empty outbox, however large: a member
+		// that keeps up is never "too slow" for the size of one reply.
+		if len(m.msgs) > 0 && (m.bytes+size > m.maxBytes || msg.At.Sub(m.since) > m.maxAge) {
+			m.mu.Unlock()
+			return false
+		}
+		m.bytes += size
+	}
+	first := len(m.msgs) == 0
+	if first {
+		m.since = msg.At
 	}
 	m.msgs = append(m.msgs, *msg)
-	m.bytes += size
-	first := len(m.msgs) == 1
-	half := len(m.msgs) > m.maxMsgs/2 || m.bytes > m.maxBytes/2
+	half := m.bytes > m.maxBytes/2
 	m.mu.Unlock()
 	if half {
 		m.half.Store(true)

@@ -99,13 +99,14 @@ const (
 	ReasonQuit     Reason = iota + 1 // typed /quit
 	ReasonFIN                        // typed FIN, the course's way to leave
 	ReasonClosed                     // the peer closed the connection
-	ReasonLost                       // the network failed: reset, timeout, write error
-	ReasonTooSlow                    // its outbox overflowed: it was not reading
+	ReasonLost                       // the network failed: a timeout, an unreachable peer
+	ReasonTooSlow                    // it did not read: a message waited too long, too many bytes, or a write timed out
 	ReasonShutdown                   // the server is stopping
 	ReasonTooLong                    // it sent too much with no message boundary
 	ReasonError                      // the server failed serving it (a panic, logged)
 	ReasonKicked                     // an operator kicked it
 	ReasonBanned                     // an operator banned it
+	ReasonReset                      // the peer reset the connection (RST, broken pipe)
 )
 
 var reasonNames = [...]string{
@@ -119,6 +120,7 @@ var reasonNames = [...]string{
 	ReasonError:    "server error",
 	ReasonKicked:   "kicked",
 	ReasonBanned:   "banned",
+	ReasonReset:    "connection reset",
 }
 
 func (r Reason) String() string {
@@ -168,8 +170,8 @@ type MemberInfo struct {
 }
 
 // Message is one event of the room, as delivered to members. Messages are
-// values and never change after the hub sends them: one Message is shared
-// by every recipient.
+// values: each recipient's outbox holds its own copy, and only a join or
+// leave notice still waiting there changes, when others gather into it.
 type Message struct {
 	Seq  uint64 // order of the room; 0 for replies sent to one member only
 	At   time.Time
@@ -180,14 +182,17 @@ type Message struct {
 	SenderID uint64
 	To       string // KindPrivate: the target; KindNick: the new name
 	Text     string
-	Door     Door         // KindJoin
-	Reason   Reason       // KindLeave
-	Err      ErrorCode    // KindError
-	Problem  NameProblem  // KindError with ErrNameInvalid
-	Members  []MemberInfo // KindWho
-	Key      string       // the sender's SSH key fingerprint, for the transcript
-	Until    time.Time    // KindMute, KindBan, ErrMuted: the end (zero: none)
-	Bans     []Ban        // KindBans
+	Door     Door   // KindJoin
+	Reason   Reason // KindLeave
+	// Others is how many more members joined (KindJoin) or left (KindLeave)
+	// with From, in a member's outbox that gathered a storm into one line.
+	Others  int
+	Err     ErrorCode    // KindError
+	Problem NameProblem  // KindError with ErrNameInvalid
+	Members []MemberInfo // KindWho
+	Key     string       // the sender's SSH key fingerprint, for the transcript
+	Until   time.Time    // KindMute, KindBan, ErrMuted: the end (zero: none)
+	Bans    []Ban        // KindBans
 }
 
 // size is what a message costs in an outbox, for its byte bound.

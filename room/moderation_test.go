@@ -102,7 +102,8 @@ func TestOperators(t *testing.T) {
 func TestKickMuteUnmute(t *testing.T) {
 	clock := fakeclock.New(testClock)
 	store := newMemStore()
-	h := newTestHub(t, Options{OpKeys: []string{"K"}, Now: clock.Now, Sleep: clock.Sleep, Store: store})
+	h := newTestHub(t, Options{OpKeys: []string{"K"}, Now: clock.Now, Sleep: clock.Sleep, Store: store,
+		OutboxAge: 24 * time.Hour}) // members read only when the test looks, minutes apart
 	op := joinAs(t, h, "teacher1", "K", "10.0.0.1:1")
 	bob := joinAs(t, h, "bob", "", "10.0.0.2:1")
 	carol := joinAs(t, h, "carol", "", "10.0.0.3:1")

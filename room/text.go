@@ -77,6 +77,8 @@ func (l Lang) Reason(r Reason) string {
 		return "exclu"
 	case ReasonBanned:
 		return "banni"
+	case ReasonReset:
+		return "connexion réinitialisée"
 	}
 	return r.String()
 }
@@ -160,8 +162,14 @@ func (l Lang) Joined(first []string, n int) string {
 func (l Lang) Describe(m Message) string {
 	switch m.Kind {
 	case KindJoin:
+		if m.Others > 0 {
+			return l.Joined([]string{m.From}, 1+m.Others)
+		}
 		return fmt.Sprintf(l.pick("%s joined (%s)", "%s a rejoint le salon (%s)"), m.From, m.Door)
 	case KindLeave:
+		if m.Others > 0 {
+			return fmt.Sprintf(l.pick("%s and %d others left", "%s et %d autres sont partis"), m.From, m.Others)
+		}
 		return fmt.Sprintf(l.pick("%s left (%s)", "%s est parti (%s)"), m.From, l.Reason(m.Reason))
 	case KindNick:
 		return fmt.Sprintf(l.pick("%s is now known as %s", "%s s'appelle désormais %s"), m.From, m.To)

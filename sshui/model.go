@@ -285,12 +285,12 @@ func (m *model) joinMore(msg room.Message) (int, bool) {
 	}
 	e := *last
 	if e.joined == 0 {
-		e.names, e.joined = []string{e.msg.From}, 1
+		e.names, e.joined = []string{e.msg.From}, 1+e.msg.Others
 	}
 	if len(e.names) < joinedNames {
 		e.names = append(e.names, msg.From)
 	}
-	e.joined++
+	e.joined += 1 + msg.Others // a member's outbox may have gathered a storm already
 	was := e.rows
 	sb.pop()
 	return m.paintEntry(e) - was, true

@@ -474,7 +474,7 @@ func TestAdversarialMessageSizes(t *testing.T) {
 	// have not sent yet. Outboxes of 2 MiB hold the whole burst; the
 	// default 64 KiB ones do not (see the next case).
 	t.Run("1 MiB with a newline every 1000 bytes arrives whole and in order", func(t *testing.T) {
-		ts := start(t, room.Options{OutboxMessages: 4096, OutboxBytes: 2 << 20}, nil)
+		ts := start(t, room.Options{OutboxBytes: 2 << 20}, nil)
 		a, _ := ts.join(t)
 		b, _ := ts.joinRaw(t)
 		in, want := megabyte()
@@ -591,11 +591,15 @@ func (h *stampHistory) stamps() []time.Time {
 	return append([]time.Time(nil), h.at...)
 }
 
+// fakeAge is the outbox age for tests on a fake clock: its sleeps pass at
+// once, hours ahead of the real time in which the readers read.
+const fakeAge = 24 * time.Hour
+
 func TestAdversarialFloodIsPacedAndComplete(t *testing.T) {
 	t.Run("100 lines at once", func(t *testing.T) {
 		clock := fakeclock.New(time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC))
 		hist := &stampHistory{History: room.NewRing(room.DefaultHistory)}
-		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, History: hist}, nil)
+		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, History: hist, OutboxAge: fakeAge}, nil)
 		a, _ := ts.join(t)
 		b, _ := ts.joinRaw(t)
 		const n = 100
@@ -634,7 +638,7 @@ func TestAdversarialFloodIsPacedAndComplete(t *testing.T) {
 	// control too: one line of 16 KiB is no way around it.
 	t.Run("a long line counts as the messages it makes", func(t *testing.T) {
 		clock := fakeclock.New(time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC))
-		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep}, nil)
+		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, OutboxAge: fakeAge}, nil)
 		a, _ := ts.join(t)
 		b, _ := ts.joinRaw(t)
 		a.send(strings.Repeat("L", 16<<10) + "\nend\n")
@@ -826,7 +830,7 @@ func TestAdversarialStalledReaderIsDropped(t *testing.T) {
 	t.Run("by the write deadline", func(t *testing.T) {
 		var logs logBuffer
 		// An outbox that cannot overflow here, so that only the deadline can drop.
-		ts := start(t, room.Options{OutboxMessages: 1 << 20, OutboxBytes: 1 << 30}, func(s *tcp.Server) {
+		ts := start(t, room.Options{OutboxBytes: 1 << 30}, func(s *tcp.Server) {
 			s.WriteTimeout = 200 * time.Millisecond
 			s.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 		})

@@ -3,13 +3,13 @@ package tcp
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"palabre/internal/connerr"
 	"palabre/internal/lineproto"
 	"palabre/room"
 )
@@ -117,11 +117,13 @@ func (c *conn) write() {
 	c.release()
 }
 
-// writeFailed drops a member whose socket would not take a write in time.
+// writeFailed drops a member whose socket would not take a write: in time
+// (too slow), or at all (the peer reset the connection, or it is lost).
 func (c *conn) writeFailed(err error) {
 	s := c.srv
-	s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "err", err)
-	s.Hub.Leave(c.m, room.ReasonTooSlow)
+	r := connerr.Write(err)
+	s.log.Info("write failed; member dropped", "name", c.m.Name(), "addr", c.nc.RemoteAddr().String(), "reason", r.String(), "err", err)
+	s.Hub.Leave(c.m, r)
 	c.close()
 }
 
@@ -195,10 +197,7 @@ func (c *conn) read(early []byte) room.Reason {
 			if in.Stop != 0 {
 				break
 			}
-			if errors.Is(err, io.EOF) {
-				return room.ReasonClosed
-			}
-			return room.ReasonLost
+			return connerr.Read(err)
 		}
 	}
 	return in.Stop

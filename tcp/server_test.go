@@ -358,7 +358,7 @@ func TestGreetingOverride(t *testing.T) {
 // A member that never reads is dropped as too slow; the others receive
 // every message all the same.
 func TestMemberThatNeverReadsIsDropped(t *testing.T) {
-	ts := start(t, room.Options{OutboxMessages: 16}, func(s *tcp.Server) { s.WriteTimeout = patience })
+	ts := start(t, room.Options{OutboxBytes: 16 << 10}, func(s *tcp.Server) { s.WriteTimeout = patience })
 	a, _ := ts.join(t)
 	b, _ := ts.join(t)
 	// A small receive window, so that the kernel holds little for it.

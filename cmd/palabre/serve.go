@@ -78,7 +78,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		OpPassword:      cfg.OpPassword,
 		History:         room.NewRing(cfg.History),
 		Logger:          logger,
-		OutboxMessages:  cfg.OutboxMessages,
+		OutboxAge:       cfg.WriteTimeout,
 		OutboxBytes:     cfg.OutboxBytes,
 		MaxMessageBytes: cfg.MaxMessageBytes,
 		MaxMembers:      cfg.MaxMembers,

@@ -41,9 +41,8 @@ type Config struct {
 	ConnectBurst    int     `env:"PALABRE_CONNECT_BURST" envDefault:"20" help:"new connections one address may open at once"`
 	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT); none for none"`
 
-	OutboxMessages int           `env:"PALABRE_OUTBOX_MESSAGES" envDefault:"256" help:"messages waiting for a member before it is dropped as too slow"`
 	OutboxBytes    int           `env:"PALABRE_OUTBOX_BYTES" envDefault:"65536" help:"bytes waiting for a member before it is dropped as too slow"`
-	WriteTimeout   time.Duration `env:"PALABRE_WRITE_TIMEOUT" envDefault:"10s" help:"a write to a member taking longer drops it"`
+	WriteTimeout   time.Duration `env:"PALABRE_WRITE_TIMEOUT" envDefault:"10s" help:"a member is dropped when a write to it takes longer, or a message has waited this long for it"`
 	SSHAuthTimeout time.Duration `env:"PALABRE_SSH_AUTH_TIMEOUT" envDefault:"20s" help:"the SSH handshake, authentication and session start must end within it"`
 	SSHKeepAlive   time.Duration `env:"PALABRE_SSH_KEEPALIVE" envDefault:"60s" help:"SSH keep-alive interval; three unanswered drop the connection"`
 
@@ -168,7 +167,6 @@ func (c Config) Validate() error {
 		{"PALABRE_MAX_MEMBERS", c.MaxMembers, 1, 1000000},
 		{"PALABRE_MAX_PER_IP", c.MaxPerIP, 0, 1000000},
 		{"PALABRE_CONNECT_BURST", c.ConnectBurst, 1, 1000000},
-		{"PALABRE_OUTBOX_MESSAGES", c.OutboxMessages, 16, 1000000},
 		{"PALABRE_OUTBOX_BYTES", c.OutboxBytes, 4096, 1 << 30},
 	}
 	for _, i := range ints {

@@ -44,3 +44,10 @@ func (c *Clock) Slept() time.Duration {
 	defer c.mu.Unlock()
 	return c.slept
 }
+
+// Advance moves Now on by d, as time passing while nobody sleeps.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
