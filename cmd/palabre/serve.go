@@ -84,9 +84,10 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		MaxMembers:      cfg.MaxMembers,
 		MsgRate:         cfg.MsgRate,
 		MsgBurst:        cfg.MsgBurst,
+		// IPv6Prefix: cfg.IPv6Prefix, (keyless bans by network: room.Options gains it on the room branch)
 	})
-	// One limiter for both doors: the limits are per address, whatever the door.
-	limits := &connlimit.Limiter{MaxPerIP: cfg.MaxPerIP, Rate: cfg.ConnectRate, Burst: cfg.ConnectBurst, Exempt: cfg.ExemptCIDRs}
+	// One limiter for both doors: the limits are per network, whatever the door.
+	limits := &connlimit.Limiter{MaxPerIP: cfg.MaxPerIP, Rate: cfg.ConnectRate, Burst: cfg.ConnectBurst, Exempt: cfg.ExemptCIDRs, IPv6Prefix: cfg.IPv6Prefix}
 
 	sshSrv, err := sshui.New(sshui.Options{
 		Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger, DataDir: cfg.DataDir,

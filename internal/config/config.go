@@ -40,6 +40,7 @@ type Config struct {
 	ConnectRate     float64 `env:"PALABRE_CONNECT_RATE" envDefault:"5" help:"new connections per second from one address, past the burst; 0: no limit"`
 	ConnectBurst    int     `env:"PALABRE_CONNECT_BURST" envDefault:"20" help:"new connections one address may open at once"`
 	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT); none for none"`
+	IPv6Prefix      int     `env:"PALABRE_IPV6_PREFIX" envDefault:"64" help:"IPv6 addresses count as one per network of this prefix length in every per-address rule: limits, passwords, bans (1 to 128)"`
 
 	OutboxMessages int           `env:"PALABRE_OUTBOX_MESSAGES" envDefault:"256" help:"messages waiting for a member before it is dropped as too slow"`
 	OutboxBytes    int           `env:"PALABRE_OUTBOX_BYTES" envDefault:"65536" help:"bytes waiting for a member before it is dropped as too slow"`
@@ -168,6 +169,7 @@ func (c Config) Validate() error {
 		{"PALABRE_MAX_MEMBERS", c.MaxMembers, 1, 1000000},
 		{"PALABRE_MAX_PER_IP", c.MaxPerIP, 0, 1000000},
 		{"PALABRE_CONNECT_BURST", c.ConnectBurst, 1, 1000000},
+		{"PALABRE_IPV6_PREFIX", c.IPv6Prefix, 1, 128},
 		{"PALABRE_OUTBOX_MESSAGES", c.OutboxMessages, 16, 1000000},
 		{"PALABRE_OUTBOX_BYTES", c.OutboxBytes, 4096, 1 << 30},
 	}
