@@ -39,7 +39,7 @@ type Config struct {
 	MaxPerIP        int     `env:"PALABRE_MAX_PER_IP" envDefault:"64" help:"open connections from one address; 0: no limit"`
 	ConnectRate     float64 `env:"PALABRE_CONNECT_RATE" envDefault:"5" help:"new connections per second from one address, past the burst; 0: no limit"`
 	ConnectBurst    int     `env:"PALABRE_CONNECT_BURST" envDefault:"20" help:"new connections one address may open at once"`
-	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT); none for none"`
+	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT), with a class's allowance of wrong passwords; none for none"`
 	IPv6Prefix      int     `env:"PALABRE_IPV6_PREFIX" envDefault:"64" help:"IPv6 addresses count as one per network of this prefix length in every per-address rule: limits, passwords, bans (1 to 128)"`
 
 	OutboxMessages int           `env:"PALABRE_OUTBOX_MESSAGES" envDefault:"256" help:"messages waiting for a member before it is dropped as too slow"`
@@ -159,6 +159,9 @@ func (c Config) Validate() error {
 	}
 	if room.Sanitize(c.Greeting) != c.Greeting {
 		return errors.New("PALABRE_GREETING: must be one line of printable text")
+	}
+	if strings.TrimSpace(c.Password) != c.Password {
+		return errors.New("PALABRE_PASSWORD: must not begin or end with white space (answers are compared without it)")
 	}
 	ints := []struct {
 		env       string

@@ -31,12 +31,13 @@ func TestValues(t *testing.T) {
 	c, err := Load(map[string]string{
 		"PALABRE_TCP_ADDR": "127.0.0.1:0", "PALABRE_LANG": "FR", "PALABRE_HISTORY": "0",
 		"PALABRE_LOG_LEVEL": "debug", "PALABRE_GREETING": "Bonjour la classe", "PALABRE_IPV6_PREFIX": "48",
+		"PALABRE_PASSWORD": "open sesame",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.TCPAddr != "127.0.0.1:0" || c.Lang != room.LangFR || c.History != 0 || c.LogLevel != slog.LevelDebug || c.Greeting != "Bonjour la classe" ||
-		c.IPv6Prefix != 48 {
+		c.IPv6Prefix != 48 || c.Password != "open sesame" {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -89,6 +90,8 @@ func TestBadValues(t *testing.T) {
 		{"PALABRE_IPV6_PREFIX", "0"},
 		{"PALABRE_IPV6_PREFIX", "129"},
 		{"PALABRE_IPV6_PREFIX", "/64"},
+		{"PALABRE_PASSWORD", "sesame "},
+		{"PALABRE_PASSWORD", " "},
 		{"PALABRE_WRITE_TIMEOUT", "10"},
 		{"PALABRE_SSH_KEEPALIVE", "1ms"},
 	}

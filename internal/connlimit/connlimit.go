@@ -1,6 +1,8 @@
 // Package connlimit turns away connections from one network past a number
 // at once or a rate of new ones, so that a script connecting a thousand
-// times cannot crowd out a class. Some networks are exempt: loopback, and a
+// times cannot crowd out a class, and paces the room password's checks per
+// network (PasswordGate), so that it cannot be guessed at a script's speed.
+// Some networks are exempt from the connection limits: loopback, and a
 // classroom that reaches the server from behind one NAT address.
 //
 // A network is an IPv4 address, or an IPv6 prefix (a /64 by default): see
@@ -22,8 +24,7 @@ import (
 var (
 	// ErrTooMany: the network has MaxPerIP connections open already.
 	ErrTooMany = errors.New("too many connections from your address")
-	// ErrTooFast: the network opens new connections faster than Rate, or
-	// gave a wrong password a moment ago.
+	// ErrTooFast: the network opens new connections faster than Rate.
 	ErrTooFast = errors.New("too many new connections from your address; try again in a moment")
 )
 
@@ -42,27 +43,20 @@ type Limiter struct {
 }
 
 type ipState struct {
-	open     int
-	new      *rate.Limiter
-	notUntil time.Time // a wrong password: no new connection before then
+	open int
+	new  *rate.Limiter
 }
 
 // Admit decides on a new connection from addr. When it is admitted, release
 // must be called once the connection has closed; it is safe to call twice.
 func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 	ip, ok := addrIP(addr)
-	if !ok {
+	if !ok || exempt(l.Exempt, ip) || (l.MaxPerIP <= 0 && l.Rate <= 0) {
 		return func() {}, nil
 	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if st := l.nets.lookup(netgroup.Of(ip, l.IPv6Prefix)); st != nil && now.Before(st.notUntil) {
-		return nil, ErrTooFast // even when exempt: passwords are not guessed at speed
-	}
-	if exempt(l.Exempt, ip) || (l.MaxPerIP <= 0 && l.Rate <= 0) {
-		return func() {}, nil
-	}
 	l.nets.sweep(func(st *ipState) bool { return st.idle(now) })
 	st := l.nets.get(netgroup.Of(ip, l.IPv6Prefix), l.fresh)
 	if l.MaxPerIP > 0 && st.open >= l.MaxPerIP {
@@ -80,21 +74,6 @@ func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 			l.mu.Unlock()
 		})
 	}, nil
-}
-
-// Penalize keeps addr's network from connecting again for d: after a
-// wrong password, so that a password cannot be guessed at the speed of a
-// script.
-func (l *Limiter) Penalize(addr net.Addr, d time.Duration) {
-	ip, ok := addrIP(addr)
-	if !ok {
-		return
-	}
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.nets.sweep(func(st *ipState) bool { return st.idle(now) })
-	l.nets.get(netgroup.Of(ip, l.IPv6Prefix), l.fresh).notUntil = now.Add(d)
 }
 
 func (l *Limiter) fresh() ipState {
@@ -120,9 +99,9 @@ func (l *Limiter) Open(addr net.Addr) int {
 }
 
 // idle reports whether forgetting the network would change nothing: it has
-// nothing open, no penalty, and its rate limit has refilled.
+// nothing open and its rate limit has refilled.
 func (st *ipState) idle(now time.Time) bool {
-	return st.open == 0 && !now.Before(st.notUntil) && (st.new == nil || st.new.TokensAt(now) >= float64(st.new.Burst()))
+	return st.open == 0 && (st.new == nil || st.new.TokensAt(now) >= float64(st.new.Burst()))
 }
 
 func exempt(nets []netip.Prefix, ip netip.Addr) bool {

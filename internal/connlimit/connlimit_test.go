@@ -233,20 +233,3 @@ func BenchmarkAdmit(b *testing.B) {
 		})
 	}
 }
-
-func TestPenalize(t *testing.T) {
-	now := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
-	l := &Limiter{Now: func() time.Time { return now }, Exempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
-	a := tcpAddr("127.0.0.5:1")
-	l.Penalize(a, 3*time.Second)
-	if _, err := l.Admit(a); !errors.Is(err, ErrTooFast) {
-		t.Fatalf("right after a wrong password: err = %v (exempt addresses too)", err)
-	}
-	if _, err := l.Admit(tcpAddr("127.0.0.6:1")); err != nil {
-		t.Fatalf("another address: %v", err)
-	}
-	now = now.Add(3 * time.Second)
-	if _, err := l.Admit(a); err != nil {
-		t.Fatalf("after the delay: %v", err)
-	}
-}
