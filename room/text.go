@@ -45,6 +45,13 @@ func (l Lang) PasswordPrompt() string {
 	return l.pick("Password:", "Mot de passe :")
 }
 
+// TooManyWrongPasswords refuses to check a password: the address gave too
+// many wrong ones lately, and may have one checked again in retry.
+func (l Lang) TooManyWrongPasswords(retry time.Duration) string {
+	return fmt.Sprintf(l.pick("Too many wrong passwords from your address; try again in %d s.",
+		"Trop de mauvais mots de passe depuis votre adresse ; réessayez dans %d s."), max(1, int((retry+time.Second-1)/time.Second)))
+}
+
 // Welcome tells a newcomer its name and how many others are there.
 func (l Lang) Welcome(name string, others int) string {
 	return fmt.Sprintf(l.pick("You are %s; %d other(s) here. /help lists the commands.",

@@ -1,13 +1,14 @@
 package sshui
 
 import (
-	"crypto/subtle"
+	"context"
 	"errors"
 	"strings"
 
 	"github.com/charmbracelet/ssh"
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/connlimit"
 	"palabre/room"
 )
 
@@ -41,8 +42,18 @@ func (s *Server) keyboardInteractiveAuth(ctx ssh.Context, challenge gossh.Keyboa
 	case s.opts.Password == "":
 		return true // ask nothing
 	}
+	return s.askPassword(ctx, challenge)
+}
+
+// askPassword asks for the room password by keyboard-interactive, and
+// tells a refused client why in the challenge's instruction (OpenSSH
+// prints it), as the TCP door does in its last line.
+func (s *Server) askPassword(ctx ssh.Context, challenge gossh.KeyboardInteractiveChallenge) bool {
 	answers, err := challenge("", "", []string{s.opts.Lang.PasswordPrompt() + " "}, []bool{false})
-	return err == nil && len(answers) == 1 && s.checkPassword(ctx, answers[0])
+	if err != nil || len(answers) != 1 {
+		return false
+	}
+	return s.checkPassword(ctx, answers[0], func(why string) { _, _ = challenge("", why, nil, nil) })
 }
 
 func (s *Server) passwordAuth(ctx ssh.Context, password string) bool {
@@ -52,23 +63,38 @@ func (s *Server) passwordAuth(ctx ssh.Context, password string) bool {
 	case s.opts.Password == "":
 		return true
 	}
-	return s.checkPassword(ctx, password)
+	return s.checkPassword(ctx, password, nil)
 }
 
-// checkPassword compares an answer with the room password. As on the TCP
-// door, one wrong answer ends the connection (SSH would allow six tries on
-// it) and keeps the address out for a moment.
-func (s *Server) checkPassword(ctx ssh.Context, answer string) bool {
+// checkPassword compares an answer with the room password as the TCP door
+// does: through the gate both doors share, which paces checks per address
+// and may first wait (a few seconds at most) for the address's turn. As on
+// the TCP door, a refusal ends the connection (SSH would allow six tries
+// on it); tell, when not nil, says why first.
+func (s *Server) checkPassword(ctx ssh.Context, answer string, tell func(why string)) bool {
 	if wrong, _ := ctx.Value(wrongPasswordKey{}).(bool); wrong {
 		return false
 	}
-	if subtle.ConstantTimeCompare([]byte(answer), []byte(s.opts.Password)) == 1 {
+	waiting, callOff := context.WithCancel(ctx) // called off by the connection's end, or the server's
+	defer callOff()
+	defer context.AfterFunc(s.stopping, callOff)()
+	right, err := s.opts.Passwords.Check(ctx.RemoteAddr(), answer, s.opts.Password, waiting.Done())
+	if right {
 		return true
 	}
 	ctx.SetValue(wrongPasswordKey{}, true)
-	s.log.Info("wrong room password", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64))
-	if a := ctx.RemoteAddr(); a != nil {
-		s.opts.Limits.Penalize(a, wrongPasswordDelay)
+	var tooMany *connlimit.WaitError
+	why := ""
+	switch {
+	case errors.As(err, &tooMany):
+		s.log.Info("too many wrong passwords", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64), "retry_in", tooMany.RetryIn)
+		why = s.opts.Lang.TooManyWrongPasswords(tooMany.RetryIn)
+	case err == nil:
+		s.log.Info("wrong room password", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64))
+		why = s.opts.Lang.Refusal(room.RefusedPassword)
+	}
+	if tell != nil && why != "" {
+		tell(why)
 	}
 	if gc, ok := ctx.Value(connKey{}).(*guardedConn); ok {
 		gc.Close()
@@ -103,14 +129,13 @@ func (s *Server) withAuthConfig() ssh.Option {
 					// permissions found for the key are kept for the end.
 					return nil, &gossh.PartialSuccessError{Next: gossh.ServerAuthCallbacks{
 						PasswordCallback: func(_ gossh.ConnMetadata, pw []byte) (*gossh.Permissions, error) {
-							if s.checkPassword(ctx, string(pw)) {
+							if s.checkPassword(ctx, string(pw), nil) {
 								return p, nil
 							}
 							return nil, errWrongPassword
 						},
 						KeyboardInteractiveCallback: func(_ gossh.ConnMetadata, challenge gossh.KeyboardInteractiveChallenge) (*gossh.Permissions, error) {
-							answers, err := challenge("", "", []string{s.opts.Lang.PasswordPrompt() + " "}, []bool{false})
-							if err == nil && len(answers) == 1 && s.checkPassword(ctx, answers[0]) {
+							if s.askPassword(ctx, challenge) {
 								return p, nil
 							}
 							return nil, errWrongPassword

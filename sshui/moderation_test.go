@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
-	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -310,26 +310,44 @@ func TestNamesFromTheStoreBelongToKeys(t *testing.T) {
 	}
 }
 
-// penalised reports whether the server turns a new connection from this
-// address away before the SSH handshake, as it does after a wrong password.
+// penalised reports whether a wrong answer was counted against the
+// address: with an allowance of one wrong answer and a clock that does not
+// move, the right password from it is then refused, and the client told why.
 func penalised(t *testing.T, addr string) bool {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
+	told := told{}
+	if err := tryDial(addr, &gossh.ClientConfig{User: "student", Auth: []gossh.AuthMethod{told.answer("sesame")}}); err == nil {
+		return false
 	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(patience))
-	buf := make([]byte, 256)
-	var got []byte
-	for !bytes.Contains(got, []byte("\n")) {
-		n, err := nc.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			break
+	return slices.Equal(told.get(), []string{"Too many wrong passwords from your address; try again in 5 s."})
+}
+
+// told is keyboard-interactive that keeps the instructions it is shown:
+// how the SSH door says why it refuses a password.
+type told struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *told) answer(a string) gossh.AuthMethod {
+	return gossh.KeyboardInteractive(func(_, instruction string, q []string, _ []bool) ([]string, error) {
+		if instruction != "" {
+			w.mu.Lock()
+			w.lines = append(w.lines, instruction)
+			w.mu.Unlock()
 		}
-	}
-	return strings.HasPrefix(string(got), "Too many new connections from your address; try again in a moment.")
+		out := make([]string, len(q))
+		for i := range out {
+			out[i] = a
+		}
+		return out, nil
+	})
+}
+
+func (w *told) get() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.lines)
 }
 
 func TestRoomPasswordOverSSH(t *testing.T) {
@@ -347,6 +365,9 @@ func TestRoomPasswordOverSSH(t *testing.T) {
 		{"password", gossh.ClientConfig{Auth: []gossh.AuthMethod{gossh.Password("sesame")}}, true, false, false},
 		{"key, then keyboard-interactive", gossh.ClientConfig{ClientVersion: openSSH, Auth: []gossh.AuthMethod{pk, answer("sesame")}}, true, false, true},
 		{"key, then password", gossh.ClientConfig{ClientVersion: openSSH, Auth: []gossh.AuthMethod{pk, gossh.Password("sesame")}}, true, false, true},
+		// White space around the answer is ignored, as on the TCP door.
+		{"password with a trailing space", gossh.ClientConfig{Auth: []gossh.AuthMethod{gossh.Password("sesame ")}}, true, false, false},
+		{"keyboard-interactive, spaces around", gossh.ClientConfig{Auth: []gossh.AuthMethod{answer("  sesame\t")}}, true, false, false},
 
 		{"key alone", gossh.ClientConfig{ClientVersion: openSSH, Auth: []gossh.AuthMethod{pk}}, false, false, true},
 		{"none", gossh.ClientConfig{}, false, false, false},
@@ -354,11 +375,14 @@ func TestRoomPasswordOverSSH(t *testing.T) {
 		{"keyboard-interactive, wrong", gossh.ClientConfig{Auth: []gossh.AuthMethod{answer("open sesame")}}, false, true, false},
 		{"keyboard-interactive answered by nothing", gossh.ClientConfig{ClientVersion: openSSH, Auth: []gossh.AuthMethod{answer("")}}, false, true, false},
 		{"password, wrong", gossh.ClientConfig{Auth: []gossh.AuthMethod{gossh.Password("Sesame")}}, false, true, false},
+		{"password, a space inside", gossh.ClientConfig{Auth: []gossh.AuthMethod{gossh.Password("ses ame")}}, false, true, false},
 		{"key, then a wrong password", gossh.ClientConfig{ClientVersion: openSSH, Auth: []gossh.AuthMethod{pk, gossh.Password("sesam")}}, false, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := startArena(t, room.Options{}, sshui.Options{Password: "sesame", Limits: &connlimit.Limiter{}})
+			frozen := time.Now()
+			a := startArena(t, room.Options{}, sshui.Options{Password: "sesame", Limits: &connlimit.Limiter{},
+				Passwords: &connlimit.PasswordGate{Burst: 1, MaxWait: -1, Now: func() time.Time { return frozen }}})
 			cfg := tt.cfg
 			cfg.User = "student"
 			keyOffered := tt.keyed

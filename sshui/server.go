@@ -49,6 +49,9 @@ type Options struct {
 	// Password, when set, is the room password: every client must give it
 	// (keyboard-interactive or password), a key holder after its key.
 	Password string
+	// Passwords paces the password's checks per address, shared with the
+	// other doors; nil: a gate of its own with the default figures.
+	Passwords *connlimit.PasswordGate
 	// AllowedKeys, when not nil, are the only keys (SHA256 fingerprints)
 	// that enter: nothing else does, password or not.
 	AllowedKeys map[string]bool
@@ -68,10 +71,11 @@ type Server struct {
 	log  *slog.Logger
 	srv  *ssh.Server
 	rows *rowCache // messages as its screens render them
-}
 
-// wrongPasswordDelay is how long an address waits after a wrong password.
-const wrongPasswordDelay = 2 * time.Second
+	// stopping ends with Shutdown: a password check waiting its turn gives up.
+	stopping context.Context
+	stop     context.CancelFunc
+}
 
 // New prepares a server; the host key is created now if it does not exist.
 func New(opts Options) (*Server, error) {
@@ -86,6 +90,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Limits == nil {
 		opts.Limits = &connlimit.Limiter{}
+	}
+	if opts.Passwords == nil {
+		opts.Passwords = &connlimit.PasswordGate{}
 	}
 	if opts.AuthTimeout <= 0 {
 		opts.AuthTimeout = DefaultAuthTimeout
@@ -103,6 +110,7 @@ func New(opts Options) (*Server, error) {
 		opts.MaxMessageBytes = room.DefaultMaxMessageBytes
 	}
 	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH), rows: newRowCache()}
+	s.stopping, s.stop = context.WithCancel(context.Background())
 
 	hostKey := wish.WithHostKeyPEM(opts.HostKeyPEM)
 	if opts.HostKeyPEM == nil {
@@ -279,6 +287,7 @@ func (s *Server) Serve(l net.Listener) error {
 // shuts the hub down first, which ends every session. When ctx ends first,
 // the remaining connections are closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.stop()
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		s.srv.Close()

@@ -445,7 +445,7 @@ func TestRoomPasswordOnTheTCPDoor(t *testing.T) {
 		s.Limits = &connlimit.Limiter{}
 	}
 
-	for _, answer := range []string{"sesame\n", "sesame\r\n"} {
+	for _, answer := range []string{"sesame\n", "sesame\r\n", "sesame \n", " sesame\t\n"} {
 		t.Run(fmt.Sprintf("right password, framed %q", answer), func(t *testing.T) {
 			ts := start(t, room.Options{}, withPassword)
 			a := ts.dial(t)
@@ -460,7 +460,9 @@ func TestRoomPasswordOnTheTCPDoor(t *testing.T) {
 		})
 	}
 
-	t.Run("wrong password, then the penalty", func(t *testing.T) {
+	// One wrong answer is within any address's allowance (see
+	// passwords_test.go for the pacing): the right one comes in at once.
+	t.Run("wrong password, then the right one", func(t *testing.T) {
 		ts := start(t, room.Options{}, withPassword)
 		c := ts.dial(t)
 		c.send("open sesame\n")
@@ -468,14 +470,7 @@ func TestRoomPasswordOnTheTCPDoor(t *testing.T) {
 		if got := c.closed(); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Fatalf("a wrong password read %q, want %q then the close", got, want)
 		}
-		again := ts.dial(t)
-		if got := again.closed(); len(got) != 1 || got[0] != "*** Too many new connections from your address; try again in a moment." {
-			t.Fatalf("an immediate reconnect read %q", got)
-		}
-		// Only that address waits.
-		other := dialWith(t, ts.addr, from("127.0.0.2"))
-		other.send("sesame\n")
-		other.expect("*** You are Thread-")
+		ts.joinWithPassword(t, "sesame")
 		if n := len(ts.hub.Members()); n != 1 {
 			t.Errorf("%d members, want only the one with the password", n)
 		}

@@ -6,14 +6,12 @@ package tcp
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +52,9 @@ type Server struct {
 	// Password, when set, is asked for after the greeting: the first
 	// message is the answer (the course's client: type it first).
 	Password string
+	// Passwords paces the password's checks per address, shared with the
+	// other doors; nil: a gate of its own with the default figures.
+	Passwords *connlimit.PasswordGate
 	// KeysOnly closes the door to everyone when there is no Password: the
 	// room takes only SSH keys it knows.
 	KeysOnly bool
@@ -65,6 +66,7 @@ type Server struct {
 	ln       []net.Listener
 	conns    map[net.Conn]struct{}
 	closing  bool
+	quit     chan struct{} // closed by Shutdown: a password check waiting its turn gives up
 	handlers sync.WaitGroup
 	once     sync.Once
 }
@@ -89,6 +91,10 @@ func (s *Server) init() {
 		if s.Limits == nil {
 			s.Limits = &connlimit.Limiter{}
 		}
+		if s.Passwords == nil {
+			s.Passwords = &connlimit.PasswordGate{}
+		}
+		s.quit = make(chan struct{})
 		s.log = s.Logger
 		if s.log == nil {
 			s.log = slog.Default()
@@ -226,13 +232,12 @@ func (s *Server) handle(nc net.Conn) {
 // passwordTimeout bounds how long the door waits for the room password.
 const passwordTimeout = 2 * time.Minute
 
-// wrongPasswordDelay is how long an address waits after a wrong password.
-const wrongPasswordDelay = 2 * time.Second
-
 // checkPassword greets, asks for the room password and reads the answer:
 // the first message, framed as any other (a line, or the course client's
-// one send()). On a wrong answer it says so in one line, closes, and keeps
-// the address out for a moment. It returns what came after the answer.
+// one send()). Passwords compares it when the address's turn comes. On a
+// wrong answer, or none in time, or too many wrong ones from the address
+// lately, it says so in one line and closes. It returns what came after
+// the answer.
 func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
 	w := deadlineWriter{nc, s.WriteTimeout}
 	if _, err := w.Write(lineproto.AppendLine(lineproto.AppendLine(nil, s.greeting()), "*** ", s.Lang.PasswordPrompt())); err != nil {
@@ -264,11 +269,25 @@ func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
 		}
 	}
 	_ = nc.SetReadDeadline(time.Time{})
-	if len(lines) == 0 || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(lines[0])), []byte(s.Password)) != 1 {
-		if len(lines) > 0 || err == nil {
-			s.log.Info("wrong room password", "addr", nc.RemoteAddr().String())
-			s.Limits.Penalize(nc.RemoteAddr(), wrongPasswordDelay)
+	if len(lines) == 0 {
+		if err == nil {
+			s.log.Info("no room password in time", "addr", nc.RemoteAddr().String())
 		}
+		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
+		return nil, false
+	}
+	right, err := s.Passwords.Check(nc.RemoteAddr(), lines[0], s.Password, s.quit)
+	var wait *connlimit.WaitError
+	switch {
+	case errors.As(err, &wait):
+		s.log.Info("too many wrong passwords", "addr", nc.RemoteAddr().String(), "retry_in", wait.RetryIn)
+		s.refuse(nc, s.Lang.TooManyWrongPasswords(wait.RetryIn))
+		return nil, false
+	case err != nil: // shutting down
+		s.refuse(nc, s.Lang.Refusal(room.RefusedShutdown))
+		return nil, false
+	case !right:
+		s.log.Info("wrong room password", "addr", nc.RemoteAddr().String())
 		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
 		return nil, false
 	}
@@ -317,6 +336,9 @@ func (s *Server) sniff(nc net.Conn) (early []byte, isHTTP bool) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.mu.Lock()
+	if !s.closing {
+		close(s.quit)
+	}
 	s.closing = true
 	for _, l := range s.ln {
 		l.Close()

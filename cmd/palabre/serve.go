@@ -84,14 +84,17 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		MaxMembers:      cfg.MaxMembers,
 		MsgRate:         cfg.MsgRate,
 		MsgBurst:        cfg.MsgBurst,
+		// IPv6Prefix: cfg.IPv6Prefix, (keyless bans by network: room.Options gains it on the room branch)
 	})
-	// One limiter for both doors: the limits are per address, whatever the door.
-	limits := &connlimit.Limiter{MaxPerIP: cfg.MaxPerIP, Rate: cfg.ConnectRate, Burst: cfg.ConnectBurst, Exempt: cfg.ExemptCIDRs}
+	// One limiter and one password gate for both doors: the limits are per
+	// network, whatever the door.
+	limits := &connlimit.Limiter{MaxPerIP: cfg.MaxPerIP, Rate: cfg.ConnectRate, Burst: cfg.ConnectBurst, Exempt: cfg.ExemptCIDRs, IPv6Prefix: cfg.IPv6Prefix}
+	passwords := &connlimit.PasswordGate{Exempt: cfg.ExemptCIDRs, IPv6Prefix: cfg.IPv6Prefix}
 
 	sshSrv, err := sshui.New(sshui.Options{
 		Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger, DataDir: cfg.DataDir,
 		Limits: limits, AuthTimeout: cfg.SSHAuthTimeout, KeepAlive: cfg.SSHKeepAlive, WriteTimeout: cfg.WriteTimeout,
-		MaxMessageBytes: cfg.MaxMessageBytes, Password: cfg.Password, AllowedKeys: allowed,
+		MaxMessageBytes: cfg.MaxMessageBytes, Password: cfg.Password, Passwords: passwords, AllowedKeys: allowed,
 	})
 	if err != nil {
 		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
@@ -109,7 +112,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		{"tcp", &tcp.Server{
 			Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger,
 			Limits: limits, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
-			Password: cfg.Password, KeysOnly: allowed != nil,
+			Password: cfg.Password, Passwords: passwords, KeysOnly: allowed != nil,
 		}, tcpLn},
 		{"ssh", sshSrv, sshLn},
 	}

@@ -39,7 +39,8 @@ type Config struct {
 	MaxPerIP        int     `env:"PALABRE_MAX_PER_IP" envDefault:"64" help:"open connections from one address; 0: no limit"`
 	ConnectRate     float64 `env:"PALABRE_CONNECT_RATE" envDefault:"5" help:"new connections per second from one address, past the burst; 0: no limit"`
 	ConnectBurst    int     `env:"PALABRE_CONNECT_BURST" envDefault:"20" help:"new connections one address may open at once"`
-	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT); none for none"`
+	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT), with a class's allowance of wrong passwords; none for none"`
+	IPv6Prefix      int     `env:"PALABRE_IPV6_PREFIX" envDefault:"64" help:"IPv6 addresses count as one per network of this prefix length in every per-address rule: limits, passwords, bans (1 to 128)"`
 
 	OutboxBytes    int           `env:"PALABRE_OUTBOX_BYTES" envDefault:"65536" help:"bytes waiting for a member before it is dropped as too slow"`
 	WriteTimeout   time.Duration `env:"PALABRE_WRITE_TIMEOUT" envDefault:"10s" help:"a member is dropped when a write to it takes longer, or a message has waited this long for it"`
@@ -158,6 +159,9 @@ func (c Config) Validate() error {
 	if room.Sanitize(c.Greeting) != c.Greeting {
 		return errors.New("PALABRE_GREETING: must be one line of printable text")
 	}
+	if strings.TrimSpace(c.Password) != c.Password {
+		return errors.New("PALABRE_PASSWORD: must not begin or end with white space (answers are compared without it)")
+	}
 	ints := []struct {
 		env       string
 		v, lo, hi int
@@ -167,6 +171,7 @@ func (c Config) Validate() error {
 		{"PALABRE_MAX_MEMBERS", c.MaxMembers, 1, 1000000},
 		{"PALABRE_MAX_PER_IP", c.MaxPerIP, 0, 1000000},
 		{"PALABRE_CONNECT_BURST", c.ConnectBurst, 1, 1000000},
+		{"PALABRE_IPV6_PREFIX", c.IPv6Prefix, 1, 128},
 		{"PALABRE_OUTBOX_BYTES", c.OutboxBytes, 4096, 1 << 30},
 	}
 	for _, i := range ints {

@@ -20,7 +20,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo,
 		MaxMessageBytes: 1024, MsgBurst: 5, MsgRate: 2, MaxMembers: 1000, MaxPerIP: 64, ConnectRate: 5, ConnectBurst: 20,
-		ExemptCIDRs: CIDRs{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		ExemptCIDRs: CIDRs{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, IPv6Prefix: 64,
 		OutboxBytes: 65536, WriteTimeout: 10 * time.Second, SSHAuthTimeout: 20 * time.Second, SSHKeepAlive: time.Minute}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults = %+v, want %+v", c, want)
@@ -30,12 +30,14 @@ func TestDefaults(t *testing.T) {
 func TestValues(t *testing.T) {
 	c, err := Load(map[string]string{
 		"PALABRE_TCP_ADDR": "127.0.0.1:0", "PALABRE_LANG": "FR", "PALABRE_HISTORY": "0",
-		"PALABRE_LOG_LEVEL": "debug", "PALABRE_GREETING": "Bonjour la classe",
+		"PALABRE_LOG_LEVEL": "debug", "PALABRE_GREETING": "Bonjour la classe", "PALABRE_IPV6_PREFIX": "48",
+		"PALABRE_PASSWORD": "open sesame",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.TCPAddr != "127.0.0.1:0" || c.Lang != room.LangFR || c.History != 0 || c.LogLevel != slog.LevelDebug || c.Greeting != "Bonjour la classe" {
+	if c.TCPAddr != "127.0.0.1:0" || c.Lang != room.LangFR || c.History != 0 || c.LogLevel != slog.LevelDebug || c.Greeting != "Bonjour la classe" ||
+		c.IPv6Prefix != 48 || c.Password != "open sesame" {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -85,6 +87,11 @@ func TestBadValues(t *testing.T) {
 		{"PALABRE_MSG_BURST", "0"},
 		{"PALABRE_MAX_MEMBERS", "0"},
 		{"PALABRE_EXEMPT_CIDRS", "10.0.0.0/8,classroom"},
+		{"PALABRE_IPV6_PREFIX", "0"},
+		{"PALABRE_IPV6_PREFIX", "129"},
+		{"PALABRE_IPV6_PREFIX", "/64"},
+		{"PALABRE_PASSWORD", "sesame "},
+		{"PALABRE_PASSWORD", " "},
 		{"PALABRE_WRITE_TIMEOUT", "10"},
 		{"PALABRE_SSH_KEEPALIVE", "1ms"},
 	}

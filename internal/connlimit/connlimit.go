@@ -1,7 +1,12 @@
-// Package connlimit turns away connections from one address past a number
+// Package connlimit turns away connections from one network past a number
 // at once or a rate of new ones, so that a script connecting a thousand
-// times cannot crowd out a class. Some networks are exempt: loopback, and a
+// times cannot crowd out a class, and paces the room password's checks per
+// network (PasswordGate), so that it cannot be guessed at a script's speed.
+// Some networks are exempt from the connection limits: loopback, and a
 // classroom that reaches the server from behind one NAT address.
+//
+// A network is an IPv4 address, or an IPv6 prefix (a /64 by default): see
+// internal/netgroup.
 package connlimit
 
 import (
@@ -12,68 +17,48 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"palabre/internal/netgroup"
 )
 
 var (
-	// ErrTooMany: the address has MaxPerIP connections open already.
+	// ErrTooMany: the network has MaxPerIP connections open already.
 	ErrTooMany = errors.New("too many connections from your address")
-	// ErrTooFast: the address opens new connections faster than Rate, or
-	// gave a wrong password a moment ago.
+	// ErrTooFast: the network opens new connections faster than Rate.
 	ErrTooFast = errors.New("too many new connections from your address; try again in a moment")
 )
 
 // Limiter admits connections. The zero value admits everything. It is safe
 // for use by several doors at once: the limits count both doors together.
 type Limiter struct {
-	MaxPerIP int              // open connections per address; 0: no limit
-	Rate     float64          // new connections per second per address; 0: no limit
-	Burst    int              // new connections allowed at once before Rate applies
-	Exempt   []netip.Prefix   // addresses never limited
-	Now      func() time.Time // nil: time.Now
+	MaxPerIP   int              // open connections per network; 0: no limit
+	Rate       float64          // new connections per second per network; 0: no limit
+	Burst      int              // new connections allowed at once before Rate applies
+	Exempt     []netip.Prefix   // addresses never limited
+	IPv6Prefix int              // the prefix length of an IPv6 network; 0: netgroup.DefaultIPv6Prefix
+	Now        func() time.Time // nil: time.Now
 
-	mu  sync.Mutex
-	ips map[netip.Addr]*ipState
+	mu   sync.Mutex
+	nets table[netip.Prefix, ipState]
 }
 
 type ipState struct {
-	open     int
-	new      *rate.Limiter
-	notUntil time.Time // a wrong password: no new connection before then
+	open int
+	new  *rate.Limiter
 }
-
-// sweepAbove is how many addresses may be tracked before idle ones are forgotten.
-const sweepAbove = 1024
 
 // Admit decides on a new connection from addr. When it is admitted, release
 // must be called once the connection has closed; it is safe to call twice.
 func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 	ip, ok := addrIP(addr)
-	if !ok {
+	if !ok || exempt(l.Exempt, ip) || (l.MaxPerIP <= 0 && l.Rate <= 0) {
 		return func() {}, nil
 	}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if st := l.ips[ip]; st != nil && now.Before(st.notUntil) {
-		return nil, ErrTooFast // even when exempt: passwords are not guessed at speed
-	}
-	if l.exempt(ip) || (l.MaxPerIP <= 0 && l.Rate <= 0) {
-		return func() {}, nil
-	}
-	if l.ips == nil {
-		l.ips = make(map[netip.Addr]*ipState)
-	}
-	st := l.ips[ip]
-	if st == nil {
-		if len(l.ips) >= sweepAbove {
-			l.sweepLocked(now)
-		}
-		st = &ipState{}
-		if l.Rate > 0 {
-			st.new = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
-		}
-		l.ips[ip] = st
-	}
+	l.nets.sweep(func(st *ipState) bool { return st.idle(now) })
+	st := l.nets.get(netgroup.Of(ip, l.IPv6Prefix), l.fresh)
 	if l.MaxPerIP > 0 && st.open >= l.MaxPerIP {
 		return nil, ErrTooMany
 	}
@@ -85,58 +70,42 @@ func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 	return func() {
 		once.Do(func() {
 			l.mu.Lock()
-			st.open--
+			st.open-- // never forgotten while open
 			l.mu.Unlock()
 		})
 	}, nil
 }
 
-// Penalize keeps addr from connecting again for d: after a wrong password,
-// so that a password cannot be guessed at the speed of a script.
-func (l *Limiter) Penalize(addr net.Addr, d time.Duration) {
-	ip, ok := addrIP(addr)
-	if !ok {
-		return
+func (l *Limiter) fresh() ipState {
+	var st ipState
+	if l.Rate > 0 {
+		st.new = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.ips == nil {
-		l.ips = make(map[netip.Addr]*ipState)
-	}
-	st := l.ips[ip]
-	if st == nil {
-		st = &ipState{}
-		if l.Rate > 0 {
-			st.new = rate.NewLimiter(rate.Limit(l.Rate), max(l.Burst, 1))
-		}
-		l.ips[ip] = st
-	}
-	st.notUntil = l.now().Add(d)
+	return st
 }
 
-// Open returns how many admitted connections from addr are open.
+// Open returns how many admitted connections from addr's network are open.
 func (l *Limiter) Open(addr net.Addr) int {
-	ip, _ := addrIP(addr)
+	ip, ok := addrIP(addr)
+	if !ok {
+		return 0
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if st := l.ips[ip]; st != nil {
+	if st := l.nets.lookup(netgroup.Of(ip, l.IPv6Prefix)); st != nil {
 		return st.open
 	}
 	return 0
 }
 
-// sweepLocked forgets addresses with nothing open whose rate limit has
-// refilled: remembering them would change nothing.
-func (l *Limiter) sweepLocked(now time.Time) {
-	for ip, st := range l.ips {
-		if st.open == 0 && !now.Before(st.notUntil) && (st.new == nil || st.new.TokensAt(now) >= float64(st.new.Burst())) {
-			delete(l.ips, ip)
-		}
-	}
+// idle reports whether forgetting the network would change nothing: it has
+// nothing open and its rate limit has refilled.
+func (st *ipState) idle(now time.Time) bool {
+	return st.open == 0 && (st.new == nil || st.new.TokensAt(now) >= float64(st.new.Burst()))
 }
 
-func (l *Limiter) exempt(ip netip.Addr) bool {
-	for _, p := range l.Exempt {
+func exempt(nets []netip.Prefix, ip netip.Addr) bool {
+	for _, p := range nets {
 		if p.Contains(ip) {
 			return true
 		}
@@ -151,14 +120,14 @@ func (l *Limiter) now() time.Time {
 	return time.Now()
 }
 
+// addrIP is the IP of a peer's address, IPv4-mapped addresses as IPv4.
 func addrIP(addr net.Addr) (netip.Addr, bool) {
-	if tcp, ok := addr.(*net.TCPAddr); ok {
-		ip, ok := netip.AddrFromSlice(tcp.IP)
-		return ip.Unmap(), ok
-	}
-	ap, err := netip.ParseAddrPort(addr.String())
-	if err != nil {
+	if addr == nil {
 		return netip.Addr{}, false
 	}
-	return ap.Addr().Unmap(), true
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		ip, ok := netip.AddrFromSlice(tcp.IP)
+		return ip.Unmap().WithZone(""), ok
+	}
+	return netgroup.Parse(addr.String())
 }
