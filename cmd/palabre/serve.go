@@ -84,6 +84,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		MaxMembers:      cfg.MaxMembers,
 		MsgRate:         cfg.MsgRate,
 		MsgBurst:        cfg.MsgBurst,
+		Exempt:          cfg.ExemptCIDRs, // a ban on a key there holds the key alone
 	})
 	// One limiter for both doors: the limits are per address, whatever the door.
 	limits := &connlimit.Limiter{MaxPerIP: cfg.MaxPerIP, Rate: cfg.ConnectRate, Burst: cfg.ConnectBurst, Exempt: cfg.ExemptCIDRs}

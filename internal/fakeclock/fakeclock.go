@@ -1,5 +1,6 @@
-// Package fakeclock is a clock for tests of flood control: room.Options'
-// Now and Sleep without real time.
+// Package fakeclock is a clock for tests of what runs on time (flood
+// control, durations of bans and names): room.Options' Now and Sleep
+// without real time.
 package fakeclock
 
 import (
@@ -36,6 +37,13 @@ func (c *Clock) Sleep(d time.Duration, cancel <-chan struct{}) bool {
 	c.now = c.now.Add(d)
 	c.slept += d
 	return true
+}
+
+// Advance moves Now on by d, as time passing while nobody sleeps.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // Slept is the time all Sleeps asked for.
