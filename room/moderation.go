@@ -178,6 +178,7 @@ func (h *Hub) mutedLocked(m *Member) bool {
 	return true
 }
 
+// unbanNetLocked lifts what holds net and reports whether anything did.
 func (h *Hub) unbanNetLocked(net string) bool {
 	lifted := false
 	for t, b := range h.bans {
