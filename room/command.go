@@ -9,21 +9,22 @@ import (
 type Command uint8
 
 const (
-	CmdSay    Command = iota // plain text: a public message
-	CmdNick                  // /nick NAME
-	CmdWho                   // /who
-	CmdMe                    // /me ACTION
-	CmdMsg                   // /msg NAME TEXT
-	CmdHelp                  // /help
-	CmdQuit                  // /quit
-	CmdOp                    // /op PASSWORD
-	CmdKick                  // /kick NAME [reason]
-	CmdMute                  // /mute NAME [duration]
-	CmdUnmute                // /unmute NAME
-	CmdBan                   // /ban NAME [duration] [reason]
-	CmdUnban                 // /unban KEY|ADDRESS
-	CmdBans                  // /bans
-	CmdTopic                 // /topic [TEXT]
+	CmdSay     Command = iota // plain text: a public message
+	CmdNick                   // /nick NAME
+	CmdWho                    // /who
+	CmdMe                     // /me ACTION
+	CmdMsg                    // /msg NAME TEXT
+	CmdHelp                   // /help
+	CmdQuit                   // /quit
+	CmdOp                     // /op PASSWORD
+	CmdKick                   // /kick NAME [reason]
+	CmdMute                   // /mute NAME [duration]
+	CmdUnmute                 // /unmute NAME
+	CmdBan                    // /ban NAME [duration] [reason]
+	CmdUnban                  // /unban KEY|ADDRESS
+	CmdBans                   // /bans
+	CmdTopic                  // /topic [TEXT]
+	CmdRelease                // /release NAME
 )
 
 // Input is one parsed line of a member's input.
@@ -88,6 +89,9 @@ var commands = []commandSpec{
 	{CmdBans, "bans", 0,
 		map[Lang]string{LangEN: "/bans", LangFR: "/bans"},
 		map[Lang]string{LangEN: "list the bans", LangFR: "lister les bannissements"}, true},
+	{CmdRelease, "release", 1,
+		map[Lang]string{LangEN: "/release NAME", LangFR: "/release NOM"},
+		map[Lang]string{LangEN: "free a name from the key that owns it", LangFR: "libérer un nom de la clé qui le possède"}, true},
 }
 
 func (c Command) String() string {

@@ -58,6 +58,11 @@ func TestParseInput(t *testing.T) {
 		{"quit upper case", "/QUIT", Input{Cmd: CmdQuit, Word: "/QUIT"}},
 		{"quit with args", "/quit now", Input{Cmd: CmdQuit, Word: "/quit", Err: ErrUsage}},
 
+		// /release (operators)
+		{"release", "/release alice", Input{Cmd: CmdRelease, Name: "alice", Word: "/release"}},
+		{"release nothing", "/release", Input{Cmd: CmdRelease, Word: "/release", Err: ErrUsage}},
+		{"release two names", "/release alice bob", Input{Cmd: CmdRelease, Word: "/release", Err: ErrUsage}},
+
 		// Unknown commands.
 		{"unknown", "/foo", Input{Word: "/foo", Err: ErrUnknownCommand}},
 		{"unknown with args", "/foo bar baz", Input{Word: "/foo", Err: ErrUnknownCommand}},

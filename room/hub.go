@@ -8,8 +8,8 @@ import (
 	"errors"
 	"iter"
 	"log/slog"
+	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,8 +49,12 @@ type Options struct {
 	// counting). 0: DefaultOutboxAge, DefaultOutboxBytes.
 	OutboxAge   time.Duration
 	OutboxBytes int
-	Now         func() time.Time // nil: time.Now
-	Logger      *slog.Logger     // nil: slog.Default()
+	// OutboxNow is the clock outbox ages are read on. nil: time.Now, even
+	// when Now is a test's: members read in real time, whatever the clock
+	// of timestamps and mutes says.
+	OutboxNow func() time.Time
+	Now       func() time.Time // nil: time.Now
+	Logger    *slog.Logger     // nil: slog.Default()
 
 	// MaxMessageBytes splits longer text into consecutive messages, at
 	// character boundaries; 0: DefaultMaxMessageBytes.
@@ -75,6 +79,14 @@ type Options struct {
 	// fingerprints, and members who give OpPassword to /op ("": no /op).
 	OpKeys     []string
 	OpPassword string
+
+	// IPv6Prefix is the length of the IPv6 network one subscriber holds:
+	// a ban holds an address's whole network. 0: netgroup.DefaultIPv6Prefix.
+	IPv6Prefix int
+	// Exempt networks are shared by many (a class behind one NAT): a ban
+	// on a key there holds the key alone, not the network's keyless
+	// newcomers. nil: none.
+	Exempt []netip.Prefix
 }
 
 // Hub is the room. One mutex guards membership, names, the sequence and the
@@ -97,8 +109,9 @@ type Hub struct {
 
 	store  Store
 	topic  string
-	bans   map[string]Ban    // by target: key fingerprint or IP address
-	owners map[string]string // nameKey → the key fingerprint that owns the name
+	bans   map[string]Ban        // by target: key fingerprint or network
+	owners map[string]string     // nameKey → the key that owns it (or keeps it in grace)
+	keys   map[string]*ownership // key fingerprint → the names it owns (owners.go)
 	opKeys map[string]bool
 	mutes  map[string]time.Time // key fingerprint → end of its mute (zero: none)
 }
@@ -113,6 +126,9 @@ type event struct {
 func NewHub(opts Options) *Hub {
 	if opts.History == nil {
 		opts.History = NewRing(DefaultHistory)
+	}
+	if opts.OutboxNow == nil {
+		opts.OutboxNow = time.Now
 	}
 	if opts.OutboxAge <= 0 {
 		opts.OutboxAge = DefaultOutboxAge
@@ -150,6 +166,7 @@ func NewHub(opts Options) *Hub {
 		topic:  opts.State.Topic,
 		bans:   make(map[string]Ban),
 		owners: make(map[string]string),
+		keys:   make(map[string]*ownership),
 		opKeys: make(map[string]bool),
 		mutes:  make(map[string]time.Time),
 	}
@@ -157,11 +174,9 @@ func NewHub(opts Options) *Hub {
 		opts.History.Append(m)
 	}
 	for _, b := range opts.State.Bans {
-		h.bans[b.Target] = b
+		h.loadBan(b)
 	}
-	for name, key := range opts.State.Names {
-		h.owners[nameKey(name)] = key
-	}
+	h.loadOwnersLocked(opts.State.Names)
 	for _, k := range opts.OpKeys {
 		h.opKeys[k] = true
 	}
@@ -171,11 +186,12 @@ func NewHub(opts Options) *Hub {
 // noStore forgets everything: a hub without persistence.
 type noStore struct{}
 
-func (noStore) Record(Message)       {}
-func (noStore) SaveBan(Ban)          {}
-func (noStore) DeleteBan(string)     {}
-func (noStore) SaveTopic(string)     {}
-func (noStore) BindName(_, _ string) {}
+func (noStore) Record(Message)                     {}
+func (noStore) SaveBan(Ban)                        {}
+func (noStore) DeleteBan(string)                   {}
+func (noStore) SaveTopic(string)                   {}
+func (noStore) BindName(string, string, time.Time) {}
+func (noStore) ReleaseName(string)                 {}
 
 // JoinRequest is what a door knows of a newcomer.
 type JoinRequest struct {
@@ -183,6 +199,10 @@ type JoinRequest struct {
 	Door Door
 	Addr string // remote address
 	Key  string // SHA256 fingerprint of the SSH key the member proved it holds; "" for none
+	// Generated says that the door numbered the member itself (the TCP
+	// door's Thread-N): the name is then used as it is, never owned by a
+	// key, and its form is reserved to the door (see Generated).
+	Generated bool
 	// Echo asks for the member's own chat messages and actions back, as a
 	// screen that shows the conversation does. The course's protocol has no
 	// echo: without it, a fast sender's outbox never fills with its own words.
@@ -231,22 +251,25 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	}
 
 	// The wanted name, if it is usable and not another key's; taken from
-	// its holder if it is this member's key's; else a suffix or a guest name.
+	// its holder if it is this member's key's; else a suffix or a guest
+	// name. The name becomes the key's only if it is the one wanted.
 	var notice *Message
 	name := req.Name
-	if p := CheckName(name); p != NameOK {
+	if p := CheckName(name); p != NameOK && (p != NameGenerated || !req.Generated) {
 		notice = &Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: req.Name}
-		name = "guest-" + strconv.FormatUint(id, 10)
-	} else if owner := h.owners[nameKey(name)]; owner != "" && owner != req.Key {
+		name = guestName(id)
+	} else if owner := h.ownerLocked(name); owner != "" && owner != req.Key {
 		notice = &Message{Kind: KindError, Err: ErrNameOwned, Text: name}
-		name = "guest-" + strconv.FormatUint(id, 10)
+		name = guestName(id)
 	} else if holder := h.byName[nameKey(name)]; holder != nil && owner != "" {
 		h.evictNameLocked(holder)
 	}
 	name = h.freeNameLocked(name, req.Key)
 	m.name.Store(&name)
-	if notice == nil && name == req.Name {
-		h.bindLocked(name, req.Key)
+	if notice == nil && name == req.Name && !req.Generated {
+		h.claimLocked(req.Key, name)
+	} else {
+		h.touchLocked(req.Key)
 	}
 
 	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id})
@@ -254,10 +277,10 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	h.byName[nameKey(name)] = m
 	if notice != nil {
 		notice.At = now
-		m.push(notice)
+		m.push(notice, h.outboxNow())
 	}
 	if h.topic != "" {
-		m.push(&Message{At: now, Kind: KindTopic, Text: h.topic})
+		m.push(&Message{At: now, Kind: KindTopic, Text: h.topic}, h.outboxNow())
 	}
 	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp()}})
 	return m, h.opts.History.Recent(), nil
@@ -267,8 +290,11 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 // holds and no other key owns.
 func (h *Hub) freeNameLocked(name, key string) string {
 	free := func(n string) bool {
-		owner := h.owners[nameKey(n)]
-		return h.byName[nameKey(n)] == nil && (owner == "" || owner == key)
+		if h.byName[nameKey(n)] != nil {
+			return false
+		}
+		owner := h.ownerLocked(n)
+		return owner == "" || owner == key
 	}
 	if free(name) {
 		return name
@@ -280,20 +306,11 @@ func (h *Hub) freeNameLocked(name, key string) string {
 	}
 }
 
-// bindLocked binds a name to a key the first time the key uses it.
-func (h *Hub) bindLocked(name, key string) {
-	if key == "" || h.owners[nameKey(name)] != "" {
-		return
-	}
-	h.owners[nameKey(name)] = key
-	h.store.BindName(name, key)
-}
-
 // evictNameLocked renames a member holding a name whose owner is taking it
 // back, and tells it why.
 func (h *Hub) evictNameLocked(holder *Member) {
 	old := holder.Name()
-	h.renameLocked(holder, h.freeNameLocked("guest-"+strconv.FormatUint(holder.id, 10), holder.key))
+	h.renameLocked(holder, h.freeNameLocked(guestName(holder.id), holder.key))
 	why := ErrNameOwned
 	if holder.key != "" && h.owners[nameKey(old)] == holder.key {
 		why = ErrNameTaken // the same key's newer session took it
@@ -364,7 +381,7 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.opLocked(m, in.Text)
 	case CmdTopic:
 		h.topicLocked(m, in.Text)
-	case CmdKick, CmdMute, CmdUnmute, CmdBan, CmdUnban, CmdBans:
+	case CmdKick, CmdMute, CmdUnmute, CmdBan, CmdUnban, CmdBans, CmdRelease:
 		h.moderateLocked(m, in)
 	}
 	return
@@ -383,7 +400,7 @@ func (h *Hub) privateLocked(from *Member, to, text string) bool {
 	}
 	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: target.Name(), Text: text})
 	h.store.Record(msg) // the store keeps private messages only when told to
-	if !target.push(&msg) {
+	if !target.push(&msg, h.outboxNow()) {
 		h.removeLocked(target, ReasonTooSlow) // the sender reads the leave instead
 		return false
 	}
@@ -397,7 +414,7 @@ func (h *Hub) nickLocked(m *Member, name string) {
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: name})
 		return
 	}
-	owner := h.owners[nameKey(name)]
+	owner := h.ownerLocked(name)
 	if owner != "" && owner != m.key {
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameOwned, Text: name})
 		return
@@ -413,7 +430,7 @@ func (h *Hub) nickLocked(m *Member, name string) {
 		return
 	}
 	h.renameLocked(m, name)
-	h.bindLocked(name, m.key)
+	h.claimLocked(m.key, name)
 }
 
 // visible reports whether text shows anything: a message of spaces and
@@ -444,8 +461,9 @@ func (h *Hub) Shutdown() {
 	h.closed = true
 	msg := h.stampLocked(Message{Kind: KindShutdown})
 	h.store.Record(msg)
+	now := h.outboxNow()
 	for _, m := range h.members {
-		m.push(&msg) // best effort: a full outbox is closed just the same
+		m.push(&msg, now) // best effort: a full outbox is closed just the same
 	}
 	for _, m := range h.members {
 		h.detachLocked(m, ReasonShutdown)
@@ -473,6 +491,9 @@ func (h *Hub) MembersHead(n int) ([]MemberInfo, int) {
 	}
 	return out, len(h.members)
 }
+
+// outboxNow is the time by which outbox ages are measured.
+func (h *Hub) outboxNow() time.Time { return h.opts.OutboxNow() }
 
 // Count is how many members are in the room: a newcomer's greeting needs
 // the number, not a copy of everyone.
@@ -513,11 +534,12 @@ func (h *Hub) broadcastLocked(msg Message) {
 		h.opts.History.Append(msg)
 	}
 	var slow []*Member
+	now := h.outboxNow()
 	for _, m := range h.members {
 		if public && m.id == msg.SenderID && !m.echo {
 			continue
 		}
-		if !m.push(&msg) {
+		if !m.push(&msg, now) {
 			slow = append(slow, m)
 		}
 		h.congested = h.congested || m.half.Load()
@@ -536,8 +558,9 @@ func (h *Hub) replyLocked(m *Member, msg Message) {
 // are told in turn.
 func (h *Hub) sendLocked(msg *Message, to []*Member) {
 	var slow []*Member
+	now := h.outboxNow()
 	for _, m := range to {
-		if !m.push(msg) {
+		if !m.push(msg, now) {
 			slow = append(slow, m)
 		}
 		h.congested = h.congested || m.half.Load()

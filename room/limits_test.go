@@ -11,7 +11,7 @@ import (
 
 func TestFloodControlPacesWithoutDropping(t *testing.T) {
 	clock := fakeclock.New(testClock)
-	h := newTestHub(t, Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, OutboxAge: time.Hour}) // bob reads at the end
+	h := newTestHub(t, Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep})
 	ms := joinAll(t, h, "alice", "bob")
 	alice, bob := ms[0], ms[1]
 	var delays []time.Duration

@@ -174,12 +174,12 @@ func presence(k Kind) (group int, ok bool) {
 	return 0, false
 }
 
-// push queues msg without waiting; msg.At is when it is queued. It reports
+// push queues msg without waiting; now is the outbox clock's time. It reports
 // false, and queues nothing, when the member is too slow by its own doing:
 // its oldest undelivered message has waited longer than its maximum age, or
 // msg would take the bytes waiting for it past their bound. Join and leave
 // notices never fail: they gather instead.
-func (m *Member) push(msg *Message) bool {
+func (m *Member) push(msg *Message, now time.Time) bool {
 	m.mu.Lock()
 	if g, ok := presence(msg.Kind); ok {
 		if m.presence >= presenceKept && m.groups[g] > 0 {
@@ -195,7 +195,7 @@ func (m *Member) push(msg *Message) bool {
 		size := msg.size()
 		// One message always fits an empty outbox, however large: a member
 		// that keeps up is never "too slow" for the size of one reply.
-		if len(m.msgs) > 0 && (m.bytes+size > m.maxBytes || msg.At.Sub(m.since) > m.maxAge) {
+		if len(m.msgs) > 0 && (m.bytes+size > m.maxBytes || now.Sub(m.since) > m.maxAge) {
 			m.mu.Unlock()
 			return false
 		}
@@ -203,7 +203,7 @@ func (m *Member) push(msg *Message) bool {
 	}
 	first := len(m.msgs) == 0
 	if first {
-		m.since = msg.At
+		m.since = now
 	}
 	m.msgs = append(m.msgs, *msg)
 	half := m.bytes > m.maxBytes/2

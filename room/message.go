@@ -28,6 +28,8 @@ const (
 	KindTopic                    // From set the topic to Text; also sent to a newcomer
 	KindOp                       // From is now an operator
 	KindBans                     // reply: Bans
+	KindBanScope                 // reply to the operator who banned: what Bans[0] holds
+	KindRelease                  // reply and record: operator From released the name Text from its key
 )
 
 var kindNames = [...]string{
@@ -49,6 +51,8 @@ var kindNames = [...]string{
 	KindTopic:    "topic",
 	KindOp:       "op",
 	KindBans:     "bans",
+	KindBanScope: "banscope",
+	KindRelease:  "release",
 }
 
 func (k Kind) String() string {
@@ -147,6 +151,7 @@ const (
 	ErrNameOwned                           // Text: a name bound to another key
 	ErrNoSuchBan                           // Text: the target
 	ErrSelf                                // an operator command aimed at oneself
+	ErrNameNotOwned                        // Text: a name no key owns (/release)
 )
 
 // NameProblem says why a name was refused.
@@ -158,6 +163,7 @@ const (
 	NameTooLong
 	NameBadChars
 	NameReserved
+	NameGenerated // the form of a name the server gives: Thread-N, guest-N
 )
 
 // MemberInfo is a snapshot of one member, for /who and member lists.

@@ -1,12 +1,15 @@
 package room
 
 import (
+	"cmp"
 	"crypto/subtle"
-	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"palabre/internal/netgroup"
 )
 
 // moderateLocked carries out an operator's command. Every one of them is
@@ -16,12 +19,15 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrNotOperator, Text: in.Word})
 		return
 	}
-	if in.Cmd == CmdBans {
+	switch in.Cmd {
+	case CmdBans:
 		h.replyLocked(op, Message{Kind: KindBans, Bans: h.activeBansLocked()})
 		return
-	}
-	if in.Cmd == CmdUnban {
+	case CmdUnban:
 		h.unbanLocked(op, in.Name)
+		return
+	case CmdRelease:
+		h.releaseLocked(op, in.Name)
 		return
 	}
 	target, ok := h.byName[nameKey(in.Name)]
@@ -61,7 +67,14 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.broadcastLocked(msg)
 	case CmdBan:
 		d, reason := parseDuration(in.Text)
-		b := Ban{Target: banTarget(target), Name: target.Name(), Reason: reason, By: op.Name(), At: now}
+		// A ban on a key holds its holder's network too, or the holder
+		// would come straight back without the key (keyboard-interactive,
+		// the TCP door); a ban on a member without a key holds its network.
+		b := Ban{Target: target.key, Net: h.netOf(target.addr), Name: target.Name(), Reason: reason, By: op.Name(), At: now}
+		if target.key == "" {
+			b.Net = cmp.Or(b.Net, target.addr)
+			b.Target = b.Net
+		}
 		if d > 0 {
 			b.Until = now.Add(d)
 		}
@@ -69,6 +82,9 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.store.SaveBan(b)
 		msg.Kind, msg.Text, msg.Until = KindBan, reason, b.Until
 		h.broadcastLocked(msg)
+		// The operator is told what the ban holds: in an exempt network
+		// (a class behind one NAT) a key ban holds the key alone.
+		h.replyLocked(op, Message{Kind: KindBanScope, Bans: []Ban{h.shownLocked(b)}})
 		// Only the target goes: others behind the same address (a class
 		// behind one NAT, the operator itself) stay, and are refused only
 		// if they come back without a key.
@@ -90,13 +106,22 @@ func (h *Hub) detachQuietLocked(m *Member, r Reason) {
 	h.store.Record(msg) // the transcript keeps the leave; the room read the kick or ban
 }
 
+// unbanLocked lifts the ban on a key, or whatever holds an address's
+// network: a ban on the address, and the network part of bans on keys
+// (the keys stay banned).
 func (h *Hub) unbanLocked(op *Member, target string) {
-	if _, ok := h.bans[target]; !ok {
+	b, lifted := h.bans[target]
+	if lifted {
+		delete(h.bans, target)
+		h.store.DeleteBan(target)
+	}
+	if !lifted || b.OnAddress() {
+		lifted = h.unbanNetLocked(cmp.Or(h.netOf(target), target)) || lifted
+	}
+	if !lifted {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoSuchBan, Text: target})
 		return
 	}
-	delete(h.bans, target)
-	h.store.DeleteBan(target)
 	// Recorded, and told to the operator only: a ban's target may be an
 	// address, which is nobody else's business.
 	msg := h.stampLocked(Message{Kind: KindUnban, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: target})
@@ -153,19 +178,53 @@ func (h *Hub) mutedLocked(m *Member) bool {
 	return true
 }
 
-// bannedLocked finds a ban in force on key or on addr's IP. An operator's
-// key is never refused for its address: the teacher shares the class's NAT.
-func (h *Hub) bannedLocked(key, addr string, now time.Time) (Ban, bool) {
-	targets := []string{key, hostOf(addr)}
-	if key != "" && h.opKeys[key] {
-		targets = targets[:1]
+// unbanNetLocked lifts what holds net and reports whether anything did.
+func (h *Hub) unbanNetLocked(net string) bool {
+	lifted := false
+	for t, b := range h.bans {
+		if net == "" || b.Net != net {
+			continue
+		}
+		if b.OnAddress() {
+			delete(h.bans, t)
+			h.store.DeleteBan(t)
+		} else {
+			b.Net = ""
+			h.bans[t] = b
+			h.store.SaveBan(b)
+		}
+		lifted = true
 	}
-	for _, t := range targets {
-		if b, ok := h.bans[t]; ok && t != "" {
-			if b.Active(now) {
-				return b, true
-			}
-			delete(h.bans, t) // expired: forget it (the store drops it at next load)
+	return lifted
+}
+
+// bannedLocked finds a ban in force on a newcomer. A key is judged by its
+// own ban alone: a class behind one address, its teacher first, comes in
+// by key whatever the bans on the address. A newcomer without a key is
+// judged by its network: refused by a ban on the address, and by a ban on
+// a key whose holder came from there, unless the network is exempt. Bans
+// are few, so that look-up reads them all.
+func (h *Hub) bannedLocked(key, addr string, now time.Time) (Ban, bool) {
+	if key != "" {
+		b, ok := h.bans[key]
+		if ok && !b.Active(now) {
+			delete(h.bans, key) // expired: forget it (the store drops it at next load)
+			ok = false
+		}
+		return b, ok
+	}
+	net := cmp.Or(h.netOf(addr), addr)
+	if net == "" {
+		return Ban{}, false
+	}
+	exempt := h.exempt(net)
+	for t, b := range h.bans {
+		switch {
+		case b.Net != net:
+		case !b.Active(now):
+			delete(h.bans, t)
+		case b.OnAddress() || !exempt:
+			return b, true
 		}
 	}
 	return Ban{}, false
@@ -176,11 +235,56 @@ func (h *Hub) activeBansLocked() []Ban {
 	var out []Ban
 	for _, b := range h.bans {
 		if b.Active(now) {
-			out = append(out, b)
+			out = append(out, h.shownLocked(b))
 		}
 	}
-	slices.SortFunc(out, func(a, b Ban) int { return a.At.Compare(b.At) })
+	slices.SortFunc(out, func(a, b Ban) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Target, b.Target)) })
 	return out
+}
+
+// shownLocked is b as an operator is shown it: whether its network is exempt.
+func (h *Hub) shownLocked(b Ban) Ban {
+	b.Exempt = b.Net != "" && h.exempt(b.Net)
+	return b
+}
+
+// loadBan takes a ban a Store kept. A ban on an address kept before bans
+// held networks (no Net, an IP for target) holds the IP's network now.
+func (h *Hub) loadBan(b Ban) {
+	if b.Net == "" {
+		if net := h.netOf(b.Target); net != "" {
+			h.store.DeleteBan(b.Target)
+			b.Target, b.Net = net, net
+			h.store.SaveBan(b)
+		}
+	}
+	h.bans[b.Target] = b
+}
+
+// netOf is the network addr stands for in bans ("" if addr is no IP).
+func (h *Hub) netOf(addr string) string {
+	if _, ok := netgroup.Parse(addr); !ok {
+		return ""
+	}
+	return netgroup.Key(addr, h.opts.IPv6Prefix)
+}
+
+// exempt reports whether net (as netOf gives it) meets an exempt network.
+func (h *Hub) exempt(net string) bool {
+	p, err := netip.ParsePrefix(net)
+	if err != nil {
+		a, err := netip.ParseAddr(net)
+		if err != nil {
+			return false
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	for _, e := range h.opts.Exempt {
+		if e.Overlaps(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Topic returns the room's topic.
@@ -188,21 +292,6 @@ func (h *Hub) Topic() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.topic
-}
-
-// banTarget is what a ban on m holds: its key if it has one, else its IP.
-func banTarget(m *Member) string {
-	if m.key != "" {
-		return m.key
-	}
-	return hostOf(m.addr)
-}
-
-func hostOf(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
 }
 
 // parseDuration reads a leading duration such as 10m, 2h, 1h30m or 3d off

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -15,11 +16,12 @@ type memStore struct {
 	events []Message
 	bans   map[string]Ban
 	topic  string
-	names  map[string]string
+	names  map[string]string // lower-cased name → key
+	byKey  map[string]string // key → its name, lower-cased
 }
 
 func newMemStore() *memStore {
-	return &memStore{bans: map[string]Ban{}, names: map[string]string{}}
+	return &memStore{bans: map[string]Ban{}, names: map[string]string{}, byKey: map[string]string{}}
 }
 
 func (s *memStore) Record(m Message) { s.mu.Lock(); s.events = append(s.events, m); s.mu.Unlock() }
@@ -30,10 +32,29 @@ func (s *memStore) DeleteBan(t string) {
 	s.mu.Unlock()
 }
 func (s *memStore) SaveTopic(t string) { s.mu.Lock(); s.topic = t; s.mu.Unlock() }
-func (s *memStore) BindName(n, k string) {
+
+// BindName and ReleaseName keep what a Store must: one name per key.
+func (s *memStore) BindName(n, k string, _ time.Time) {
 	s.mu.Lock()
-	s.names[strings.ToLower(n)] = k
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if old, ok := s.byKey[k]; ok && s.names[old] == k {
+		delete(s.names, old)
+	}
+	s.names[strings.ToLower(n)], s.byKey[k] = k, strings.ToLower(n)
+}
+
+func (s *memStore) ReleaseName(n string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byKey, s.names[strings.ToLower(n)])
+	delete(s.names, strings.ToLower(n))
+}
+
+// owned returns the stored names, for a look under the lock.
+func (s *memStore) owned() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.names)
 }
 
 func (s *memStore) kinds() []Kind {
@@ -102,8 +123,7 @@ func TestOperators(t *testing.T) {
 func TestKickMuteUnmute(t *testing.T) {
 	clock := fakeclock.New(testClock)
 	store := newMemStore()
-	h := newTestHub(t, Options{OpKeys: []string{"K"}, Now: clock.Now, Sleep: clock.Sleep, Store: store,
-		OutboxAge: 24 * time.Hour}) // members read only when the test looks, minutes apart
+	h := newTestHub(t, Options{OpKeys: []string{"K"}, Now: clock.Now, Sleep: clock.Sleep, Store: store})
 	op := joinAs(t, h, "teacher1", "K", "10.0.0.1:1")
 	bob := joinAs(t, h, "bob", "", "10.0.0.2:1")
 	carol := joinAs(t, h, "carol", "", "10.0.0.3:1")
@@ -254,7 +274,7 @@ func TestNamesOwnedByKeys(t *testing.T) {
 		t.Fatalf("/nick alice: %+v", e)
 	}
 	// A name bound in an earlier run holds after a restart.
-	h2 := newTestHub(t, Options{State: State{Names: map[string]string{"bob": "SHA256:bob"}}})
+	h2 := newTestHub(t, Options{State: State{Names: []NameOwner{{Name: "bob", Key: "SHA256:bob"}}}})
 	holder, _, _ := h2.Join(JoinRequest{Name: "guest", Door: DoorTCP})
 	holder.Drain(nil)
 	// The holder cannot take bob by /nick…
@@ -271,7 +291,7 @@ func TestNamesOwnedByKeys(t *testing.T) {
 }
 
 func TestOwnerTakesNameBackFromHolder(t *testing.T) {
-	h := newTestHub(t, Options{State: State{Names: map[string]string{"carol": "SHA256:carol"}}})
+	h := newTestHub(t, Options{State: State{Names: []NameOwner{{Name: "carol", Key: "SHA256:carol"}}}})
 	// Before the binding was known (e.g. an old session), a holder has it:
 	// simulate with a hub whose owners were loaded after the holder joined.
 	holder := joinAs(t, h, "carolyn", "", "")

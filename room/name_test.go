@@ -17,7 +17,14 @@ func TestCheckName(t *testing.T) {
 		{"a-b", NameOK},
 		{"__", NameOK},
 		{"42", NameOK},
-		{"guest-7", NameOK},
+		{"guest", NameOK},
+		{"guest-", NameOK},
+		{"guest-7a", NameOK},
+		{"guest7", NameOK},
+		{"Thread-x", NameOK},
+		{"Thread_3", NameOK},
+		{"myThread-3", NameOK},
+		{"Thread-3-2", NameOK},
 		{"all-2", NameOK},  // a reserved name with a suffix is fine
 		{"rooted", NameOK}, // contains a reserved name
 		{"administrator", NameOK},
@@ -58,6 +65,13 @@ func TestCheckName(t *testing.T) {
 		{"EVERYONE", NameReserved},
 		{"all", NameReserved},
 		{"Nobody", NameReserved},
+
+		// The server's numbering, in any case: the doors give these.
+		{"Thread-3", NameGenerated},
+		{"thread-12", NameGenerated},
+		{"THREAD-007", NameGenerated},
+		{"guest-7", NameGenerated},
+		{"Guest-1234567890", NameGenerated},
 	}
 	for _, tt := range tests {
 		if got := CheckName(tt.name); got != tt.want {

@@ -14,27 +14,53 @@ type Store interface {
 	SaveBan(Ban)
 	DeleteBan(target string)
 	SaveTopic(topic string)
-	BindName(name, key string) // name as the member wrote it; key a SHA256 fingerprint
+	// BindName keeps that key (a SHA256 fingerprint) owns name (as the
+	// member wrote it) and no other: a name it owned before is no longer
+	// its. seen is the key's last visit; binding again refreshes it.
+	BindName(name, key string, seen time.Time)
+	// ReleaseName keeps that no key owns name (any case).
+	ReleaseName(name string)
 }
 
-// Ban turns a key or an address away until a time (zero: for good).
+// Ban turns a key, or the keyless newcomers of a network, away until a
+// time (zero: for good).
 type Ban struct {
-	Target string // an SSH key's SHA256 fingerprint, or an IP address
+	Target string // what /unban takes: an SSH key's SHA256 fingerprint, or a network (netgroup.Key)
+	// Net is the network whose keyless newcomers the ban refuses: the
+	// target itself for a ban on an address; for a ban on a key, the
+	// network its holder came from, unless that network is exempt when a
+	// newcomer comes (a class behind one NAT). "": none.
+	Net    string
 	Name   string // the member's name when banned, for /bans
 	Reason string
 	By     string // the operator
 	At     time.Time
 	Until  time.Time // zero: no end
+
+	// Exempt says that Net is one of the hub's exempt networks, as the hub
+	// saw it when it showed the ban to an operator. Not kept by a Store.
+	Exempt bool
 }
 
 // Active reports whether the ban still holds at now.
 func (b Ban) Active(now time.Time) bool { return b.Until.IsZero() || now.Before(b.Until) }
 
+// OnAddress reports whether the ban is on an address (a member without a
+// key) rather than on a key.
+func (b Ban) OnAddress() bool { return b.Net != "" && b.Target == b.Net }
+
+// NameOwner is a name and the key that owns it, as a Store keeps them.
+type NameOwner struct {
+	Name string    // as its owner wrote it
+	Key  string    // SHA256 fingerprint
+	Seen time.Time // the key's last visit; zero: unknown (taken as now)
+}
+
 // State is what a hub starts from, as a Store loaded it.
 type State struct {
-	Seq     uint64            // the last sequence number given: the next one follows it
-	History []Message         // the last public messages, oldest first
-	Bans    []Ban             // bans still in force
-	Topic   string            //
-	Names   map[string]string // name (any case) → the key fingerprint that owns it
+	Seq     uint64      // the last sequence number given: the next one follows it
+	History []Message   // the last public messages, oldest first
+	Bans    []Ban       // bans still in force
+	Topic   string      //
+	Names   []NameOwner // the owned names, the most recently seen last
 }

@@ -59,7 +59,7 @@ func TestJoinStormNeverEvicts(t *testing.T) {
 // cascade of leave notices overflowing the readers.
 func TestHalfTheRoomStallsAtOnce(t *testing.T) {
 	clock := fakeclock.New(testClock)
-	h := newTestHub(t, Options{Now: clock.Now, MaxMembers: 2000, OutboxAge: 10 * time.Second})
+	h := newTestHub(t, Options{Now: clock.Now, OutboxNow: clock.Now, MaxMembers: 2000, OutboxAge: 10 * time.Second})
 	const n = 1000
 	ms := make([]*Member, n)
 	for i := range ms {
@@ -113,7 +113,7 @@ func TestHalfTheRoomStallsAtOnce(t *testing.T) {
 func TestGatheredLeavesAreEachRecorded(t *testing.T) {
 	clock := fakeclock.New(testClock)
 	store := newMemStore()
-	h := newTestHub(t, Options{Now: clock.Now, Store: store, OutboxAge: time.Second})
+	h := newTestHub(t, Options{Now: clock.Now, OutboxNow: clock.Now, Store: store, OutboxAge: time.Second})
 	ms := joinAll(t, h, "alice", "bob", "carol", "dave")
 	h.Post(ms[0], "hello") // waits for bob, carol and dave
 	ms[0].Drain(nil)
@@ -165,7 +165,7 @@ func BenchmarkHalfTheRoomStalls(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		clock := fakeclock.New(testClock)
-		h := newTestHub(b, Options{Now: clock.Now, MaxMembers: members, OutboxAge: time.Second})
+		h := newTestHub(b, Options{Now: clock.Now, OutboxNow: clock.Now, MaxMembers: members, OutboxAge: time.Second})
 		ms := make([]*Member, members)
 		for i := range ms {
 			ms[i] = join(b, h, fmt.Sprint("member", i), DoorTCP)

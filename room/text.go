@@ -146,6 +146,9 @@ func (l Lang) NameProblem(p NameProblem) string {
 		return l.pick("only ASCII letters, digits, _ and -", "seulement des lettres ASCII, des chiffres, _ et -")
 	case NameReserved:
 		return l.pick("this name is reserved", "ce nom est réservé")
+	case NameGenerated:
+		return l.pick("names such as Thread-3 and guest-7 are given by the server",
+			"les noms comme Thread-3 et guest-7 sont donnés par le serveur")
 	}
 	return ""
 }
@@ -230,11 +233,39 @@ func (l Lang) Describe(m Message) string {
 		}
 		lines := []string{fmt.Sprintf(l.pick("%d ban(s):", "%d bannissement(s) :"), len(m.Bans))}
 		for _, b := range m.Bans {
-			lines = append(lines, fmt.Sprintf("  %s (%s) %s%s%s", b.Target, b.Name, fmt.Sprintf(l.pick("by %s", "par %s"), b.By), l.until(b.Until), l.because(b.Reason)))
+			lines = append(lines, fmt.Sprintf("  %s (%s) %s%s%s", b.Target, b.Name, fmt.Sprintf(l.pick("by %s", "par %s"), b.By), l.until(b.Until), l.because(b.Reason)),
+				"    "+l.banScope(b))
 		}
 		return strings.Join(lines, "\n")
+	case KindBanScope:
+		if len(m.Bans) == 0 {
+			return ""
+		}
+		return l.banScope(m.Bans[0])
+	case KindRelease:
+		return fmt.Sprintf(l.pick("the name %s no longer belongs to a key", "le nom %s n'appartient plus à aucune clé"), m.Text)
 	}
 	return ""
+}
+
+// banScope says what a ban holds: its key, its network's newcomers
+// without a key, or both.
+func (l Lang) banScope(b Ban) string {
+	switch {
+	case b.OnAddress() && b.Exempt:
+		return fmt.Sprintf(l.pick("the ban holds every newcomer without a key from %s, an exempt network: a whole class may be behind it",
+			"le bannissement vise tout nouveau venu sans clé depuis %s, un réseau exempté : toute une classe peut s'y trouver"), b.Net)
+	case b.OnAddress():
+		return fmt.Sprintf(l.pick("the ban holds every newcomer without a key from %s",
+			"le bannissement vise tout nouveau venu sans clé depuis %s"), b.Net)
+	case b.Net == "":
+		return l.pick("the ban holds the key only", "le bannissement ne vise que la clé")
+	case b.Exempt:
+		return fmt.Sprintf(l.pick("the ban holds the key only: %s is an exempt network (a class behind one address)",
+			"le bannissement ne vise que la clé : %s est un réseau exempté (une classe derrière une seule adresse)"), b.Net)
+	}
+	return fmt.Sprintf(l.pick("the ban holds the key and every newcomer without a key from %s",
+		"le bannissement vise la clé et tout nouveau venu sans clé depuis %s"), b.Net)
 }
 
 func (l Lang) because(reason string) string {
@@ -291,6 +322,8 @@ func (l Lang) describeError(m Message) string {
 		return fmt.Sprintf(l.pick("no ban on %s", "aucun bannissement pour %s"), m.Text)
 	case ErrSelf:
 		return fmt.Sprintf(l.pick("%s cannot aim at yourself", "%s ne peut pas vous viser vous-même"), m.Text)
+	case ErrNameNotOwned:
+		return fmt.Sprintf(l.pick("no key owns the name %s", "aucune clé ne possède le nom %s"), m.Text)
 	}
 	return fmt.Sprintf("error %d", m.Err)
 }

@@ -34,9 +34,10 @@ func allReasons(t *testing.T) []Reason {
 	return out
 }
 
-var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, ErrNameTaken, ErrNameInvalid, ErrMsgSelf}
+var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, ErrNameTaken, ErrNameInvalid, ErrMsgSelf,
+	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned}
 
-var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved}
+var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
 
 // sample returns a message of kind k with every field its kind uses filled in.
 func sample(k Kind) Message {
@@ -45,6 +46,7 @@ func sample(k Kind) Message {
 		From: "alice", To: "bob", Text: "/nick", Door: DoorSSH, Reason: ReasonQuit,
 		Err: ErrUsage, Problem: NameTooShort,
 		Members: []MemberInfo{{Name: "alice", Door: DoorTCP}, {Name: "bob", Door: DoorSSH}},
+		Bans:    []Ban{{Target: "SHA256:bob", Net: "192.0.2.7", Name: "bob", By: "alice"}},
 	}
 }
 
@@ -90,8 +92,8 @@ func TestDescribeContent(t *testing.T) {
 		{Message{Kind: KindNick, From: "alice", To: "alicia"}, LangFR, []string{"alice", "alicia"}},
 		{sample(KindWho), LangEN, []string{"2", "alice (tcp)", "bob (ssh)"}},
 		{sample(KindWho), LangFR, []string{"2", "alice (tcp)", "bob (ssh)"}},
-		{Message{Kind: KindHelp}, LangEN, []string{"/nick NAME", "/who", "/me ACTION", "/msg NAME TEXT", "/help", "/quit", "//"}},
-		{Message{Kind: KindHelp}, LangFR, []string{"/nick NOM", "/who", "/me ACTION", "/msg NOM TEXTE", "/help", "/quit", "//"}},
+		{Message{Kind: KindHelp}, LangEN, []string{"/nick NAME", "/who", "/me ACTION", "/msg NAME TEXT", "/help", "/quit", "//", "/release NAME", "free a name from the key that owns it (operators)"}},
+		{Message{Kind: KindHelp}, LangFR, []string{"/nick NOM", "/who", "/me ACTION", "/msg NOM TEXTE", "/help", "/quit", "//", "/release NOM", "libérer un nom de la clé qui le possède (opérateurs)"}},
 		{Message{Kind: KindError, Err: ErrUnknownCommand, Text: "/foo"}, LangEN, []string{"/foo"}},
 		{Message{Kind: KindError, Err: ErrUsage, Text: "/NICK"}, LangEN, []string{"/nick NAME"}},
 		{Message{Kind: KindError, Err: ErrUsage, Text: "/msg"}, LangFR, []string{"/msg NOM TEXTE"}},
@@ -219,6 +221,33 @@ func TestLangUnmarshalText(t *testing.T) {
 		}
 		if err != nil || l != tt.want {
 			t.Errorf("UnmarshalText(%q) = %q, %v; want %q, nil", tt.in, l, err, tt.want)
+		}
+	}
+}
+
+// What a ban holds is worded in both languages, naming its network.
+func TestBanScopeWords(t *testing.T) {
+	tests := []struct {
+		ban    Ban
+		en, fr string
+	}{
+		{Ban{Target: "SHA256:e", Net: "192.0.2.7"}, "the key and every newcomer without a key from 192.0.2.7",
+			"la clé et tout nouveau venu sans clé depuis 192.0.2.7"},
+		{Ban{Target: "SHA256:e", Net: "10.1.2.3", Exempt: true}, "the key only: 10.1.2.3 is an exempt network",
+			"ne vise que la clé : 10.1.2.3 est un réseau exempté"},
+		{Ban{Target: "SHA256:e"}, "the key only", "ne vise que la clé"},
+		{Ban{Target: "192.0.2.7", Net: "192.0.2.7"}, "every newcomer without a key from 192.0.2.7",
+			"tout nouveau venu sans clé depuis 192.0.2.7"},
+		{Ban{Target: "10.1.2.3", Net: "10.1.2.3", Exempt: true}, "every newcomer without a key from 10.1.2.3, an exempt network: a whole class",
+			"tout nouveau venu sans clé depuis 10.1.2.3, un réseau exempté : toute une classe"},
+	}
+	for _, tt := range tests {
+		for lang, want := range map[Lang]string{LangEN: tt.en, LangFR: tt.fr} {
+			scope := lang.Describe(Message{Kind: KindBanScope, Bans: []Ban{tt.ban}})
+			list := lang.Describe(Message{Kind: KindBans, Bans: []Ban{tt.ban}})
+			if !strings.Contains(scope, want) || !strings.Contains(list, "\n    "+scope) {
+				t.Errorf("%s, %+v: told %q, listed %q; want %q in both", lang, tt.ban, scope, list, want)
+			}
 		}
 	}
 }

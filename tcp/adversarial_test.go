@@ -591,15 +591,11 @@ func (h *stampHistory) stamps() []time.Time {
 	return append([]time.Time(nil), h.at...)
 }
 
-// fakeAge is the outbox age for tests on a fake clock: its sleeps pass at
-// once, hours ahead of the real time in which the readers read.
-const fakeAge = 24 * time.Hour
-
 func TestAdversarialFloodIsPacedAndComplete(t *testing.T) {
 	t.Run("100 lines at once", func(t *testing.T) {
 		clock := fakeclock.New(time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC))
 		hist := &stampHistory{History: room.NewRing(room.DefaultHistory)}
-		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, History: hist, OutboxAge: fakeAge}, nil)
+		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, History: hist}, nil)
 		a, _ := ts.join(t)
 		b, _ := ts.joinRaw(t)
 		const n = 100
@@ -638,7 +634,7 @@ func TestAdversarialFloodIsPacedAndComplete(t *testing.T) {
 	// control too: one line of 16 KiB is no way around it.
 	t.Run("a long line counts as the messages it makes", func(t *testing.T) {
 		clock := fakeclock.New(time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC))
-		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep, OutboxAge: fakeAge}, nil)
+		ts := start(t, room.Options{MsgRate: 2, MsgBurst: 5, Now: clock.Now, Sleep: clock.Sleep}, nil)
 		a, _ := ts.join(t)
 		b, _ := ts.joinRaw(t)
 		a.send(strings.Repeat("L", 16<<10) + "\nend\n")

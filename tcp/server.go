@@ -220,7 +220,7 @@ func (s *Server) handle(nc net.Conn) {
 	}
 	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
 	c := newConn(s, nc)
-	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
+	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Generated: true, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
 	if err != nil {
 		s.refuse(nc, s.Lang.Refusal(room.RefusalFor(err)))
 		return

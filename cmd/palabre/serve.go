@@ -84,7 +84,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		MaxMembers:      cfg.MaxMembers,
 		MsgRate:         cfg.MsgRate,
 		MsgBurst:        cfg.MsgBurst,
-		// IPv6Prefix: cfg.IPv6Prefix, (keyless bans by network: room.Options gains it on the room branch)
+		Exempt:          cfg.ExemptCIDRs, // a ban on a key there holds the key alone
+		IPv6Prefix:      cfg.IPv6Prefix,
 	})
 	// One limiter and one password gate for both doors: the limits are per
 	// network, whatever the door.

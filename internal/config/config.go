@@ -39,7 +39,7 @@ type Config struct {
 	MaxPerIP        int     `env:"PALABRE_MAX_PER_IP" envDefault:"64" help:"open connections from one address; 0: no limit"`
 	ConnectRate     float64 `env:"PALABRE_CONNECT_RATE" envDefault:"5" help:"new connections per second from one address, past the burst; 0: no limit"`
 	ConnectBurst    int     `env:"PALABRE_CONNECT_BURST" envDefault:"20" help:"new connections one address may open at once"`
-	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT), with a class's allowance of wrong passwords; none for none"`
+	ExemptCIDRs     CIDRs   `env:"PALABRE_EXEMPT_CIDRS" envDefault:"127.0.0.0/8,::1/128" help:"networks free of the per-address limits, comma-separated (a classroom's NAT), with a class's allowance of wrong passwords, where a ban on a key holds the key only; none for none"`
 	IPv6Prefix      int     `env:"PALABRE_IPV6_PREFIX" envDefault:"64" help:"IPv6 addresses count as one per network of this prefix length in every per-address rule: limits, passwords, bans (1 to 128)"`
 
 	OutboxBytes    int           `env:"PALABRE_OUTBOX_BYTES" envDefault:"65536" help:"bytes waiting for a member before it is dropped as too slow"`

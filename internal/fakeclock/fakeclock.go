@@ -1,5 +1,6 @@
-// Package fakeclock is a clock for tests of flood control: room.Options'
-// Now and Sleep without real time.
+// Package fakeclock is a clock for tests of what runs on time (flood
+// control, durations of bans and names): room.Options' Now and Sleep
+// without real time.
 package fakeclock
 
 import (
@@ -38,16 +39,16 @@ func (c *Clock) Sleep(d time.Duration, cancel <-chan struct{}) bool {
 	return true
 }
 
-// Slept is the time all Sleeps asked for.
-func (c *Clock) Slept() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.slept
-}
-
 // Advance moves Now on by d, as time passing while nobody sleeps.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// Slept is the time all Sleeps asked for.
+func (c *Clock) Slept() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.slept
 }

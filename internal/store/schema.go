@@ -49,6 +49,12 @@ var migrations = []string{
 		name  TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	);`,
+	// 2: a ban on a key holds its holder's network too; a key owns one
+	// name, and is forgotten when unseen for long (room/owners.go). Names
+	// bound before are taken as seen now; the hub keeps one per key.
+	`ALTER TABLE bans ADD COLUMN net TEXT NOT NULL DEFAULT ''; -- keyless newcomers from it are refused
+	ALTER TABLE names ADD COLUMN seen INTEGER NOT NULL DEFAULT 0; -- unix nanoseconds: the owner's last visit
+	UPDATE names SET seen = CAST(strftime('%s', 'now') AS INTEGER) * 1000000000;`,
 }
 
 // Version is the schema version this program writes and reads.

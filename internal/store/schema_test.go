@@ -123,3 +123,49 @@ func TestMigrationStep(t *testing.T) {
 		t.Errorf("transcript after the new step: %+v", got)
 	}
 }
+
+// A database of version 1 (names bound first come first served, any number
+// per key; bans without a network) comes through version 2 with what it
+// held: every name, taken as seen when migrated, and the bans, with no
+// network (the hub gives an address ban its network).
+func TestMigrationToVersion2(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		migrations[0], `PRAGMA user_version = 1`,
+		`INSERT INTO names (name, key, written) VALUES ('alice', 'SHA256:a', 'Alice'), ('thread-3', 'SHA256:a', 'Thread-3'), ('bob', 'SHA256:b', 'bob')`,
+		`INSERT INTO bans (target, name, reason, by_op, at) VALUES ('SHA256:e', 'eve', '', 'prof', 1), ('2001:db8::200', 'mallory', '', 'prof', 2)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	before := time.Now().Add(-time.Second)
+	s := openStore(t, dir, Options{})
+	st, err := s.Load(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := rawVersion(t, path, -1); v != 2 || Version() != 2 {
+		t.Fatalf("version %d after the migration, want 2", v)
+	}
+	var got []string
+	for _, n := range st.Names {
+		if n.Seen.Before(before) || n.Seen.After(time.Now()) {
+			t.Errorf("%s: seen %v, want the time of the migration", n.Name, n.Seen)
+		}
+		got = append(got, n.Name+"="+n.Key)
+	}
+	if want := []string{"Alice=SHA256:a", "Thread-3=SHA256:a", "bob=SHA256:b"}; !slices.Equal(got, want) {
+		t.Errorf("names %v, want %v (in the order bound)", got, want)
+	}
+	if len(st.Bans) != 2 || st.Bans[0].Target != "SHA256:e" || st.Bans[0].Net != "" || st.Bans[1].Target != "2001:db8::200" || st.Bans[1].Net != "" {
+		t.Errorf("bans %+v", st.Bans)
+	}
+}

@@ -218,7 +218,7 @@ func (s *Store) SaveBan(b room.Ban) {
 	if b.At.IsZero() {
 		b.At = time.Now()
 	}
-	s.enqueue(op{what: opSaveBan, target: b.Target, name: b.Name, text: b.Reason, by: b.By, at: b.At, until: b.Until})
+	s.enqueue(op{what: opSaveBan, target: b.Target, key: b.Net, name: b.Name, text: b.Reason, by: b.By, at: b.At, until: b.Until})
 }
 
 // DeleteBan queues the lifting of the ban on target.
@@ -227,9 +227,15 @@ func (s *Store) DeleteBan(target string) { s.enqueue(op{what: opDeleteBan, targe
 // SaveTopic queues the room's topic.
 func (s *Store) SaveTopic(topic string) { s.enqueue(op{what: opTopic, text: topic}) }
 
-// BindName queues the binding of name (any case) to key. The first binding
-// of a name wins: binding a name already bound to another key changes nothing.
-func (s *Store) BindName(name, key string) { s.enqueue(op{what: opBindName, name: name, key: key}) }
+// BindName queues that key owns name (any case) and no other name, and was
+// last seen at seen. The hub decides who owns what; the table follows it.
+func (s *Store) BindName(name, key string, seen time.Time) {
+	s.enqueue(op{what: opUnbindKey, name: name, key: key})
+	s.enqueue(op{what: opBindName, name: name, key: key, at: seen})
+}
+
+// ReleaseName queues that no key owns name (any case).
+func (s *Store) ReleaseName(name string) { s.enqueue(op{what: opReleaseName, name: name}) }
 
 // enqueue hands o to the writer, or drops it if the queue is full or the
 // Store closed. It never waits for the writer.

@@ -221,7 +221,7 @@ func TestEmptyLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if st.Seq != 0 || len(st.History) != 0 || len(st.Bans) != 0 || st.Topic != "" || st.Names == nil || len(st.Names) != 0 {
+	if st.Seq != 0 || len(st.History) != 0 || len(st.Bans) != 0 || st.Topic != "" || len(st.Names) != 0 {
 		t.Errorf("Load of an empty store = %+v", st)
 	}
 }
@@ -230,10 +230,10 @@ func TestBansTopicNames(t *testing.T) {
 	now := time.Now()
 	dir := t.TempDir()
 	s := openStore(t, dir, Options{})
-	forGood := room.Ban{Target: "SHA256:aaa", Name: "eve", Reason: "flood", By: "prof", At: now.Add(-time.Hour)}
+	forGood := room.Ban{Target: "SHA256:aaa", Net: "2001:db8:1:2::/64", Name: "eve", Reason: "flood", By: "prof", At: now.Add(-time.Hour)}
 	expired := room.Ban{Target: "203.0.113.9", Name: "mallory", By: "prof", At: now.Add(-2 * time.Hour), Until: now.Add(-time.Minute)}
 	lifted := room.Ban{Target: "SHA256:bbb", Name: "trent", By: "prof", At: now.Add(-time.Hour)}
-	renewed := room.Ban{Target: "198.51.100.7", Name: "oscar", Reason: "first", By: "prof", At: now.Add(-3 * time.Hour), Until: now.Add(-time.Hour)}
+	renewed := room.Ban{Target: "198.51.100.7", Net: "198.51.100.7", Name: "oscar", Reason: "first", By: "prof", At: now.Add(-3 * time.Hour), Until: now.Add(-time.Hour)}
 	renewed2 := renewed
 	renewed2.Reason, renewed2.By, renewed2.At, renewed2.Until = "again", "prof2", now.Add(-30*time.Minute), now.Add(time.Hour)
 	for _, b := range []room.Ban{forGood, expired, lifted, renewed, renewed2} {
@@ -245,10 +245,15 @@ func TestBansTopicNames(t *testing.T) {
 	s.SaveTopic("first topic")
 	s.SaveTopic("TP 3: sockets")
 
-	s.BindName("Alice", "key-a")
-	s.BindName("ALICE", "key-b") // already bound: ignored
-	s.BindName("alice", "key-a")
-	s.BindName("Bob", "key-b")
+	// The table follows the hub: one name per key, the last bound.
+	seen := func(min int) time.Time { return now.Add(time.Duration(min) * time.Minute) }
+	s.BindName("Alice", "key-a", seen(1))
+	s.BindName("ALICE", "key-b", seen(2)) // the hub gave it to key-b: key-a owns nothing
+	s.BindName("Carol", "key-a", seen(3))
+	s.BindName("Bob", "key-b", seen(4)) // key-b's only name: ALICE is free
+	s.BindName("Dave", "key-c", seen(5))
+	s.ReleaseName("DAVE")                 // /release
+	s.BindName("carol", "key-a", seen(6)) // seen again
 	flush(t, s)
 
 	st, err := s.Load(10)
@@ -261,7 +266,7 @@ func TestBansTopicNames(t *testing.T) {
 	}
 	for i, b := range st.Bans {
 		w := wantBans[i]
-		if b.Target != w.Target || b.Name != w.Name || b.Reason != w.Reason || b.By != w.By ||
+		if b.Target != w.Target || b.Net != w.Net || b.Name != w.Name || b.Reason != w.Reason || b.By != w.By ||
 			!b.At.Equal(w.At) || !b.Until.Equal(w.Until) || b.Until.IsZero() != w.Until.IsZero() {
 			t.Errorf("ban %d = %+v, want %+v", i, b, w)
 		}
@@ -269,12 +274,18 @@ func TestBansTopicNames(t *testing.T) {
 	if st.Topic != "TP 3: sockets" {
 		t.Errorf("Topic = %q", st.Topic)
 	}
-	wantNames := map[string]string{"alice": "key-a", "bob": "key-b"}
-	if fmt.Sprint(st.Names) != fmt.Sprint(wantNames) {
-		t.Errorf("Names = %v, want %v", st.Names, wantNames)
+	wantNames := []room.NameOwner{{Name: "Bob", Key: "key-b", Seen: seen(4)}, {Name: "carol", Key: "key-a", Seen: seen(6)}} // last seen last
+	if len(st.Names) != len(wantNames) {
+		t.Fatalf("Names = %+v, want %+v", st.Names, wantNames)
 	}
-	if got := s.Stats(); got.Written != 13 || got.Failed != 0 || got.Dropped != 0 {
-		t.Errorf("Stats = %+v, want 13 written", got)
+	for i, n := range st.Names {
+		if w := wantNames[i]; n.Name != w.Name || n.Key != w.Key || !n.Seen.Equal(w.Seen) {
+			t.Errorf("name %d = %+v, want %+v", i, n, w)
+		}
+	}
+	// Bans 7, topics 2, names 13: two writes a binding, one a release.
+	if got := s.Stats(); got.Written != 22 || got.Failed != 0 || got.Dropped != 0 {
+		t.Errorf("Stats = %+v, want 22 written", got)
 	}
 }
 

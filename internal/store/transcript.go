@@ -77,7 +77,7 @@ func (s *Store) Load(history int) (room.State, error) {
 }
 
 func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.State, error) {
-	st := room.State{Names: make(map[string]string)}
+	var st room.State
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&seq); err != nil {
 		return st, fmt.Errorf("last seq: %w", err)
@@ -105,17 +105,25 @@ func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.Sta
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("topic: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT name, key FROM names`)
+	// The most recently seen last, and of two seen at once the later bound:
+	// a hub keeps the last name of a key that has several.
+	rows, err := tx.QueryContext(ctx, `SELECT written, key, seen FROM names ORDER BY seen, rowid`)
 	if err != nil {
 		return st, fmt.Errorf("names: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name, key string
-		if err := rows.Scan(&name, &key); err != nil {
+		var (
+			n    room.NameOwner
+			seen int64
+		)
+		if err := rows.Scan(&n.Name, &n.Key, &seen); err != nil {
 			return st, fmt.Errorf("names: %w", err)
 		}
-		st.Names[name] = key
+		if seen != 0 {
+			n.Seen = time.Unix(0, seen)
+		}
+		st.Names = append(st.Names, n)
 	}
 	if err := rows.Err(); err != nil {
 		return st, fmt.Errorf("names: %w", err)
@@ -157,7 +165,7 @@ func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error)
 }
 
 func loadBans(ctx context.Context, tx *sql.Tx, now time.Time) ([]room.Ban, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT target, name, reason, by_op, at, until FROM bans
+	rows, err := tx.QueryContext(ctx, `SELECT target, net, name, reason, by_op, at, until FROM bans
 		WHERE until IS NULL OR until > ? ORDER BY at, target`, now.UnixNano())
 	if err != nil {
 		return nil, err
@@ -170,7 +178,7 @@ func loadBans(ctx context.Context, tx *sql.Tx, now time.Time) ([]room.Ban, error
 			at    int64
 			until sql.NullInt64
 		)
-		if err := rows.Scan(&b.Target, &b.Name, &b.Reason, &b.By, &at, &until); err != nil {
+		if err := rows.Scan(&b.Target, &b.Net, &b.Name, &b.Reason, &b.By, &at, &until); err != nil {
 			return nil, err
 		}
 		b.At, b.Until = time.Unix(0, at), fromNanos(until)

@@ -19,8 +19,10 @@ const (
 	opDeleteBan
 	opTopic
 	opBindName
-	opSeq   // a sequence number given to a message not kept: seq
-	opFlush // not a write: a marker answered once all before it is committed
+	opUnbindKey   // the key's other names: key, name
+	opReleaseName // name
+	opSeq         // a sequence number given to a message not kept: seq
+	opFlush       // not a write: a marker answered once all before it is committed
 )
 
 // op is one queued write, a union of the Store's calls. Its fields are
@@ -30,11 +32,11 @@ type op struct {
 	kind   room.Kind
 	reason room.Reason
 	seq    uint64
-	at     time.Time // Message.At; Ban.At
+	at     time.Time // Message.At; Ban.At; when the name's owner was seen
 	until  time.Time // Message.Until; Ban.Until
 	door   room.Door
-	name   string // Message.From; Ban.Name; the name to bind
-	key    string // Message.Key; the key to bind
+	name   string // Message.From; Ban.Name; the name to bind or release
+	key    string // Message.Key; Ban.Net; the key to bind
 	target string // Message.To; Ban.Target
 	text   string // Message.Text; Ban.Reason; the topic
 	by     string // Ban.By
@@ -48,14 +50,17 @@ const maxBatch = 4096
 const (
 	sqlInsertMessage = `INSERT INTO messages (seq, at, kind, door, name, key, target, text, reason, until)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlSaveBan = `INSERT INTO bans (target, name, reason, by_op, at, until) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (target) DO UPDATE SET name = excluded.name, reason = excluded.reason,
+	sqlSaveBan = `INSERT INTO bans (target, net, name, reason, by_op, at, until) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (target) DO UPDATE SET net = excluded.net, name = excluded.name, reason = excluded.reason,
 			by_op = excluded.by_op, at = excluded.at, until = excluded.until`
 	sqlDeleteBan = `DELETE FROM bans WHERE target = ?`
 	sqlSetting   = `INSERT INTO settings (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`
-	sqlBindName = `INSERT INTO names (name, key, written) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`
-	sqlSeq      = `INSERT INTO settings (name, value) VALUES (?, ?)
+	sqlBindName = `INSERT INTO names (name, key, written, seen) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET key = excluded.key, written = excluded.written, seen = excluded.seen`
+	sqlUnbindKey   = `DELETE FROM names WHERE key = ? AND name <> ?`
+	sqlReleaseName = `DELETE FROM names WHERE name = ?`
+	sqlSeq         = `INSERT INTO settings (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value
 		WHERE CAST(excluded.value AS INTEGER) > CAST(settings.value AS INTEGER)`
 )
@@ -80,7 +85,7 @@ func newWriter(s *Store) (*writer, error) {
 	w := &writer{s: s}
 	for k, q := range map[opKind]string{
 		opRecord: sqlInsertMessage, opSaveBan: sqlSaveBan, opDeleteBan: sqlDeleteBan,
-		opTopic: sqlSetting, opBindName: sqlBindName, opSeq: sqlSeq,
+		opTopic: sqlSetting, opBindName: sqlBindName, opUnbindKey: sqlUnbindKey, opReleaseName: sqlReleaseName, opSeq: sqlSeq,
 	} {
 		st, err := s.db.Prepare(q)
 		if err != nil {
@@ -215,13 +220,17 @@ func args(o *op) []any {
 		return []any{int64(o.seq), o.at.UnixNano(), o.kind.String(), string(o.door),
 			o.name, o.key, o.target, o.text, reason, nanos(o.until)}
 	case opSaveBan:
-		return []any{o.target, o.name, o.text, o.by, o.at.UnixNano(), nanos(o.until)}
+		return []any{o.target, o.key, o.name, o.text, o.by, o.at.UnixNano(), nanos(o.until)}
 	case opDeleteBan:
 		return []any{o.target}
 	case opTopic:
 		return []any{settingTopic, o.text}
 	case opBindName:
-		return []any{strings.ToLower(o.name), o.key, o.name}
+		return []any{strings.ToLower(o.name), o.key, o.name, o.at.UnixNano()}
+	case opUnbindKey:
+		return []any{o.key, strings.ToLower(o.name)}
+	case opReleaseName:
+		return []any{strings.ToLower(o.name)}
 	case opSeq:
 		return []any{settingLastSeq, strconv.FormatUint(o.seq, 10)}
 	}
@@ -240,6 +249,10 @@ func (o *op) describe() string {
 		return "saving the topic"
 	case opBindName:
 		return "binding the name " + o.name
+	case opUnbindKey:
+		return "releasing the other names of the owner of " + o.name
+	case opReleaseName:
+		return "releasing the name " + o.name
 	case opSeq:
 		return fmt.Sprintf("keeping sequence number %d", o.seq)
 	}
