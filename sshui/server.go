@@ -335,3 +335,5 @@ func cleanName(user string) string {
 	}
 	return b.String()
 }
+
+var _ net.Conn = (*guardedConn)(nil)

@@ -1,0 +1,180 @@
+package sshui
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"sync"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/muesli/termenv"
+
+	"palabre/internal/lineproto"
+	"palabre/room"
+)
+
+// screen runs the chat screen until the member leaves or the connection
+// ends, and returns the reason to leave with.
+func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window, m *room.Member, history []room.Message,
+	ended <-chan struct{}, lost func()) room.Reason {
+	pty, _, _ := sess.Pty()
+	w, h := clampSize(pty.Window.Width, pty.Window.Height)
+	model := newModel(modelConfig{
+		Lang:     s.opts.Lang,
+		Renderer: newRenderer(out, sess, pty.Term),
+		RoomName: s.opts.RoomName,
+		Member:   m,
+		History:  history,
+		Post:     func(text string) { s.opts.Hub.Post(m, text) },
+		Members:  s.opts.Hub.Members,
+		Head:     s.opts.Hub.MembersHead,
+		Delay:    m.Delay,
+		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },
+		Width:    w,
+		Height:   h,
+		Pushed:   true, // by pump
+		Rows:     s.rows,
+	})
+	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
+	scr := newLive(model, out)
+	p := tea.NewProgram(scr,
+		tea.WithInput(in),
+		// The screen draws through its own term, which scrolls the
+		// terminal instead of writing every row again for each message;
+		// bubbletea writes nothing (its output would be the server's).
+		tea.WithoutRenderer(), tea.WithOutput(io.Discard),
+		tea.WithoutSignalHandler(), // shutdown is handled once, by the server
+	)
+
+	scr.start()
+	go s.pump(sess, p, scr, winCh, m, ended, lost)
+	_, err := p.Run()
+	p.Kill()
+	scr.stop()
+	s.farewell(out, m)
+	switch {
+	case errors.Is(err, lineproto.ErrInputTooLong):
+		return room.ReasonTooLong
+	case errors.Is(err, tea.ErrProgramPanic):
+		s.log.Error("screen panicked", "name", m.Name(), "addr", sess.RemoteAddr().String(), "err", err)
+		return room.ReasonError
+	case err != nil && !errors.Is(err, tea.ErrProgramKilled):
+		s.log.Warn("screen ended", "name", m.Name(), "err", err)
+		return room.ReasonLost
+	}
+	return room.ReasonClosed
+}
+
+// liveScreen is the chat screen as the door runs it: the model, drawn
+// through a term after each change, rather than by bubbletea's renderer,
+// which measures and writes every changed row of every frame (and a new
+// message changes them all). Its View is empty: the program runs without
+// a renderer. Two goroutines change the screen, the program's (keys,
+// resizes) and the pump (the room's messages, handed over directly rather
+// than through the program's queue): the mutex guards the model and term.
+type liveScreen struct {
+	mu     sync.Mutex
+	m      *model
+	t      *term
+	closed bool // the terminal was given back: nothing more is drawn
+}
+
+func newLive(m *model, out io.Writer) *liveScreen { return &liveScreen{m: m, t: newTerm(out)} }
+
+// start puts the terminal in the screen's modes and draws the first frame,
+// before anything else may draw.
+func (l *liveScreen) start() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_ = l.t.enter() // a failed write ends the session through its context
+	_ = l.t.draw(l.m)
+}
+
+// stop gives the terminal back; nothing is drawn after.
+func (l *liveScreen) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed = true
+		_ = l.t.leave()
+	}
+}
+
+func (l *liveScreen) Init() tea.Cmd {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.Init()
+}
+
+// change applies f to the model and draws the result, unless the terminal
+// was given back.
+func (l *liveScreen) change(f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	f()
+	_ = l.t.draw(l.m) // nothing is written when nothing changed
+}
+
+func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	l.change(func() { _, cmd = l.m.Update(msg) })
+	return l, cmd
+}
+
+func (l *liveScreen) View() string { return "" }
+
+// deliver shows the room's messages: one frame for all of them.
+func (l *liveScreen) deliver(msgs []room.Message) {
+	l.change(func() { l.m.receive(msgs) })
+}
+
+// resize lays the screen out for a new window size.
+func (l *liveScreen) resize(w *ssh.Window) {
+	cols, rows := clampSize(w.Width, w.Height)
+	l.change(func() { l.m.Update(tea.WindowSizeMsg{Width: cols, Height: rows}) })
+}
+
+// Pty sizes are clamped to these: a client may claim any size at all.
+const (
+	minCols, maxCols = 20, 400
+	minRows, maxRows = 5, 200
+)
+
+func clampSize(cols, rows int) (int, int) {
+	return min(max(cols, minCols), maxCols), min(max(rows, minRows), maxRows)
+}
+
+// newRenderer builds the session's own renderer, writing to out, so that a
+// client without colour gets a plain screen. Unlike wish's MakeRenderer it
+// does not query the terminal's background colour: that query cannot be
+// cancelled, blocks until the client types, and swallows the first byte.
+func newRenderer(out io.Writer, sess ssh.Session, term string) *lipgloss.Renderer {
+	if term == "" || term == "dumb" {
+		// lipgloss asks the output for its profile, so termenv.WithProfile
+		// would not reach it: set the profile on the renderer itself.
+		r := lipgloss.NewRenderer(out)
+		r.SetColorProfile(termenv.Ascii)
+		return r
+	}
+	env := environ(append(sess.Environ(), "TERM="+term))
+	return lipgloss.NewRenderer(out, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+}
+
+// environ is a session's environment, for termenv.
+type environ []string
+
+func (e environ) Environ() []string { return e }
+
+func (e environ) Getenv(k string) string {
+	for _, v := range e {
+		if val, ok := strings.CutPrefix(v, k+"="); ok {
+			return val
+		}
+	}
+	return ""
+}
