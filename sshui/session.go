@@ -3,6 +3,9 @@ package sshui
 import (
 	"fmt"
 	"io"
+	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -18,6 +21,15 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		sess.Context().SetValue(startedKey{}, true)
 		defer next(sess)
 		defer s.hangUp(sess)
+		if strings.TrimSpace(sess.RawCommand()) != "" {
+			// scp, git, `ssh host ls`: the server runs no command, and the
+			// session is no member (no join, no name bound).
+			s.log.Debug("command refused", "user", room.Clip(sess.User(), 64), "addr", sess.RemoteAddr().String(),
+				"command", room.Clip(sess.RawCommand(), 64))
+			fmt.Fprintf(sess.Stderr(), "%s\r\n", noCommand(s.opts.Lang, sess.LocalAddr()))
+			_ = sess.Exit(1)
+			return
+		}
 		_, winCh, isPty := sess.Pty()
 		s.log.Debug("session", "user", room.Clip(sess.User(), 64), "client", room.Clip(sess.Context().ClientVersion(), 64),
 			"addr", sess.RemoteAddr().String(), "pty", isPty)
@@ -50,6 +62,18 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			reason = s.lines(sess, out, m, history)
 		}
 	}
+}
+
+// noCommand is the one line a session that asked for a command reads.
+func noCommand(lang room.Lang, local net.Addr) string {
+	port := "2222"
+	if a, ok := local.(*net.TCPAddr); ok {
+		port = strconv.Itoa(a.Port)
+	}
+	if lang == room.LangFR {
+		return "palabre est un salon de discussion : connectez-vous avec ssh -p " + port + " <hôte>, sans commande."
+	}
+	return "palabre is a chat: connect with ssh -p " + port + " <host>, without a command."
 }
 
 // hangUp ends the connection shortly after its one session: a client that
