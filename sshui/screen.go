@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -38,8 +37,13 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		Rows:     s.rows,
 	})
 	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
-	scr := newLive(model, out)
-	p := tea.NewProgram(scr,
+	var p *tea.Program
+	scr := newLive(model, out, func(r any) {
+		s.log.Error("screen panicked", "name", m.Name(), "addr", sess.RemoteAddr().String(), "panic", r)
+		s.opts.Hub.Leave(m, room.ReasonError)
+		p.Kill()
+	})
+	p = tea.NewProgram(scr,
 		tea.WithInput(in),
 		// The screen draws through its own term, which scrolls the
 		// terminal instead of writing every row again for each message;
@@ -65,78 +69,6 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		return room.ReasonLost
 	}
 	return room.ReasonClosed
-}
-
-// liveScreen is the chat screen as the door runs it: the model, drawn
-// through a term after each change, rather than by bubbletea's renderer,
-// which measures and writes every changed row of every frame (and a new
-// message changes them all). Its View is empty: the program runs without
-// a renderer. Two goroutines change the screen, the program's (keys,
-// resizes) and the pump (the room's messages, handed over directly rather
-// than through the program's queue): the mutex guards the model and term.
-type liveScreen struct {
-	mu     sync.Mutex
-	m      *model
-	t      *term
-	closed bool // the terminal was given back: nothing more is drawn
-}
-
-func newLive(m *model, out io.Writer) *liveScreen { return &liveScreen{m: m, t: newTerm(out)} }
-
-// start puts the terminal in the screen's modes and draws the first frame,
-// before anything else may draw.
-func (l *liveScreen) start() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	_ = l.t.enter() // a failed write ends the session through its context
-	_ = l.t.draw(l.m)
-}
-
-// stop gives the terminal back; nothing is drawn after.
-func (l *liveScreen) stop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.closed {
-		l.closed = true
-		_ = l.t.leave()
-	}
-}
-
-func (l *liveScreen) Init() tea.Cmd {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.m.Init()
-}
-
-// change applies f to the model and draws the result, unless the terminal
-// was given back.
-func (l *liveScreen) change(f func()) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return
-	}
-	f()
-	_ = l.t.draw(l.m) // nothing is written when nothing changed
-}
-
-func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	l.change(func() { _, cmd = l.m.Update(msg) })
-	return l, cmd
-}
-
-func (l *liveScreen) View() string { return "" }
-
-// deliver shows the room's messages: one frame for all of them.
-func (l *liveScreen) deliver(msgs []room.Message) {
-	l.change(func() { l.m.receive(msgs) })
-}
-
-// resize lays the screen out for a new window size.
-func (l *liveScreen) resize(w *ssh.Window) {
-	cols, rows := clampSize(w.Width, w.Height)
-	l.change(func() { l.m.Update(tea.WindowSizeMsg{Width: cols, Height: rows}) })
 }
 
 // Pty sizes are clamped to these: a client may claim any size at all.

@@ -68,7 +68,7 @@ func (th *termHarness) resize(w, h int) {
 func (th *termHarness) draw(t *testing.T, step string) {
 	t.Helper()
 	th.out.Reset()
-	if err := th.t.draw(th.m); err != nil {
+	if err := th.t.write(th.t.frame(th.m)); err != nil {
 		t.Fatal(err)
 	}
 	want := screenRows(th.m.View(), th.m.height)
@@ -197,7 +197,8 @@ func TestTermScrollsForANewMessage(t *testing.T) {
 
 func TestTermModes(t *testing.T) {
 	th := newTermHarness(setup{w: 40, h: 10})
-	if err := th.t.enter(); err != nil {
+	th.t.enter()
+	if err := th.t.write(th.t.frame(th.m)); err != nil {
 		t.Fatal(err)
 	}
 	for _, mode := range []int{1049, 2004, 1002, 1006} {
@@ -208,7 +209,7 @@ func TestTermModes(t *testing.T) {
 	if th.vt.Modes()[25] || th.vt.Modes()[7] {
 		t.Error("the cursor shows, or rows may wrap")
 	}
-	if err := th.t.leave(); err != nil {
+	if err := th.t.write([]byte(th.t.leave())); err != nil {
 		t.Fatal(err)
 	}
 	for mode, on := range th.vt.Modes() {
@@ -236,13 +237,13 @@ func BenchmarkScreenMessage(b *testing.B) {
 	for _, msg := range msgs {
 		th.send(msg)
 	}
-	_ = th.t.draw(th.m)
+	_ = th.t.write(th.t.frame(th.m))
 	b.ReportAllocs()
 	n, ops := 0, 0
 	for b.Loop() {
 		th.out.Reset()
 		th.send(msgs[ops%len(msgs)])
-		_ = th.t.draw(th.m)
+		_ = th.t.write(th.t.frame(th.m))
 		n += th.out.Len()
 		ops++
 	}
