@@ -2,6 +2,7 @@ package sshui
 
 import (
 	"io"
+	"unicode/utf8"
 
 	"palabre/internal/lineproto"
 )
@@ -17,9 +18,16 @@ const maxPaste = 4 * maxPending
 // either would cost the server that memory and quadratic time. Past
 // maxPaste bytes of paste, or maxPending bytes of characters without a
 // break, the member leaves as "input too long" and the read fails.
+//
+// It also keeps escape sequences and characters whole across reads: the
+// parser takes a read that fills its buffer and ends with an ESC as the
+// Escape key, and the rest of the sequence as typed text (a paste's start
+// marker so cut makes the paste typing), and a character cut at the end as
+// invalid bytes. What a full read ends with of either waits for the next.
 type inputGuard struct {
 	r       io.Reader
 	tooLong func()
+	tail    []byte // the end of the last read, held back for the next
 
 	marker  int  // bytes of "\x1b[20" then "0" or "1" matched so far
 	end     bool // the marker being matched ends a paste
@@ -32,8 +40,10 @@ func (g *inputGuard) Read(p []byte) (int, error) {
 	if g.failed {
 		return 0, lineproto.ErrInputTooLong
 	}
-	n, err := g.r.Read(p)
-	for _, b := range p[:n] {
+	held := copy(p, g.tail)
+	g.tail = g.tail[:copy(g.tail, g.tail[held:])]
+	n, err := g.r.Read(p[held:])
+	for _, b := range p[held : held+n] {
 		g.scan(b)
 		if g.inPaste && g.n > maxPaste || !g.inPaste && g.n > maxPending {
 			g.failed = true
@@ -41,7 +51,44 @@ func (g *inputGuard) Read(p []byte) (int, error) {
 			return 0, lineproto.ErrInputTooLong
 		}
 	}
+	n += held
+	if n == len(p) && err == nil {
+		k := unfinished(p[:n])
+		g.tail = append(g.tail, p[n-k:n]...)
+		n -= k
+	}
 	return n, err
+}
+
+// unfinished is how many bytes at the end of b begin an escape sequence or
+// a character that b does not end: an ESC, ESC [ or ESC O and what may
+// follow before a CSI's final byte, or the first bytes of a UTF-8
+// character. Past a few bytes, it is no sequence the parser knows.
+func unfinished(b []byte) int {
+	const longest = 16
+	for k := 1; k <= min(len(b), longest); k++ {
+		c := b[len(b)-k]
+		switch {
+		case c == 0x1b:
+			return k
+		case (c == '[' || c == 'O' && k == 1) && len(b) > k && b[len(b)-k-1] == 0x1b:
+			return k + 1
+		case 0x20 <= c && c <= 0x3f: // a CSI's parameters and intermediates, maybe
+			continue
+		}
+		break
+	}
+	// A character cut short: up to three bytes of one that needs more.
+	for k := 1; k <= min(len(b), utf8.UTFMax-1); k++ {
+		c := b[len(b)-k]
+		if utf8.RuneStart(c) {
+			if c >= 0xc0 && !utf8.FullRune(b[len(b)-k:]) {
+				return k
+			}
+			break
+		}
+	}
+	return 0
 }
 
 // scan follows the paste markers and counts what the parser holds back.
