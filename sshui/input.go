@@ -24,8 +24,13 @@ const maxPaste = 4 * maxPending
 // Escape key, and the rest of the sequence as typed text (a paste's start
 // marker so cut makes the paste typing), and a character cut at the end as
 // invalid bytes. What a full read ends with of either waits for the next.
+//
+// And it holds the reader back while the screen's lines held by flood
+// control are full (wait): the screen then reads no more of the session,
+// and the client waits, as on the TCP door.
 type inputGuard struct {
 	r       io.Reader
+	wait    func() // returns once the screen may take more input
 	tooLong func()
 	tail    []byte // the end of the last read, held back for the next
 
@@ -40,6 +45,7 @@ func (g *inputGuard) Read(p []byte) (int, error) {
 	if g.failed {
 		return 0, lineproto.ErrInputTooLong
 	}
+	g.wait()
 	held := copy(p, g.tail)
 	g.tail = g.tail[:copy(g.tail, g.tail[held:])]
 	n, err := g.r.Read(p[held:])

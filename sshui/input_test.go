@@ -80,7 +80,7 @@ func TestInputGuardKeepsSequencesWhole(t *testing.T) {
 			if len(tt.first) != 255 {
 				t.Fatalf("the start is %d bytes, want 255", len(tt.first))
 			}
-			g := &inputGuard{r: bytes.NewReader([]byte(tt.first + tt.follow + "\x03")), tooLong: func() {}}
+			g := &inputGuard{r: bytes.NewReader([]byte(tt.first + tt.follow + "\x03")), wait: func() {}, tooLong: func() {}}
 			k := &keys{}
 			p := tea.NewProgram(k, tea.WithInput(g), tea.WithoutRenderer(), tea.WithOutput(io.Discard), tea.WithoutSignalHandler())
 			ran := make(chan error, 1)

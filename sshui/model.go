@@ -30,17 +30,20 @@ type modelConfig struct {
 	Renderer *lipgloss.Renderer // each SSH session's own renderer; styles are built from it, never the global one
 	RoomName string
 	Member   feed
-	History  []room.Message           // shown first, before live messages
-	Post     func(text string)        // hands one typed line to the hub (commands included, e.g. "/who", "/quit")
-	Members  func() []room.MemberInfo // the current member list, in join order
+	History  []room.Message // shown first, before live messages
+	// Send hands typed text to the room, through the door's flood
+	// control: one line, or several separated by "\n" (a paste), each a
+	// message or a command ("/who"); blank lines are skipped. nil: nothing.
+	Send    func(line string)
+	Members func() []room.MemberInfo // the current member list, in join order
 	// Head, when set, gives the first n members and how many there are,
 	// without copying the whole list; nil: taken from Members.
 	Head func(n int) ([]room.MemberInfo, int)
-	// Delay takes flood control's slot for one more message and says how
-	// long to hold it back (Member.Delay); nil: no flood control.
-	Delay func() time.Duration
-	// Leave removes the member, for a reason of the screen's own (a paste
-	// too long to be a message); nil: nothing.
+	// Held says how many of the lines sent wait for flood control, to be
+	// shown; nil: none.
+	Held func() int
+	// Leave removes the member, when it quits or for a reason of the
+	// screen's own (a paste too long to be a message); nil: nothing.
 	Leave func(room.Reason)
 	// Pushed: the door hands the member's messages to the model itself
 	// (receive), and ends the program; the model does not wait on the
@@ -61,7 +64,6 @@ var _ feed = (*room.Member)(nil)
 type (
 	batchMsg []room.Message
 	doneMsg  []room.Message
-	dueMsg   struct{} // flood control lets the next queued line go
 )
 
 const (
@@ -106,11 +108,6 @@ type model struct {
 	histIdx int      // len(sent) while editing a fresh line
 	draft   string   // the fresh line, kept while walking the history
 	comp    completion
-
-	// Lines typed faster than flood control allows wait here, shown, and
-	// leave one by one: delayed, never dropped.
-	queue   []string
-	waiting bool // a dueMsg is on its way for queue[0]
 }
 
 func newModel(cfg modelConfig) *model {
@@ -123,14 +120,14 @@ func newModel(cfg modelConfig) *model {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	if cfg.Post == nil {
-		cfg.Post = func(string) {}
+	if cfg.Send == nil {
+		cfg.Send = func(string) {}
 	}
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
 	}
-	if cfg.Delay == nil {
-		cfg.Delay = func() time.Duration { return 0 }
+	if cfg.Held == nil {
+		cfg.Held = func() int { return 0 }
 	}
 	if cfg.Leave == nil {
 		cfg.Leave = func(room.Reason) {}
@@ -198,11 +195,6 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case doneMsg:
 		m.receive(msg) // the shutdown notice, say: the last frame shows it
 		return m, tea.Quit
-	case dueMsg:
-		m.waiting = false
-		m.cfg.Post(m.queue[0]) // its slot was taken when dueMsg was planned
-		m.queue = m.queue[1:]
-		return m, m.flush()
 	case tea.WindowSizeMsg:
 		m.inputDirty = true
 		m.setSize(msg.Width, msg.Height)
@@ -394,17 +386,19 @@ func (m *model) buildSidebar() {
 
 func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if k.Paste {
-		return m, m.paste(string(k.Runes))
+		m.paste(string(k.Runes))
+		return m, nil
 	}
 	if k.Type != tea.KeyTab && k.Type != tea.KeyShiftTab {
 		m.comp = completion{}
 	}
 	switch k.Type {
 	case tea.KeyCtrlC:
-		m.cfg.Post("/quit")
+		m.cfg.Leave(room.ReasonQuit) // at once, ahead of any line held back
 		return m, tea.Quit
 	case tea.KeyEnter:
-		return m, m.send()
+		m.send()
+		return m, nil
 	case tea.KeyUp:
 		m.recall(-1)
 		return m, nil
@@ -431,12 +425,12 @@ func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *model) send() tea.Cmd {
+func (m *model) send() {
 	v := m.ti.Value()
 	m.ti.Reset()
 	m.histIdx, m.draft = len(m.sent), ""
 	if strings.TrimSpace(v) == "" {
-		return nil
+		return
 	}
 	if n := len(m.sent); n == 0 || m.sent[n-1] != v {
 		if n == maxSent {
@@ -447,53 +441,33 @@ func (m *model) send() tea.Cmd {
 	m.histIdx = len(m.sent)
 	// Whoever speaks wants to see the answer.
 	m.scroll(-m.offset)
-	return m.enqueue(v)
+	m.cfg.Send(v)
 }
 
 // paste takes a bracketed paste as it came: each line of it is a message
 // (the hub cleans and splits them as it does any input), and the last,
 // unfinished line stays in the input to be edited. A line longer than the
-// framer's bound, as on the other doors, ends the session.
-func (m *model) paste(text string) tea.Cmd {
+// framer's bound, as on the other doors, ends the session. The complete
+// lines go to the door as one text, cut into lines only as they go.
+func (m *model) paste(text string) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
-	lines := strings.Split(m.ti.Value()+text, "\n")
-	for _, l := range lines {
+	all := m.ti.Value() + text
+	for rest := all; rest != ""; {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
 		if len(l) > maxPending {
 			m.cfg.Leave(room.ReasonTooLong)
-			return nil
+			return
 		}
 	}
-	var cmds []tea.Cmd
-	for _, l := range lines[:len(lines)-1] {
-		if strings.TrimSpace(l) != "" {
-			cmds = append(cmds, m.enqueue(l))
-		}
+	last := strings.LastIndexByte(all, '\n')
+	if last >= 0 {
+		m.cfg.Send(all[:last])
 	}
 	// SetValue cleans what it is given: the rest stays as typed text.
-	m.ti.SetValue(lines[len(lines)-1])
+	m.ti.SetValue(all[last+1:])
 	m.ti.CursorEnd()
-	return tea.Batch(cmds...)
-}
-
-// enqueue sends a line now if flood control allows, or queues it.
-func (m *model) enqueue(line string) tea.Cmd {
-	m.queue = append(m.queue, line)
-	return m.flush()
-}
-
-// flush posts queued lines while flood control lets them go, and plans the
-// next one when it says to wait.
-func (m *model) flush() tea.Cmd {
-	for len(m.queue) > 0 && !m.waiting {
-		if d := m.cfg.Delay(); d > 0 {
-			m.waiting = true
-			return tea.Tick(d, func(time.Time) tea.Msg { return dueMsg{} })
-		}
-		m.cfg.Post(m.queue[0])
-		m.queue = m.queue[1:]
-	}
-	return nil
 }
 
 // recall walks the input history; past the newest entry is the line that

@@ -102,8 +102,9 @@ type setup struct {
 type harness struct {
 	m      *model
 	feed   *fakeFeed
-	posted []string
-	calls  int // of Members
+	posted []string      // lines sent
+	left   []room.Reason // Leave's reasons
+	calls  int           // of Members
 }
 
 func newHarness(s setup) *harness {
@@ -118,7 +119,8 @@ func newHarness(s setup) *harness {
 		RoomName: "lobby",
 		Member:   h.feed,
 		History:  s.history,
-		Post:     func(t string) { h.posted = append(h.posted, t) },
+		Send:     func(t string) { h.posted = append(h.posted, t) },
+		Leave:    func(r room.Reason) { h.left = append(h.left, r) },
 		Members:  func() []room.MemberInfo { h.calls++; return members },
 		Width:    s.w,
 		Height:   s.h,
@@ -276,16 +278,20 @@ func TestInput(t *testing.T) {
 		}
 	}
 
-	// /quit is only posted: the hub answers by closing Done.
+	// /quit is only sent, behind any line held back: the hub answers by
+	// closing Done. Ctrl+C leaves at once.
 	h.m.ti.Reset()
 	if cmd := h.send(runes("/quit"), key(tea.KeyEnter)); cmd != nil {
 		t.Errorf("/quit returned a command")
 	}
+	if got := h.posted[len(h.posted)-1]; got != "/quit" {
+		t.Errorf("sent %q, want /quit", got)
+	}
 	if cmd := h.send(key(tea.KeyCtrlC)); cmd == nil || cmd() != tea.Quit() {
 		t.Errorf("ctrl+c did not quit")
 	}
-	if got := h.posted[len(h.posted)-2:]; got[0] != "/quit" || got[1] != "/quit" {
-		t.Errorf("posted %q, want /quit twice", got)
+	if !slices.Equal(h.left, []room.Reason{room.ReasonQuit}) {
+		t.Errorf("ctrl+c left with %v, want quit", h.left)
 	}
 }
 

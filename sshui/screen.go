@@ -20,29 +20,40 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 	ended <-chan struct{}, lost func()) room.Reason {
 	pty, _, _ := sess.Pty()
 	w, h := clampSize(pty.Window.Width, pty.Window.Height)
+	var p *tea.Program
+	panicked := func(r any) {
+		s.log.Error("screen panicked", "name", m.Name(), "addr", sess.RemoteAddr().String(), "panic", r)
+		s.opts.Hub.Leave(m, room.ReasonError)
+		p.Kill()
+	}
+	var scr *liveScreen
+	queue := &held{
+		in:       lineproto.Input{Hub: s.opts.Hub, Member: m, MessageBytes: s.opts.MaxMessageBytes},
+		changed:  func() { scr.change(func() {}) },
+		panicked: panicked,
+	}
 	model := newModel(modelConfig{
 		Lang:     s.opts.Lang,
 		Renderer: newRenderer(out, sess, pty.Term),
 		RoomName: s.opts.RoomName,
 		Member:   m,
 		History:  history,
-		Post:     func(text string) { s.opts.Hub.Post(m, text) },
+		Send:     queue.send,
 		Members:  s.opts.Hub.Members,
 		Head:     s.opts.Hub.MembersHead,
-		Delay:    m.Delay,
+		Held:     queue.waiting,
 		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },
 		Width:    w,
 		Height:   h,
 		Pushed:   true, // by pump
 		Rows:     s.rows,
 	})
-	in := &inputGuard{r: sess, tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) }}
-	var p *tea.Program
-	scr := newLive(model, out, func(r any) {
-		s.log.Error("screen panicked", "name", m.Name(), "addr", sess.RemoteAddr().String(), "panic", r)
-		s.opts.Hub.Leave(m, room.ReasonError)
-		p.Kill()
-	})
+	in := &inputGuard{
+		r:       sess,
+		wait:    func() { queue.wait(m.Done()) },
+		tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) },
+	}
+	scr = newLive(model, out, panicked)
 	p = tea.NewProgram(scr,
 		tea.WithInput(in),
 		// The screen draws through its own term, which scrolls the

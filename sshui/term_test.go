@@ -96,13 +96,9 @@ func TestTermShowsTheFrame(t *testing.T) {
 			th := newTermHarness(setup{profile: termenv.ANSI256, w: sz[0], h: sz[1], history: history})
 			who := slices.Clone(members)
 			th.m.cfg.Members = func() []room.MemberInfo { return who }
-			flood := false
-			th.m.cfg.Delay = func() time.Duration {
-				if flood {
-					return time.Second
-				}
-				return 0
-			}
+			held := 0 // lines flood control holds back
+			th.m.cfg.Send = func(string) { held++ }
+			th.m.cfg.Held = func() int { return held }
 			th.draw(t, "the first frame")
 			minute := 0
 			for step := range 600 {
@@ -141,11 +137,8 @@ func TestTermShowsTheFrame(t *testing.T) {
 					th.send(key(tea.KeyEnter))
 					did = "enter"
 				case op < 15:
-					flood = !flood
-					if !flood && len(th.m.queue) > 0 {
-						th.send(dueMsg{})
-					}
-					did = "flood control"
+					held = max(0, held-1-rnd.IntN(3))
+					did = "flood control let lines go"
 				case op < 17:
 					name := fmt.Sprintf("student%02d", step)
 					kind := room.KindJoin
