@@ -15,40 +15,35 @@ import (
 	"palabre/room"
 )
 
-// feed is what the screen needs of its room member (*room.Member satisfies it).
-type feed interface {
+// self is what the screen needs of its room member (*room.Member
+// satisfies it): who it is, to tell its own messages and mentions. The
+// door hands the member's messages to the model (receive).
+type self interface {
 	ID() uint64
 	Name() string
-	Ready() <-chan struct{}
-	Done() <-chan struct{}
-	Drain([]room.Message) []room.Message
-	Reason() room.Reason
 }
 
 type modelConfig struct {
 	Lang     room.Lang
 	Renderer *lipgloss.Renderer // each SSH session's own renderer; styles are built from it, never the global one
 	RoomName string
-	Member   feed
+	Member   self
 	History  []room.Message // shown first, before live messages
 	// Send hands typed text to the room, through the door's flood
 	// control: one line, or several separated by "\n" (a paste), each a
 	// message or a command ("/who"); blank lines are skipped. nil: nothing.
-	Send    func(line string)
-	Members func() []room.MemberInfo // the current member list, in join order
-	// Head, when set, gives the first n members and how many there are,
-	// without copying the whole list; nil: taken from Members.
+	Send func(line string)
+	// Head gives the first n members, in join order, and how many there
+	// are, without copying the whole list; nil: none.
 	Head func(n int) ([]room.MemberInfo, int)
+	// Members is the whole member list, for Tab completion only; nil: none.
+	Members func() []room.MemberInfo
 	// Held says how many of the lines sent wait for flood control, to be
 	// shown; nil: none.
 	Held func() int
 	// Leave removes the member, when it quits or for a reason of the
 	// screen's own (a paste too long to be a message); nil: nothing.
-	Leave func(room.Reason)
-	// Pushed: the door hands the member's messages to the model itself
-	// (receive), and ends the program; the model does not wait on the
-	// outbox.
-	Pushed   bool
+	Leave    func(room.Reason)
 	Width    int // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
 	Height   int
 	Location *time.Location // for HH:MM; nil means time.Local
@@ -57,14 +52,7 @@ type modelConfig struct {
 	Rows *rowCache
 }
 
-var _ feed = (*room.Member)(nil)
-
-// batchMsg carries every message the outbox held at once, so that they are
-// drawn in one frame; doneMsg carries the last ones, after the member left.
-type (
-	batchMsg []room.Message
-	doneMsg  []room.Message
-)
+var _ self = (*room.Member)(nil)
 
 const (
 	maxScrollback = 1000 // rendered rows kept
@@ -123,6 +111,9 @@ func newModel(cfg modelConfig) *model {
 	if cfg.Send == nil {
 		cfg.Send = func(string) {}
 	}
+	if cfg.Head == nil {
+		cfg.Head = func(int) ([]room.MemberInfo, int) { return nil, 0 }
+	}
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
 	}
@@ -162,39 +153,10 @@ func newModel(cfg modelConfig) *model {
 	return m
 }
 
-// wait is the command that watches the outbox, re-armed after each batch
-// (bubbletea's realtime pattern): the hub never waits for the screen, and
-// nothing needs Program.Send.
-func (m *model) wait() tea.Cmd {
-	f := m.cfg.Member
-	return func() tea.Msg {
-		select {
-		case <-f.Ready():
-			return batchMsg(f.Drain(nil))
-		case <-f.Done():
-			return doneMsg(f.Drain(nil))
-		}
-	}
-}
-
-func (m *model) Init() tea.Cmd {
-	if m.cfg.Pushed {
-		return m.ti.Focus()
-	}
-	return tea.Batch(m.wait(), m.ti.Focus())
-}
+func (m *model) Init() tea.Cmd { return m.ti.Focus() }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case batchMsg:
-		m.receive(msg)
-		if m.cfg.Pushed {
-			return m, nil
-		}
-		return m, m.wait()
-	case doneMsg:
-		m.receive(msg) // the shutdown notice, say: the last frame shows it
-		return m, tea.Quit
 	case tea.WindowSizeMsg:
 		m.inputDirty = true
 		m.setSize(msg.Width, msg.Height)
@@ -341,14 +303,8 @@ func (m *model) rerender() {
 // show: in a room of 500, each screen holding everyone would cost the
 // server 500 × 500 entries. Tab completion asks the room when pressed.
 func (m *model) refreshMembers() {
-	var head []room.MemberInfo
-	if m.cfg.Head != nil {
-		head, m.count = m.cfg.Head(m.areaHeight())
-	} else {
-		all := m.cfg.Members()
-		head, m.count = all[:min(len(all), m.areaHeight())], len(all)
-	}
-	m.members = append(m.members[:0], head...)
+	head, count := m.cfg.Head(m.areaHeight())
+	m.members, m.count = append(m.members[:0], head...), count
 	m.buildSidebar()
 }
 

@@ -39,13 +39,12 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 		Member:   m,
 		History:  history,
 		Send:     queue.send,
-		Members:  s.opts.Hub.Members,
 		Head:     s.opts.Hub.MembersHead,
+		Members:  s.opts.Hub.Members,
 		Held:     queue.waiting,
 		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },
 		Width:    w,
 		Height:   h,
-		Pushed:   true, // by pump
 		Rows:     s.rows,
 	})
 	in := &inputGuard{

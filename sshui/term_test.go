@@ -95,7 +95,7 @@ func TestTermShowsTheFrame(t *testing.T) {
 			sz := sizes[seed%uint64(len(sizes))]
 			th := newTermHarness(setup{profile: termenv.ANSI256, w: sz[0], h: sz[1], history: history})
 			who := slices.Clone(members)
-			th.m.cfg.Members = func() []room.MemberInfo { return who }
+			th.m.cfg.Head = headOf(func() []room.MemberInfo { return who })
 			held := 0 // lines flood control holds back
 			th.m.cfg.Send = func(string) { held++ }
 			th.m.cfg.Held = func() int { return held }
@@ -262,8 +262,8 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 		mk := func(rows *rowCache) *model {
 			r := lipgloss.NewRenderer(io.Discard)
 			r.SetColorProfile(who.profile)
-			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: newFakeFeed(who.id, who.name),
-				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Members: func() []room.MemberInfo { return members }})
+			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: &fakeSelf{who.id, who.name},
+				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Head: headOf(func() []room.MemberInfo { return members })})
 		}
 		screens = append(screens, screen{mk(nil), mk(cache)})
 	}
@@ -276,8 +276,8 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 			msg.Kind, msg.To = room.KindPrivate, "carol"
 		}
 		for _, s := range screens {
-			s.alone.Update(batchMsg{msg})
-			s.shared.Update(batchMsg{msg})
+			s.alone.receive([]room.Message{msg})
+			s.shared.receive([]room.Message{msg})
 		}
 	}
 	for i, s := range screens {
