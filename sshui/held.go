@@ -43,6 +43,7 @@ type held struct {
 	gone    bool     // the member has left: nothing more is queued
 	shown   bool     // the notice shows: the sender has run for noticeAfter
 	timer   *time.Timer
+	run     int           // the sender's runs, so that a timer of an earlier one shows nothing
 	room    chan struct{} // closed when the queue drains below maxHeld; nil: not full
 }
 
@@ -73,8 +74,10 @@ func (h *held) send(text string) {
 	}
 	if !h.sending {
 		h.sending = true
-		h.timer = time.AfterFunc(noticeAfter, h.show)
-		go h.run()
+		h.run++
+		run := h.run
+		h.timer = time.AfterFunc(noticeAfter, func() { h.show(run) })
+		go h.sender()
 	}
 }
 
@@ -104,9 +107,9 @@ func (h *held) wait(done <-chan struct{}) {
 	}
 }
 
-// run is the sender: it posts the queue's lines, one at a time, until the
-// queue is empty or the member has left.
-func (h *held) run() {
+// sender posts the queue's lines, one at a time, until the queue is empty
+// or the member has left.
+func (h *held) sender() {
 	defer func() {
 		if r := recover(); r != nil {
 			h.mu.Lock()
@@ -164,10 +167,10 @@ func (h *held) run() {
 	}
 }
 
-// show puts up the notice: the sender has run for noticeAfter.
-func (h *held) show() {
+// show puts up the notice: the sender's run has lasted noticeAfter.
+func (h *held) show(run int) {
 	h.mu.Lock()
-	show := h.sending && !h.shown
+	show := h.sending && h.run == run && !h.shown
 	h.shown = h.shown || show
 	h.mu.Unlock()
 	if show {
