@@ -43,7 +43,8 @@ func (m *model) compose(f *frame) {
 	f.top = m.sb.dropped + start
 	mark := m.offset > 0 && m.unread > 0
 	markRow := areaH - 1
-	queued := len(m.queue) > 0
+	held := m.cfg.Held()
+	queued := held > 0
 	if queued {
 		markRow-- // the flood notice takes the last row, above the input
 	}
@@ -52,7 +53,7 @@ func (m *model) compose(f *frame) {
 		var row areaRow
 		switch {
 		case queued && r == areaH-1:
-			row.msg = m.banner(m.wd.queued(len(m.queue)))
+			row.msg = m.banner(m.wd.queued(held))
 		case mark && r == markRow:
 			row.msg = m.unreadMark()
 		case start+r < end:

@@ -15,37 +15,35 @@ import (
 	"palabre/room"
 )
 
-// feed is what the screen needs of its room member (*room.Member satisfies it).
-type feed interface {
+// self is what the screen needs of its room member (*room.Member
+// satisfies it): who it is, to tell its own messages and mentions. The
+// door hands the member's messages to the model (receive).
+type self interface {
 	ID() uint64
 	Name() string
-	Ready() <-chan struct{}
-	Done() <-chan struct{}
-	Drain([]room.Message) []room.Message
-	Reason() room.Reason
 }
 
 type modelConfig struct {
 	Lang     room.Lang
 	Renderer *lipgloss.Renderer // each SSH session's own renderer; styles are built from it, never the global one
 	RoomName string
-	Member   feed
-	History  []room.Message           // shown first, before live messages
-	Post     func(text string)        // hands one typed line to the hub (commands included, e.g. "/who", "/quit")
-	Members  func() []room.MemberInfo // the current member list, in join order
-	// Head, when set, gives the first n members and how many there are,
-	// without copying the whole list; nil: taken from Members.
+	Member   self
+	History  []room.Message // shown first, before live messages
+	// Send hands typed text to the room, through the door's flood
+	// control: one line, or several separated by "\n" (a paste), each a
+	// message or a command ("/who"); blank lines are skipped. nil: nothing.
+	Send func(line string)
+	// Head gives the first n members, in join order, and how many there
+	// are, without copying the whole list; nil: none.
 	Head func(n int) ([]room.MemberInfo, int)
-	// Delay takes flood control's slot for one more message and says how
-	// long to hold it back (Member.Delay); nil: no flood control.
-	Delay func() time.Duration
-	// Leave removes the member, for a reason of the screen's own (a paste
-	// too long to be a message); nil: nothing.
-	Leave func(room.Reason)
-	// Pushed: the door hands the member's messages to the model itself
-	// (receive), and ends the program; the model does not wait on the
-	// outbox.
-	Pushed   bool
+	// Members is the whole member list, for Tab completion only; nil: none.
+	Members func() []room.MemberInfo
+	// Held says how many of the lines sent wait for flood control, to be
+	// shown; nil: none.
+	Held func() int
+	// Leave removes the member, when it quits or for a reason of the
+	// screen's own (a paste too long to be a message); nil: nothing.
+	Leave    func(room.Reason)
 	Width    int // initial terminal size (may be 0: wait for tea.WindowSizeMsg)
 	Height   int
 	Location *time.Location // for HH:MM; nil means time.Local
@@ -54,15 +52,7 @@ type modelConfig struct {
 	Rows *rowCache
 }
 
-var _ feed = (*room.Member)(nil)
-
-// batchMsg carries every message the outbox held at once, so that they are
-// drawn in one frame; doneMsg carries the last ones, after the member left.
-type (
-	batchMsg []room.Message
-	doneMsg  []room.Message
-	dueMsg   struct{} // flood control lets the next queued line go
-)
+var _ self = (*room.Member)(nil)
 
 const (
 	maxScrollback = 1000 // rendered rows kept
@@ -106,11 +96,6 @@ type model struct {
 	histIdx int      // len(sent) while editing a fresh line
 	draft   string   // the fresh line, kept while walking the history
 	comp    completion
-
-	// Lines typed faster than flood control allows wait here, shown, and
-	// leave one by one: delayed, never dropped.
-	queue   []string
-	waiting bool // a dueMsg is on its way for queue[0]
 }
 
 func newModel(cfg modelConfig) *model {
@@ -123,14 +108,17 @@ func newModel(cfg modelConfig) *model {
 	if cfg.Location == nil {
 		cfg.Location = time.Local
 	}
-	if cfg.Post == nil {
-		cfg.Post = func(string) {}
+	if cfg.Send == nil {
+		cfg.Send = func(string) {}
+	}
+	if cfg.Head == nil {
+		cfg.Head = func(int) ([]room.MemberInfo, int) { return nil, 0 }
 	}
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
 	}
-	if cfg.Delay == nil {
-		cfg.Delay = func() time.Duration { return 0 }
+	if cfg.Held == nil {
+		cfg.Held = func() int { return 0 }
 	}
 	if cfg.Leave == nil {
 		cfg.Leave = func(room.Reason) {}
@@ -165,44 +153,10 @@ func newModel(cfg modelConfig) *model {
 	return m
 }
 
-// wait is the command that watches the outbox, re-armed after each batch
-// (bubbletea's realtime pattern): the hub never waits for the screen, and
-// nothing needs Program.Send.
-func (m *model) wait() tea.Cmd {
-	f := m.cfg.Member
-	return func() tea.Msg {
-		select {
-		case <-f.Ready():
-			return batchMsg(f.Drain(nil))
-		case <-f.Done():
-			return doneMsg(f.Drain(nil))
-		}
-	}
-}
-
-func (m *model) Init() tea.Cmd {
-	if m.cfg.Pushed {
-		return m.ti.Focus()
-	}
-	return tea.Batch(m.wait(), m.ti.Focus())
-}
+func (m *model) Init() tea.Cmd { return m.ti.Focus() }
 
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case batchMsg:
-		m.receive(msg)
-		if m.cfg.Pushed {
-			return m, nil
-		}
-		return m, m.wait()
-	case doneMsg:
-		m.receive(msg) // the shutdown notice, say: the last frame shows it
-		return m, tea.Quit
-	case dueMsg:
-		m.waiting = false
-		m.cfg.Post(m.queue[0]) // its slot was taken when dueMsg was planned
-		m.queue = m.queue[1:]
-		return m, m.flush()
 	case tea.WindowSizeMsg:
 		m.inputDirty = true
 		m.setSize(msg.Width, msg.Height)
@@ -349,14 +303,8 @@ func (m *model) rerender() {
 // show: in a room of 500, each screen holding everyone would cost the
 // server 500 × 500 entries. Tab completion asks the room when pressed.
 func (m *model) refreshMembers() {
-	var head []room.MemberInfo
-	if m.cfg.Head != nil {
-		head, m.count = m.cfg.Head(m.areaHeight())
-	} else {
-		all := m.cfg.Members()
-		head, m.count = all[:min(len(all), m.areaHeight())], len(all)
-	}
-	m.members = append(m.members[:0], head...)
+	head, count := m.cfg.Head(m.areaHeight())
+	m.members, m.count = append(m.members[:0], head...), count
 	m.buildSidebar()
 }
 
@@ -394,17 +342,19 @@ func (m *model) buildSidebar() {
 
 func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if k.Paste {
-		return m, m.paste(string(k.Runes))
+		m.paste(string(k.Runes))
+		return m, nil
 	}
 	if k.Type != tea.KeyTab && k.Type != tea.KeyShiftTab {
 		m.comp = completion{}
 	}
 	switch k.Type {
 	case tea.KeyCtrlC:
-		m.cfg.Post("/quit")
+		m.cfg.Leave(room.ReasonQuit) // at once, ahead of any line held back
 		return m, tea.Quit
 	case tea.KeyEnter:
-		return m, m.send()
+		m.send()
+		return m, nil
 	case tea.KeyUp:
 		m.recall(-1)
 		return m, nil
@@ -431,12 +381,12 @@ func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *model) send() tea.Cmd {
+func (m *model) send() {
 	v := m.ti.Value()
 	m.ti.Reset()
 	m.histIdx, m.draft = len(m.sent), ""
 	if strings.TrimSpace(v) == "" {
-		return nil
+		return
 	}
 	if n := len(m.sent); n == 0 || m.sent[n-1] != v {
 		if n == maxSent {
@@ -447,53 +397,33 @@ func (m *model) send() tea.Cmd {
 	m.histIdx = len(m.sent)
 	// Whoever speaks wants to see the answer.
 	m.scroll(-m.offset)
-	return m.enqueue(v)
+	m.cfg.Send(v)
 }
 
 // paste takes a bracketed paste as it came: each line of it is a message
 // (the hub cleans and splits them as it does any input), and the last,
 // unfinished line stays in the input to be edited. A line longer than the
-// framer's bound, as on the other doors, ends the session.
-func (m *model) paste(text string) tea.Cmd {
+// framer's bound, as on the other doors, ends the session. The complete
+// lines go to the door as one text, cut into lines only as they go.
+func (m *model) paste(text string) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
-	lines := strings.Split(m.ti.Value()+text, "\n")
-	for _, l := range lines {
+	all := m.ti.Value() + text
+	for rest := all; rest != ""; {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
 		if len(l) > maxPending {
 			m.cfg.Leave(room.ReasonTooLong)
-			return nil
+			return
 		}
 	}
-	var cmds []tea.Cmd
-	for _, l := range lines[:len(lines)-1] {
-		if strings.TrimSpace(l) != "" {
-			cmds = append(cmds, m.enqueue(l))
-		}
+	last := strings.LastIndexByte(all, '\n')
+	if last >= 0 {
+		m.cfg.Send(all[:last])
 	}
 	// SetValue cleans what it is given: the rest stays as typed text.
-	m.ti.SetValue(lines[len(lines)-1])
+	m.ti.SetValue(all[last+1:])
 	m.ti.CursorEnd()
-	return tea.Batch(cmds...)
-}
-
-// enqueue sends a line now if flood control allows, or queues it.
-func (m *model) enqueue(line string) tea.Cmd {
-	m.queue = append(m.queue, line)
-	return m.flush()
-}
-
-// flush posts queued lines while flood control lets them go, and plans the
-// next one when it says to wait.
-func (m *model) flush() tea.Cmd {
-	for len(m.queue) > 0 && !m.waiting {
-		if d := m.cfg.Delay(); d > 0 {
-			m.waiting = true
-			return tea.Tick(d, func(time.Time) tea.Msg { return dueMsg{} })
-		}
-		m.cfg.Post(m.queue[0])
-		m.queue = m.queue[1:]
-	}
-	return nil
 }
 
 // recall walks the input history; past the newest entry is the line that
@@ -521,140 +451,4 @@ func (m *model) scroll(d int) {
 	if m.offset == 0 {
 		m.unread = 0
 	}
-}
-
-// completion is the state of a run of Tab presses: the first one picks the
-// candidates, the next ones cycle through them.
-type completion struct {
-	active     bool
-	head, tail []rune // the input around the word being completed
-	cands      []string
-	i          int
-}
-
-func (m *model) complete(d int) {
-	if !m.comp.active {
-		value, pos := []rune(m.ti.Value()), m.ti.Position()
-		start := pos
-		for start > 0 && value[start-1] != ' ' {
-			start--
-		}
-		word := strings.ToLower(string(value[start:pos]))
-		if strings.HasPrefix(word, "/") {
-			return // a command, not a name
-		}
-		if strings.HasPrefix(word, "@") {
-			start, word = start+1, word[1:]
-		}
-		me := m.cfg.Member.Name()
-		var cands []string
-		for _, mi := range m.cfg.Members() {
-			if strings.HasPrefix(strings.ToLower(mi.Name), word) && !strings.EqualFold(mi.Name, me) {
-				cands = append(cands, mi.Name)
-			}
-		}
-		if len(cands) == 0 {
-			return
-		}
-		m.comp = completion{
-			active: true,
-			head:   append([]rune(nil), value[:start]...),
-			tail:   append([]rune(nil), value[pos:]...),
-			cands:  cands,
-			i:      -1,
-		}
-		if d < 0 {
-			m.comp.i = 0
-		}
-	}
-	c := &m.comp
-	c.i = (c.i + d + len(c.cands)) % len(c.cands)
-	// A name opening the line addresses its owner, IRC style.
-	suffix := " "
-	if len(c.head) == 0 {
-		suffix = ": "
-	}
-	word := []rune(c.cands[c.i] + suffix)
-	value := append(append(append([]rune(nil), c.head...), word...), c.tail...)
-	m.ti.SetValue(string(value))
-	m.ti.SetCursor(len(c.head) + len(word))
-}
-
-// entry is a message kept for re-rendering on a change of width.
-type entry struct {
-	msg     room.Message
-	mention bool
-	rows    int
-	// A line of joins: msg is the first, names the first few, joined
-	// how many (0: msg alone).
-	names  []string
-	joined int
-}
-
-// scrollback is a ring of rendered rows with the messages they came from.
-// Adding a message costs its own rows, whatever is already kept.
-type scrollback struct {
-	ring     []line // up to max rows, the oldest at start once full
-	max      int
-	start, n int
-	entries  []entry // messages with rows still in the ring, oldest first
-	rows     int     // rows of all entries; more than n when the oldest is cut
-	// Rows are numbered from the first pushed since the last reset, which
-	// changes epoch: the terminal scrolls by the difference of two numbers.
-	dropped int // rows pushed out of the ring: the number of row 0
-	epoch   int
-}
-
-func (s *scrollback) push(l line) {
-	switch {
-	case len(s.ring) < s.max:
-		// Grown as rows come: a quiet session does not hold max rows' room.
-		s.ring = append(s.ring, l)
-		s.n++
-	case s.n < len(s.ring): // a row was popped
-		s.ring[(s.start+s.n)%len(s.ring)] = l
-		s.n++
-	default:
-		s.ring[s.start] = l
-		s.start = (s.start + 1) % len(s.ring)
-		s.dropped++
-	}
-}
-
-// pop removes the newest entry and its rows, all of them in the ring.
-func (s *scrollback) pop() {
-	e := s.entries[len(s.entries)-1]
-	s.entries[len(s.entries)-1] = entry{}
-	s.entries = s.entries[:len(s.entries)-1]
-	s.rows -= e.rows
-	for range e.rows {
-		s.n--
-		if len(s.ring) < s.max {
-			s.ring[len(s.ring)-1] = line{}
-			s.ring = s.ring[:len(s.ring)-1]
-		} else {
-			s.ring[(s.start+s.n)%len(s.ring)] = line{}
-		}
-	}
-}
-
-// at returns row i, 0 being the oldest kept.
-func (s *scrollback) at(i int) line { return s.ring[(s.start+i)%len(s.ring)] }
-
-func (s *scrollback) addEntry(e entry) {
-	s.entries = append(s.entries, e)
-	s.rows += e.rows
-	for len(s.entries) > 0 && s.rows-s.entries[0].rows >= s.max {
-		s.rows -= s.entries[0].rows
-		s.entries[0] = entry{}
-		s.entries = s.entries[1:]
-	}
-}
-
-func (s *scrollback) reset() {
-	clear(s.ring)
-	s.ring = s.ring[:0]
-	s.start, s.n, s.rows, s.entries = 0, 0, 0, nil
-	s.dropped = 0
-	s.epoch++
 }

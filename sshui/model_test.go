@@ -5,56 +5,37 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/charmbracelet/x/exp/golden"
+	xvt "github.com/charmbracelet/x/vt"
 	"github.com/muesli/termenv"
 
 	"palabre/room"
 )
 
-// fakeFeed is a member outbox the test controls.
-type fakeFeed struct {
-	id    uint64
-	ready chan struct{}
-	done  chan struct{}
-	mu    sync.Mutex
-	name  string
-	queue []room.Message
+// fakeSelf is the screen's member, as the model knows it.
+type fakeSelf struct {
+	id   uint64
+	name string
 }
 
-func newFakeFeed(id uint64, name string) *fakeFeed {
-	return &fakeFeed{id: id, name: name, ready: make(chan struct{}, 1), done: make(chan struct{})}
-}
+func (f *fakeSelf) ID() uint64   { return f.id }
+func (f *fakeSelf) Name() string { return f.name }
 
-func (f *fakeFeed) ID() uint64                { return f.id }
-func (f *fakeFeed) Ready() <-chan struct{}    { return f.ready }
-func (f *fakeFeed) Done() <-chan struct{}     { return f.done }
-func (f *fakeFeed) Reason() room.Reason       { return room.ReasonShutdown }
-func (f *fakeFeed) Name() string              { f.mu.Lock(); defer f.mu.Unlock(); return f.name }
-func (f *fakeFeed) setName(n string)          { f.mu.Lock(); f.name = n; f.mu.Unlock() }
-func (f *fakeFeed) shut(msgs ...room.Message) { f.push(msgs...); close(f.done) }
+// batchMsg is what the pump hands the model at once (receive); harness.send
+// takes it among the program's messages.
+type batchMsg []room.Message
 
-func (f *fakeFeed) Drain(dst []room.Message) []room.Message {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	dst = append(dst, f.queue...)
-	f.queue = nil
-	return dst
-}
-
-func (f *fakeFeed) push(msgs ...room.Message) {
-	f.mu.Lock()
-	f.queue = append(f.queue, msgs...)
-	f.mu.Unlock()
-	select {
-	case f.ready <- struct{}{}:
-	default:
+// headOf serves the first members of a list, as Hub.MembersHead does.
+func headOf(list func() []room.MemberInfo) func(int) ([]room.MemberInfo, int) {
+	return func(n int) ([]room.MemberInfo, int) {
+		all := list()
+		return all[:min(max(n, 0), len(all))], len(all)
 	}
 }
 
@@ -101,13 +82,14 @@ type setup struct {
 
 type harness struct {
 	m      *model
-	feed   *fakeFeed
-	posted []string
-	calls  int // of Members
+	self   *fakeSelf
+	posted []string      // lines sent
+	left   []room.Reason // Leave's reasons
+	calls  int           // of Head
 }
 
 func newHarness(s setup) *harness {
-	h := &harness{feed: newFakeFeed(meID, "carol")}
+	h := &harness{self: &fakeSelf{meID, "carol"}}
 	// termenv.WithProfile alone would not do: lipgloss asks the output for
 	// its profile, and io.Discard is no terminal, so it would be Ascii.
 	r := lipgloss.NewRenderer(io.Discard)
@@ -116,10 +98,15 @@ func newHarness(s setup) *harness {
 		Lang:     s.lang,
 		Renderer: r,
 		RoomName: "lobby",
-		Member:   h.feed,
+		Member:   h.self,
 		History:  s.history,
-		Post:     func(t string) { h.posted = append(h.posted, t) },
-		Members:  func() []room.MemberInfo { h.calls++; return members },
+		Send:     func(t string) { h.posted = append(h.posted, t) },
+		Leave:    func(r room.Reason) { h.left = append(h.left, r) },
+		Head: func(n int) ([]room.MemberInfo, int) {
+			h.calls++
+			return headOf(func() []room.MemberInfo { return members })(n)
+		},
+		Members:  func() []room.MemberInfo { return members },
 		Width:    s.w,
 		Height:   s.h,
 		Location: time.UTC,
@@ -130,6 +117,11 @@ func newHarness(s setup) *harness {
 func (h *harness) send(msgs ...tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	for _, msg := range msgs {
+		if b, ok := msg.(batchMsg); ok {
+			h.m.receive(b)
+			cmd = nil
+			continue
+		}
 		_, cmd = h.m.Update(msg)
 	}
 	return cmd
@@ -156,6 +148,11 @@ func checkFrame(t *testing.T, frame string, width, height int) {
 	}
 }
 
+// TestGolden keeps what a terminal shows of the screen, drawn as the door
+// draws it: the first frame with the history, then the room's messages as
+// the pump hands them over, typing, and the shutdown notice, each drawn by
+// term on a terminal emulator (x/vt), whose screen, with its styles, is
+// the golden file.
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -163,15 +160,28 @@ func TestGolden(t *testing.T) {
 		w    int
 	}{{"en_40", room.LangEN, 40}, {"en_80", room.LangEN, 80}, {"en_120", room.LangEN, 120}, {"fr_80", room.LangFR, 80}} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(setup{lang: tc.lang, profile: termenv.ANSI, history: history})
-			h.feed.push(live...) // waiting before the program starts: one batch
-			tm := teatest.NewTestModel(t, h.m, teatest.WithInitialTermSize(tc.w, 24))
-			tm.Send(runes("see you"))
-			h.feed.shut(shutdown)
-			fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
-			view := fm.View()
-			checkFrame(t, view, tc.w, 24)
-			teatest.RequireEqualOutput(t, []byte(view))
+			const rows = 24
+			h := newHarness(setup{lang: tc.lang, profile: termenv.ANSI, history: history, w: tc.w, h: rows})
+			em := xvt.NewEmulator(tc.w, rows)
+			tm := newTerm(em)
+			tm.enter()
+			draw := func() {
+				t.Helper()
+				if err := tm.write(tm.frame(h.m)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			draw()
+			h.m.receive(live)
+			draw()
+			h.send(runes("see you"))
+			draw()
+			h.m.receive([]room.Message{shutdown})
+			draw()
+			if got, want := screenRows(em.String(), rows), screenRows(h.m.View(), rows); !slices.Equal(got, want) {
+				t.Errorf("the terminal shows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			golden.RequireEqual(t, []byte(em.Render()))
 		})
 	}
 }
@@ -241,7 +251,7 @@ func TestMembersRefreshOnlyOnMembershipChange(t *testing.T) {
 	for i, k := range []room.Kind{room.KindJoin, room.KindLeave, room.KindNick} {
 		h.send(batchMsg{chat(3, "bob", 2, "hi"), {At: at(3), Kind: k, From: "eve", To: "eva"}})
 		if h.calls != base+i+1 {
-			t.Errorf("%s: Members called %d times, want %d", k, h.calls-base, i+1)
+			t.Errorf("%s: Head called %d times, want %d", k, h.calls-base, i+1)
 		}
 	}
 }
@@ -276,16 +286,20 @@ func TestInput(t *testing.T) {
 		}
 	}
 
-	// /quit is only posted: the hub answers by closing Done.
+	// /quit is only sent, behind any line held back: the hub answers by
+	// closing Done. Ctrl+C leaves at once.
 	h.m.ti.Reset()
 	if cmd := h.send(runes("/quit"), key(tea.KeyEnter)); cmd != nil {
 		t.Errorf("/quit returned a command")
 	}
+	if got := h.posted[len(h.posted)-1]; got != "/quit" {
+		t.Errorf("sent %q, want /quit", got)
+	}
 	if cmd := h.send(key(tea.KeyCtrlC)); cmd == nil || cmd() != tea.Quit() {
 		t.Errorf("ctrl+c did not quit")
 	}
-	if got := h.posted[len(h.posted)-2:]; got[0] != "/quit" || got[1] != "/quit" {
-		t.Errorf("posted %q, want /quit twice", got)
+	if !slices.Equal(h.left, []room.Reason{room.ReasonQuit}) {
+		t.Errorf("ctrl+c left with %v, want quit", h.left)
 	}
 }
 
@@ -440,33 +454,6 @@ func TestFrench(t *testing.T) {
 	}
 }
 
-func TestWaitAndDone(t *testing.T) {
-	h := newHarness(setup{profile: termenv.Ascii, w: 80, h: 24})
-	h.feed.push(live[1], live[2])
-	msg := h.m.wait()()
-	if b, ok := msg.(batchMsg); !ok || len(b) != 2 {
-		t.Fatalf("wait returned %#v, want a batch of 2", msg)
-	}
-	if cmd := h.send(msg); cmd == nil {
-		t.Fatalf("a batch did not re-arm the wait")
-	}
-	h.feed.shut(shutdown)
-	var cmd tea.Cmd
-	for { // the Ready token may win the race with Done once
-		msg = h.m.wait()()
-		cmd = h.send(msg)
-		if _, done := msg.(doneMsg); done {
-			break
-		}
-	}
-	if cmd == nil || cmd() != tea.Quit() {
-		t.Errorf("done did not quit")
-	}
-	if v := h.m.View(); !strings.Contains(v, "The server is shutting down. Goodbye!") || !strings.Contains(v, "hello everyone") {
-		t.Errorf("final frame:\n%s", v)
-	}
-}
-
 func TestScrollbackBounded(t *testing.T) {
 	h := newHarness(setup{profile: termenv.Ascii, w: 40, h: 24})
 	for i := range 600 {
@@ -513,7 +500,7 @@ func BenchmarkModelMessage(b *testing.B) {
 					sb := &h.m.sb
 					sb.start, sb.n, sb.rows, sb.entries = 0, 0, 0, sb.entries[:0]
 				}
-				h.m.Update(msg)
+				h.m.receive(msg)
 				_ = h.m.View()
 			}
 		})

@@ -230,7 +230,7 @@ func oneSession(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ct
 		_ = nc.Reject(gossh.ResourceShortage, "one session per connection")
 		return
 	}
-	ssh.DefaultSessionHandler(srv, conn, boundedEnv{nc}, ctx)
+	ssh.DefaultSessionHandler(srv, conn, guardedRequests{nc}, ctx)
 }
 
 type sessionKey struct{}
@@ -246,11 +246,13 @@ const (
 	maxEnvBytes = 16 << 10
 )
 
-// boundedEnv refuses a session's "env" requests past the bounds, before
-// the library sees them.
-type boundedEnv struct{ gossh.NewChannel }
+// guardedRequests stands between a session channel and the SSH library's
+// request loop: it refuses "env" requests past the bounds, and agent
+// forwarding, which the library would accept (a chat has no use for the
+// client's keys).
+type guardedRequests struct{ gossh.NewChannel }
 
-func (c boundedEnv) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
+func (c guardedRequests) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, in, err := c.NewChannel.Accept()
 	if err != nil {
 		return ch, in, err
@@ -260,12 +262,16 @@ func (c boundedEnv) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 		defer close(out)
 		vars, size := 0, 0
 		for req := range in {
-			if req.Type == "env" {
+			switch req.Type {
+			case "env":
 				vars, size = vars+1, size+len(req.Payload)
 				if vars > maxEnvVars || size > maxEnvBytes {
 					_ = req.Reply(false, nil)
 					continue
 				}
+			case "auth-agent-req@openssh.com":
+				_ = req.Reply(false, nil)
+				continue
 			}
 			out <- req
 		}
@@ -344,3 +350,5 @@ func cleanName(user string) string {
 	}
 	return b.String()
 }
+
+var _ net.Conn = (*guardedConn)(nil)

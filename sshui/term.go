@@ -17,12 +17,18 @@ import (
 // and irssi do, then writes the rows that came in. bubbletea's renderer
 // would measure and write every row of the area for each message instead:
 // that was nine tenths of the SSH door's CPU.
+//
+// Composing a frame (frame) and writing it (write) are apart: the screen
+// composes under its lock and writes after, so that a client that does not
+// read holds no lock. Frames must be written in the order they were
+// composed, each before the next is composed.
 type term struct {
-	out  io.Writer
-	buf  []byte
-	prev frame // what the terminal shows; valid once drawn
-	next frame // composed, then swapped with prev once drawn
-	ok   bool  // prev is on the terminal
+	out      io.Writer
+	buf      []byte
+	prev     frame // what the terminal shows; valid once drawn
+	next     frame // composed, then swapped with prev once drawn
+	ok       bool  // prev is on the terminal
+	entering bool  // the next frame first puts the terminal in the screen's modes
 
 	shown []areaRow // moved's, kept to reuse
 }
@@ -43,28 +49,29 @@ const (
 
 func newTerm(out io.Writer) *term { return &term{out: out} }
 
-// enter puts the terminal in the screen's modes; the first draw paints it.
-func (t *term) enter() error {
+// enter makes the next frame put the terminal in the screen's modes and
+// paint it whole.
+func (t *term) enter() { t.ok, t.entering = false, true }
+
+// leave returns what gives the terminal back as it was.
+func (t *term) leave() string {
 	t.ok = false
-	_, err := io.WriteString(t.out, enterModes)
-	return err
+	return ansi.ResetStyle + leaveModes
 }
 
-// leave gives the terminal back as it was.
-func (t *term) leave() error {
-	t.ok = false
-	_, err := io.WriteString(t.out, ansi.ResetStyle+leaveModes)
-	return err
-}
-
-// draw brings the terminal to m's frame.
-func (t *term) draw(m *model) error {
+// frame returns what brings the terminal to m's frame: nothing when
+// nothing changed. The bytes are the caller's until the next frame.
+func (t *term) frame(m *model) []byte {
+	t.buf = t.buf[:0]
+	if t.entering {
+		t.entering = false
+		t.buf = append(t.buf, enterModes...)
+	}
 	if m.width <= 0 || m.height <= 0 {
-		return nil
+		return t.buf
 	}
 	f := &t.next
 	m.compose(f)
-	t.buf = t.buf[:0]
 	switch p := &t.prev; {
 	case f.clipped:
 		// Below the layout's minimum the frame is cut by View; the door
@@ -82,16 +89,13 @@ func (t *term) draw(m *model) error {
 	}
 	t.prev, t.next = t.next, t.prev
 	t.ok = true
-	if len(t.buf) == 0 {
-		return nil
-	}
-	err := t.write(t.buf)
-	if cap(t.buf) > 2048 {
+	b := t.buf
+	if cap(b) > 2048 {
 		// A whole screen's bytes: rare (a resize), and a few kB kept by
 		// each idle session otherwise; a message takes a few hundred.
 		t.buf = nil
 	}
-	return err
+	return b
 }
 
 // writeChunk bounds each write to the session. The SSH library keeps, for

@@ -68,7 +68,7 @@ func (th *termHarness) resize(w, h int) {
 func (th *termHarness) draw(t *testing.T, step string) {
 	t.Helper()
 	th.out.Reset()
-	if err := th.t.draw(th.m); err != nil {
+	if err := th.t.write(th.t.frame(th.m)); err != nil {
 		t.Fatal(err)
 	}
 	want := screenRows(th.m.View(), th.m.height)
@@ -95,14 +95,10 @@ func TestTermShowsTheFrame(t *testing.T) {
 			sz := sizes[seed%uint64(len(sizes))]
 			th := newTermHarness(setup{profile: termenv.ANSI256, w: sz[0], h: sz[1], history: history})
 			who := slices.Clone(members)
-			th.m.cfg.Members = func() []room.MemberInfo { return who }
-			flood := false
-			th.m.cfg.Delay = func() time.Duration {
-				if flood {
-					return time.Second
-				}
-				return 0
-			}
+			th.m.cfg.Head = headOf(func() []room.MemberInfo { return who })
+			held := 0 // lines flood control holds back
+			th.m.cfg.Send = func(string) { held++ }
+			th.m.cfg.Held = func() int { return held }
 			th.draw(t, "the first frame")
 			minute := 0
 			for step := range 600 {
@@ -141,11 +137,8 @@ func TestTermShowsTheFrame(t *testing.T) {
 					th.send(key(tea.KeyEnter))
 					did = "enter"
 				case op < 15:
-					flood = !flood
-					if !flood && len(th.m.queue) > 0 {
-						th.send(dueMsg{})
-					}
-					did = "flood control"
+					held = max(0, held-1-rnd.IntN(3))
+					did = "flood control let lines go"
 				case op < 17:
 					name := fmt.Sprintf("student%02d", step)
 					kind := room.KindJoin
@@ -197,7 +190,8 @@ func TestTermScrollsForANewMessage(t *testing.T) {
 
 func TestTermModes(t *testing.T) {
 	th := newTermHarness(setup{w: 40, h: 10})
-	if err := th.t.enter(); err != nil {
+	th.t.enter()
+	if err := th.t.write(th.t.frame(th.m)); err != nil {
 		t.Fatal(err)
 	}
 	for _, mode := range []int{1049, 2004, 1002, 1006} {
@@ -208,7 +202,7 @@ func TestTermModes(t *testing.T) {
 	if th.vt.Modes()[25] || th.vt.Modes()[7] {
 		t.Error("the cursor shows, or rows may wrap")
 	}
-	if err := th.t.leave(); err != nil {
+	if err := th.t.write([]byte(th.t.leave())); err != nil {
 		t.Fatal(err)
 	}
 	for mode, on := range th.vt.Modes() {
@@ -236,13 +230,13 @@ func BenchmarkScreenMessage(b *testing.B) {
 	for _, msg := range msgs {
 		th.send(msg)
 	}
-	_ = th.t.draw(th.m)
+	_ = th.t.write(th.t.frame(th.m))
 	b.ReportAllocs()
 	n, ops := 0, 0
 	for b.Loop() {
 		th.out.Reset()
 		th.send(msgs[ops%len(msgs)])
-		_ = th.t.draw(th.m)
+		_ = th.t.write(th.t.frame(th.m))
 		n += th.out.Len()
 		ops++
 	}
@@ -268,8 +262,8 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 		mk := func(rows *rowCache) *model {
 			r := lipgloss.NewRenderer(io.Discard)
 			r.SetColorProfile(who.profile)
-			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: newFakeFeed(who.id, who.name),
-				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Members: func() []room.MemberInfo { return members }})
+			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: &fakeSelf{who.id, who.name},
+				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Head: headOf(func() []room.MemberInfo { return members })})
 		}
 		screens = append(screens, screen{mk(nil), mk(cache)})
 	}
@@ -282,8 +276,8 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 			msg.Kind, msg.To = room.KindPrivate, "carol"
 		}
 		for _, s := range screens {
-			s.alone.Update(batchMsg{msg})
-			s.shared.Update(batchMsg{msg})
+			s.alone.receive([]room.Message{msg})
+			s.shared.receive([]room.Message{msg})
 		}
 	}
 	for i, s := range screens {

@@ -332,7 +332,8 @@ func TestAdversarialInvalidUTF8(t *testing.T) {
 }
 
 // shaped writes each part, 10 ms apart: the shape of the input, not a
-// synchronisation.
+// synchronisation. The server it writes to must have a longer idle flush
+// than the pauses (withShapedFlush).
 func shaped(c *client, parts ...string) {
 	for i, p := range parts {
 		if i > 0 {
@@ -341,6 +342,13 @@ func shaped(c *client, parts ...string) {
 		c.send(p)
 	}
 }
+
+// shapedFlush is the idle flush of a server that input shaped by 10 ms
+// pauses goes to: under -race on a loaded machine a 10 ms sleep can last
+// longer than the default 40 ms, and a pause that long ends the message.
+const shapedFlush = 300 * time.Millisecond
+
+func withShapedFlush(s *tcp.Server) { s.IdleFlush = shapedFlush }
 
 func TestAdversarialEmojiByteByByte(t *testing.T) {
 	emoji := "😀"
@@ -359,7 +367,7 @@ func TestAdversarialEmojiByteByByte(t *testing.T) {
 		{"unframed, as the course's client", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := start(t, room.Options{}, nil)
+			ts := start(t, room.Options{}, withShapedFlush)
 			a, _ := ts.join(t)
 			b, _ := ts.join(t)
 			shaped(a, bytewise(tt.tail)...)
@@ -371,7 +379,7 @@ func TestAdversarialEmojiByteByByte(t *testing.T) {
 }
 
 func TestAdversarialUnframedSendsJoin(t *testing.T) {
-	ts := start(t, room.Options{}, nil)
+	ts := start(t, room.Options{}, withShapedFlush)
 	a, _ := ts.join(t)
 	b, _ := ts.join(t)
 	shaped(a, "hel", "lo")
@@ -708,7 +716,7 @@ func TestAdversarialNameTricks(t *testing.T) {
 }
 
 func TestAdversarialCRSpoofing(t *testing.T) {
-	ts := start(t, room.Options{}, nil)
+	ts := start(t, room.Options{}, withShapedFlush)
 	a, _ := ts.join(t)
 	b, _ := ts.joinRaw(t)
 	c, _ := ts.joinRaw(t)
@@ -1066,7 +1074,7 @@ func TestAdversarialTelnetNegotiation(t *testing.T) {
 		nop       = "\xff\xf1"
 		ayt       = "\xff\xf6"
 	)
-	ts := start(t, room.Options{}, nil)
+	ts := start(t, room.Options{}, withShapedFlush)
 	b, _ := ts.joinRaw(t)
 	a := ts.dial(t)
 	a.send(doEcho + willSGA + willTType + nawsLF) // at once, as telnet does

@@ -211,12 +211,12 @@ func TestFraming(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := start(t, room.Options{}, nil)
+			ts := start(t, room.Options{}, withShapedFlush)
 			a, _ := ts.join(t)
 			b, _ := ts.join(t)
 			for i, w := range tt.writes {
 				if i > 0 {
-					time.Sleep(10 * time.Millisecond) // the input's shape, not a synchronisation
+					time.Sleep(10 * time.Millisecond) // the input's shape, not a synchronisation (withShapedFlush)
 				}
 				a.send(w)
 			}

@@ -30,16 +30,26 @@ func (in *Input) Line(msg string) {
 		in.Stop = room.ReasonFIN
 		return
 	}
-	// Flood control waits here, once for each message the room will make
-	// of msg: the sender's buffers fill, and nothing it sent is lost.
+	if !in.Send(msg) {
+		in.Stop = room.ReasonClosed
+	}
+}
+
+// Send hands one line to the room as every door does (the SSH screen too,
+// which has no FIN): flood control waits here, once for each message the
+// room will make of msg, so that the sender's buffers fill and nothing it
+// sent is lost; and when the room reports an outbox over half full, the
+// member yields to the readers. It reports false, having posted nothing,
+// if the member left while held back.
+func (in *Input) Send(msg string) bool {
 	parts := (max(len(msg), 1) + in.MessageBytes - 1) / max(in.MessageBytes, 1)
 	for range parts {
 		if !in.Member.Pace() {
-			in.Stop = room.ReasonClosed
-			return
+			return false
 		}
 	}
 	if in.Hub.Post(in.Member, msg) {
 		in.Member.Yield() // a reader's outbox fills: let the writers run
 	}
+	return true
 }
