@@ -137,6 +137,7 @@ func TestBenchRefusesWhatItCannotMeasure(t *testing.T) {
 		{"a profile of a running server", func(c *Config) { c.AddrTCP, c.CPUProfile = "127.0.0.1:1", io.Discard }, "--cpuprofile"},
 		{"more senders than members", func(c *Config) { c.Senders = 3 }, "senders"},
 		{"no rate", func(c *Config) { c.Rate = 0 }, "--rate"},
+		{"a connect rate below 0", func(c *Config) { c.ConnectRate = -1 }, "--connect-rate"},
 		{"no members", func(c *Config) { c.TCPClients, c.Senders = 0, 0 }, "no members"},
 	}
 	for _, tt := range tests {
@@ -171,6 +172,9 @@ func TestBenchDropReasonsNameNoOne(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Thread-3> hi\n*** Thread-12 left (too slow)\n", "*** NAME left (too slow)"},
 		{"\x1b[0m...\r\n*** b1a2fs17 left (too slow)\r\n\r\n", "*** NAME left (too slow)"},
+		{"*** Thread-7 and 499 others left\n", "*** NAME and N others left"},
+		{"\x1b[29;1H│ 12:38 - b1a2fs3 left (too slow)  │ +203 more\x1b[?1049l*** b1a2fs4 left (too slow)\r\n", "*** NAME left (too slow)"},
+		{"*** Thread-7 et 12 autres sont partis\n", "*** NAME et N autres sont partis"},
 		{"", "(the connection ended without a word)"},
 	}
 	for _, tt := range tests {
