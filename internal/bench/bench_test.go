@@ -26,8 +26,22 @@ import (
 // process, as a server the bench reaches by its addresses.
 func startServer(t *testing.T) (tcpAddr, sshAddr string) {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hub := room.NewHub(room.Options{Logger: logger})
+	_, tcpAddr, sshAddr = startRoom(t, room.Options{}, 0)
+	return tcpAddr, sshAddr
+}
+
+// startRoom is startServer with the room's options, and one write timeout
+// for both doors and the age of the room's outboxes, as the server's
+// PALABRE_WRITE_TIMEOUT sets them (0: the default); opts.Logger, when set,
+// logs for the doors too, and opts.MaxMessageBytes bounds their messages.
+func startRoom(t *testing.T, opts room.Options, writeTimeout time.Duration) (hub *room.Hub, tcpAddr, sshAddr string) {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	logger := opts.Logger
+	opts.OutboxAge = writeTimeout
+	hub = room.NewHub(opts)
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -36,11 +50,12 @@ func startServer(t *testing.T) (tcpAddr, sshAddr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sshSrv, err := sshui.New(sshui.Options{Hub: hub, Logger: logger, HostKeyPEM: pem.EncodeToMemory(block)})
+	sshSrv, err := sshui.New(sshui.Options{Hub: hub, Logger: logger, HostKeyPEM: pem.EncodeToMemory(block),
+		WriteTimeout: writeTimeout, MaxMessageBytes: opts.MaxMessageBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tcpSrv := &tcp.Server{Hub: hub, Logger: logger}
+	tcpSrv := &tcp.Server{Hub: hub, Logger: logger, WriteTimeout: writeTimeout, MaxMessageBytes: opts.MaxMessageBytes}
 	tcpLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +79,7 @@ func startServer(t *testing.T) (tcpAddr, sshAddr string) {
 			}
 		}
 	})
-	return tcpLn.Addr().String(), sshLn.Addr().String()
+	return hub, tcpLn.Addr().String(), sshLn.Addr().String()
 }
 
 // A short run against a running server, read through /proc like an
