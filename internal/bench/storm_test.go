@@ -195,10 +195,10 @@ func (m *lineMember) read(stop <-chan struct{}) {
 	}
 }
 
-// Half a room of 1000 TCP members stops reading at the same moment: that
-// half is dropped as too slow within the write timeout (once its sockets
-// are full), the other half stays, reads every message in order, and is
-// told of the 500 leaves.
+// Half a room of 1000 TCP members stops reading at the same moment: once
+// their sockets are full, that half is dropped as too slow by the write
+// timeout or the outbox's bytes, the other half stays, reads every message
+// in order, and is told of the 500 leaves.
 func TestAdversarialHalfTheRoomStopsReading(t *testing.T) {
 	const (
 		total        = 1000
@@ -208,11 +208,12 @@ func TestAdversarialHalfTheRoomStopsReading(t *testing.T) {
 		// A stalled member's socket holds some 100 kB here (its 4 kB
 		// receive buffer, the server's send buffer) before a write to it
 		// waits at all; then the write timeout, or 64 kB more in its outbox,
-		// drops it. maxRounds of 16 kB are more than both; slack is what
-		// they take at the readers' pace, on 2 shared cores under -race (a
-		// second without it).
+		// drops it: within maxRounds of 16 kB, whatever the machine's load.
+		// How long those rounds take does depend on it (the readers set the
+		// pace; docs/performance.md gives times), so time only guards
+		// against a hang.
 		maxRounds = 24
-		slack     = 45 * time.Second
+		hang      = 3 * time.Minute
 		// line is the length of a message: long ones fill the stalled
 		// sockets in a few rounds.
 		line = 8 << 10
@@ -286,13 +287,13 @@ func TestAdversarialHalfTheRoomStopsReading(t *testing.T) {
 	}
 	stalledAt := time.Now()
 	close(stop)
-	limit := stalledAt.Add(writeTimeout + slack)
+	limit := stalledAt.Add(hang)
 	for hub.Count() > total-stalled && time.Now().Before(limit) && sent[0] < maxRounds {
 		round()
 		waitUntil(limit, read)
 	}
 	gone := time.Since(stalledAt)
-	if n := hub.Count() - (total - stalled); n > 0 || gone > writeTimeout+slack {
+	if n := hub.Count() - (total - stalled); n > 0 {
 		t.Fatalf("%d of %d stalled members still in the room %v after the stall, after %d rounds", n, stalled, gone.Round(time.Millisecond), sent[0])
 	}
 	t.Logf("the stalled half was gone %v after the stall, after %d rounds", gone.Round(time.Millisecond), sent[0])
