@@ -31,6 +31,9 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"1000 deliveries and memory per member. --stalled and --stalled-ssh add members that stop\n" +
 			"reading after their welcome (an SSH client still buffers up to 2 MiB of a stalled screen);\n" +
 			"the report tells how many of them the server hung up on.\n\n" +
+			"Members connect all at once, each on its own, as a class arriving does: --connect-rate\n" +
+			"paces them instead. The report counts the reading members dropped before the measured\n" +
+			"window (a join storm's casualties) among those dropped.\n\n" +
 			"Without --addr-tcp/--addr-ssh it starts a server in its own process, with flood control\n" +
 			"and connection limits off: CPU and memory then count the load generator too. For the\n" +
 			"server alone, run it apart and give its addresses and --pid; start it with\n" +
@@ -82,6 +85,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&cfg.Duration, "duration", bench.DefaultDuration, "the measured window")
 	f.DurationVar(&cfg.Warmup, "warmup", bench.DefaultWarmup, "sending before the measured window, not counted")
 	f.DurationVar(&cfg.Drain, "drain", bench.DefaultDrain, "how long to wait for late deliveries after the last send")
+	f.Float64Var(&cfg.ConnectRate, "connect-rate", 0, "members that start connecting each second; 0: all at once, no pacing")
 	f.IntVar(&cfg.Stalled, "stalled", 0, "TCP members that never read (past their welcome)")
 	f.IntVar(&cfg.StalledSSH, "stalled-ssh", 0, "SSH members, each with a pty, that never read their screen (past their welcome)")
 	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")

@@ -43,7 +43,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatalf("%v: %s", err, out)
 	}
 	for _, k := range []string{"loss_pct", "p50_ms", "p90_ms", "p99_ms", "max_ms", "deliveries_per_s", "cpu_s_per_1000",
-		"mem_per_member_kb", "sent", "expected", "seen", "connected"} {
+		"mem_per_member_kb", "sent", "expected", "seen", "connected", "connect_rate", "dropped", "dropped_before_window"} {
 		if _, ok := rep[k].(float64); !ok {
 			t.Errorf("%s = %v, want a number", k, rep[k])
 		}
@@ -57,6 +57,9 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if num("sent") == 0 || num("expected") != num("sent")*22 {
 		t.Errorf("sent %v, expected %v: want 22 deliveries of each", num("sent"), num("expected"))
+	}
+	if num("connect_rate") != 0 || num("dropped") != 0 || num("dropped_before_window") != 0 {
+		t.Errorf("connected at %v a second (want 0: all at once), %v dropped, %v before the window", rep["connect_rate"], rep["dropped"], rep["dropped_before_window"])
 	}
 	if num("loss_pct") != 0 || num("seen") != num("expected") || num("ssh_seen") != num("ssh_expected") {
 		t.Errorf("deliveries lost: %s", out)
@@ -72,11 +75,12 @@ func TestBenchSmoke(t *testing.T) {
 func TestBenchTableAndProfile(t *testing.T) {
 	prof := t.TempDir() + "/cpu.prof"
 	out, errOut, err := runBench(t, "--tcp-clients", "3", "--ssh-clients", "1", "--senders", "2",
-		"--rate", "10", "--duration", "500ms", "--warmup", "100ms", "--cpuprofile", prof)
+		"--rate", "10", "--duration", "500ms", "--warmup", "100ms", "--cpuprofile", prof, "--connect-rate", "40")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"deliveries", "lost 0 (0.000%)", "latency", "p99", "server cpu", "per 1000 deliveries", "kB per member", "in-process"} {
+	for _, want := range []string{"deliveries", "lost 0 (0.000%)", "latency", "p99", "server cpu", "per 1000 deliveries", "kB per member", "in-process",
+		"40 a second", "0 reading members (0 before the measured window)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table has no %q:\n%s", want, out)
 		}

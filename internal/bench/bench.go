@@ -59,8 +59,11 @@ type Config struct {
 	// Progress, when not nil, shows a progress bar, redrawn in place.
 	Progress io.Writer
 
-	ConnectBatch int // members connecting at once; 0: 200
-	Cols, Rows   int // the screens' size; 0: 100 × 30
+	// ConnectRate is how many members start connecting each second, each
+	// in a goroutine of its own, without waiting for the others' welcomes;
+	// 0: every member at once, a join storm as a class arriving makes.
+	ConnectRate float64
+	Cols, Rows  int // the screens' size; 0: 100 × 30
 }
 
 // Defaults of the flags.
@@ -73,9 +76,6 @@ const (
 func (c Config) withDefaults() Config {
 	if c.Drain <= 0 {
 		c.Drain = DefaultDrain
-	}
-	if c.ConnectBatch <= 0 {
-		c.ConnectBatch = 200
 	}
 	if c.Cols <= 0 || c.Rows <= 0 {
 		c.Cols, c.Rows = 100, 30
@@ -99,6 +99,8 @@ func (c Config) check() error {
 		return errors.New("--duration must be more than 0")
 	case c.Warmup < 0:
 		return errors.New("--warmup must be 0 or more")
+	case c.ConnectRate < 0 || math.IsInf(c.ConnectRate, 0) || math.IsNaN(c.ConnectRate):
+		return errors.New("--connect-rate must be 0 (all at once) or more connections per second")
 	}
 	if c.external() {
 		if c.TCPClients+c.Stalled > 0 && c.AddrTCP == "" {
@@ -223,7 +225,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now()}
 	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients,
-		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH,
+		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, ConnectRate: cfg.ConnectRate,
 		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds()}
 
 	var pr probe
@@ -337,30 +339,36 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 		memBefore, memErr = pr.mem()
 	}
 
-	// Connect, a batch at a time, each member welcomed before the next batch.
+	// Connect: every member in a goroutine of its own, started on the
+	// connect rate's schedule or all at once; none waits for another's
+	// welcome, as students do not.
 	began := time.Now()
-	for lo := 0; lo < total; lo += cfg.ConnectBatch {
-		g, gctx := errgroup.WithContext(ctx)
-		for i, m := range r.members[lo:min(lo+cfg.ConnectBatch, total)] {
-			g.Go(func() error {
-				connect := r.connectTCP
-				if m.door == doorSSH {
-					connect = r.connectSSH
+	g, gctx := errgroup.WithContext(ctx)
+	for i, m := range r.members {
+		g.Go(func() error {
+			if cfg.ConnectRate > 0 {
+				at := began.Add(time.Duration(float64(i) / cfg.ConnectRate * float64(time.Second)))
+				if err := sleepUntil(gctx, at); err != nil {
+					return err
 				}
-				if err := connect(gctx, m); err != nil {
-					kind := m.door.String()
-					if m.stalled {
-						kind = "stalled " + kind
-					}
-					return fmt.Errorf("%s member %d of %d: %w", kind, lo+i+1, total, err)
+			}
+			connect := r.connectTCP
+			if m.door == doorSSH {
+				connect = r.connectSSH
+			}
+			if err := connect(gctx, m); err != nil {
+				kind := m.door.String()
+				if m.stalled {
+					kind = "stalled " + kind
 				}
-				r.connected.Add(1)
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return rep, err
-		}
+				return fmt.Errorf("%s member %d of %d: %w", kind, i+1, total, err)
+			}
+			r.connected.Add(1)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return rep, err
 	}
 	rep.Connected = int(r.connected.Load())
 	rep.ConnectS = round3(time.Since(began).Seconds())
@@ -619,6 +627,9 @@ func (r *runner) lossByCause(rep *Report) {
 		switch {
 		case m.dropped.Load():
 			rep.Dropped++
+			if phase(m.lostIn.Load()) < phaseMeasure {
+				rep.DroppedBeforeWindow++
+			}
 			rep.LostDropped += lost
 			if rep.DropReasons == nil {
 				rep.DropReasons = map[string]int{}
@@ -632,17 +643,27 @@ func (r *runner) lossByCause(rep *Report) {
 	}
 }
 
-// memberName matches the names of the bench's members, to count the
-// reasons members were dropped for by kind.
-var memberName = regexp.MustCompile(`\bThread-\d+\b|\bb[0-9a-f]{4}s\d+\b`)
+// memberName matches the names of the bench's members, and the count of a
+// line that gathers many ("NAME and 499 others left"), to count the reasons
+// members were dropped for by kind.
+var (
+	memberName = regexp.MustCompile(`\bThread-\d+\b|\bb[0-9a-f]{4}s\d+\b`)
+	others     = regexp.MustCompile(`\b(and|et) \d+ (others|autres)\b`)
+)
 
 // lastLine is the last line of a dropped member's stream, which tells why
-// when the server said so, with member names written NAME.
+// when the server said so, with member names written NAME. A screen's rows,
+// stripped of the escape codes that place them, run together into one line:
+// its farewell is then the line's end, from the "*** " that marks a server
+// line on both doors.
 func lastLine(b []byte) string {
 	lines := bytes.FieldsFunc(b, func(r rune) bool { return r == '\n' || r == '\r' })
 	for i := len(lines) - 1; i >= 0; i-- {
 		if l := bytes.TrimSpace(lines[i]); len(l) > 0 {
-			return memberName.ReplaceAllString(string(l), "NAME")
+			if j := bytes.LastIndex(l, []byte("*** ")); j > 0 {
+				l = l[j:]
+			}
+			return others.ReplaceAllString(memberName.ReplaceAllString(string(l), "NAME"), "$1 N $2")
 		}
 	}
 	return "(the connection ended without a word)"
@@ -668,8 +689,12 @@ func (r *runner) notes(rep *Report) []string {
 		for i, why := range reasons {
 			reasons[i] = fmt.Sprintf("%d× %q", rep.DropReasons[why], why)
 		}
-		notes = append(notes, fmt.Sprintf("%d reading members lost their connection during the run, and %d deliveries with them; their last lines: %s",
-			rep.Dropped, rep.LostDropped, strings.Join(reasons, ", ")))
+		early := ""
+		if rep.DroppedBeforeWindow > 0 {
+			early = fmt.Sprintf(" (%d of them before the measured window: while the members connected, or in the warm-up)", rep.DroppedBeforeWindow)
+		}
+		notes = append(notes, fmt.Sprintf("%d reading members lost their connection during the run%s, and %d deliveries with them; their last lines: %s",
+			rep.Dropped, early, rep.LostDropped, strings.Join(reasons, ", ")))
 	}
 	if rep.Strays > 0 {
 		notes = append(notes, fmt.Sprintf("%d tokens were seen that were never sent", rep.Strays))

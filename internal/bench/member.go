@@ -49,6 +49,7 @@ type member struct {
 	seenN   atomic.Int64 // measured deliveries it saw
 	sentN   atomic.Int64 // measured messages it sent
 	dropped atomic.Bool  // its connection ended during the run
+	lostIn  atomic.Int32 // the run's phase when it ended
 	tail    []byte       // the end of what it read, when it was dropped
 }
 
@@ -253,6 +254,7 @@ func (r *runner) receive(m *member, rd io.Reader, welcome [][]byte, screen bool)
 		if err != nil {
 			if ready && !r.closing.Load() {
 				m.tail = recent
+				m.lostIn.Store(r.phase.Load())
 				m.dropped.Store(true)
 			}
 			return

@@ -19,6 +19,9 @@ type Report struct {
 	StalledSSH int     `json:"stalled_ssh_members"` // on the SSH door, each with a pty
 	Connected  int     `json:"connected"`
 	ConnectS   float64 `json:"connect_s"` // time to connect and welcome every member
+	// ConnectRate is how many members started connecting each second; 0:
+	// all at once.
+	ConnectRate float64 `json:"connect_rate"`
 
 	Senders   int     `json:"senders"`
 	Rate      float64 `json:"rate_per_sender"`
@@ -58,14 +61,15 @@ type Report struct {
 	CPUSource      string   `json:"cpu_source,omitempty"`
 	MemSource      string   `json:"mem_source,omitempty"`
 
-	SendLagMaxMs      float64        `json:"send_lag_max_ms"` // how far the generator fell behind its schedule
-	SendErrors        int64          `json:"send_errors"`
-	Dropped           int            `json:"dropped"`                // reading members that lost their connection
-	DropReasons       map[string]int `json:"drop_reasons,omitempty"` // their last line, names as NAME
-	StalledDropped    int            `json:"stalled_dropped"`        // stalled TCP members the server hung up on
-	StalledSSHDropped int            `json:"stalled_ssh_dropped"`    // stalled SSH members whose session or connection the server closed
-	Strays            int64          `json:"strays"`
-	Notes             []string       `json:"notes,omitempty"`
+	SendLagMaxMs        float64        `json:"send_lag_max_ms"` // how far the generator fell behind its schedule
+	SendErrors          int64          `json:"send_errors"`
+	Dropped             int            `json:"dropped"`                // reading members that lost their connection
+	DroppedBeforeWindow int            `json:"dropped_before_window"`  // of them, before the measured window: a join storm's casualties
+	DropReasons         map[string]int `json:"drop_reasons,omitempty"` // their last line, names as NAME
+	StalledDropped      int            `json:"stalled_dropped"`        // stalled TCP members the server hung up on
+	StalledSSHDropped   int            `json:"stalled_ssh_dropped"`    // stalled SSH members whose session or connection the server closed
+	Strays              int64          `json:"strays"`
+	Notes               []string       `json:"notes,omitempty"`
 }
 
 // WriteJSON writes the report as one line of JSON.
@@ -85,8 +89,12 @@ func (rep Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\n", label, fmt.Sprintf(format, args...))
 	}
 	row("server", "%s, on %d cores shared with the bench", rep.Server, rep.Cores)
-	row("members", "%d connected: %d tcp + %d ssh + %d stalled tcp + %d stalled ssh, in %.1f s",
-		rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.StalledSSH, rep.ConnectS)
+	pace := "all at once"
+	if rep.ConnectRate > 0 {
+		pace = fmt.Sprintf("%g a second", rep.ConnectRate)
+	}
+	row("members", "%d connected: %d tcp + %d ssh + %d stalled tcp + %d stalled ssh, %s, in %.1f s",
+		rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.StalledSSH, pace, rep.ConnectS)
 	row("load", "%d senders × %g msg/s for %gs, after %gs of warm-up", rep.Senders, rep.Rate, rep.DurationS, rep.WarmupS)
 	row("sent", "%d messages measured (%d in all)", rep.Sent, rep.SentTotal)
 	row("deliveries", "expected %d, seen %d, lost %d (%.3f%%)", rep.Expected, rep.Seen, rep.Lost, rep.LossPct)
@@ -122,8 +130,8 @@ func (rep Report) WriteTable(w io.Writer) error {
 		row("memory", "not measured")
 	}
 	row("generator", "at most %s behind schedule, %d send errors", msText(rep.SendLagMaxMs), rep.SendErrors)
-	row("dropped", "%d reading members; hung up on: %d of %d stalled tcp, %d of %d stalled ssh",
-		rep.Dropped, rep.StalledDropped, rep.Stalled, rep.StalledSSHDropped, rep.StalledSSH)
+	row("dropped", "%d reading members (%d before the measured window); hung up on: %d of %d stalled tcp, %d of %d stalled ssh",
+		rep.Dropped, rep.DroppedBeforeWindow, rep.StalledDropped, rep.Stalled, rep.StalledSSHDropped, rep.StalledSSH)
 	for i, n := range rep.Notes {
 		label := ""
 		if i == 0 {
