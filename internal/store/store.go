@@ -49,7 +49,11 @@ type Stats struct {
 	Written uint64 // writes committed
 	Dropped uint64 // writes refused: queue full, or the Store closed
 	Batches uint64 // transactions committed
-	Failed  uint64 // writes lost to a database error (logged)
+	Failed  uint64 // writes the database refused or lost (logged): a constraint, a full disk
+
+	// FailedBatches counts the transactions lost whole to a database
+	// error (a full disk): their writes are counted in Failed.
+	FailedBatches uint64
 }
 
 // ErrClosed is returned by Flush once the Store is closed.
@@ -72,10 +76,10 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	queued, written, dropped, batches, failed atomic.Uint64
-	dropsLogged                               atomic.Uint64 // dropped as of the last log
-	lastDropLog                               atomic.Int64  // unix nanoseconds
-	lastFailLog                               atomic.Int64
+	queued, written, dropped, batches, failed, failedBatches atomic.Uint64
+	dropsLogged                                              atomic.Uint64 // dropped as of the last log
+	lastDropLog                                              atomic.Int64  // unix nanoseconds
+	lastFailLog                                              atomic.Int64
 }
 
 var _ room.Store = (*Store)(nil)
@@ -191,6 +195,8 @@ func (s *Store) Stats() Stats {
 		Dropped: s.dropped.Load(),
 		Batches: s.batches.Load(),
 		Failed:  s.failed.Load(),
+
+		FailedBatches: s.failedBatches.Load(),
 	}
 }
 
