@@ -105,7 +105,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	f.Close()
-	name, err := dsn(path, false)
+	name, err := dsn(path, readWrite)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
