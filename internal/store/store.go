@@ -11,6 +11,9 @@
 //
 // Readers (Load, ReadTranscript) use their own read-only connections: in
 // WAL mode they read a consistent snapshot while the writer goes on.
+//
+// A Store holds its data directory's lock from Open to Close, so that two
+// servers never write one transcript.
 package store
 
 import (
@@ -25,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gofrs/flock"
 
 	"palabre/room"
 )
@@ -62,7 +67,8 @@ var ErrClosed = errors.New("store: closed")
 // Store is the SQLite-backed room.Store.
 type Store struct {
 	path string
-	db   *sql.DB // the write connection; only the writer uses it once open
+	db   *sql.DB      // the write connection; only the writer uses it once open
+	lock *flock.Flock // the data directory's, held until Close
 	log  *slog.Logger
 	opts Options
 
@@ -86,7 +92,9 @@ var _ room.Store = (*Store)(nil)
 
 // Open opens dir/palabre.db, creating dir (0700) and the file (0600) if
 // missing, migrates its schema to this program's version and starts the
-// writer. A database of a newer schema is refused (ErrNewerSchema).
+// writer. It holds dir's lock (LockName) until Close: a second Open on the
+// same directory, in this process or another, is refused (ErrInUse, naming
+// the holder's pid). A database of a newer schema is refused (ErrNewerSchema).
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
@@ -97,6 +105,20 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(dir, opts)
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func open(dir string, opts Options) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	// Create the file ourselves so it is born 0600: SQLite would use 0644
 	// less the umask. Its -wal and -shm files take the database's mode.
@@ -168,6 +190,9 @@ func (s *Store) Close() error {
 		<-s.done
 		s.reportDrops(true)
 		s.closeErr = s.db.Close()
+		if err := s.lock.Unlock(); err != nil && s.closeErr == nil {
+			s.closeErr = fmt.Errorf("store: unlocking the data directory: %w", err)
+		}
 	})
 	return s.closeErr
 }
