@@ -160,6 +160,9 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) error {
 // one never migrated, or at another version.
 func checkReadable(ctx context.Context, db *sql.DB, path string) error {
 	v, err := userVersion(ctx, db)
+	if isDamage(err) {
+		return &DamagedError{Path: path, Problem: errors.Unwrap(err).Error()}
+	}
 	if err != nil {
 		return err
 	}

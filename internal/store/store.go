@@ -13,7 +13,8 @@
 // WAL mode they read a consistent snapshot while the writer goes on.
 //
 // A Store holds its data directory's lock from Open to Close, so that two
-// servers never write one transcript.
+// servers never write one transcript, and Open checks the database first:
+// a damaged one is refused, and Recover keeps what can be read of it.
 package store
 
 import (
@@ -91,10 +92,11 @@ type Store struct {
 var _ room.Store = (*Store)(nil)
 
 // Open opens dir/palabre.db, creating dir (0700) and the file (0600) if
-// missing, migrates its schema to this program's version and starts the
-// writer. It holds dir's lock (LockName) until Close: a second Open on the
-// same directory, in this process or another, is refused (ErrInUse, naming
-// the holder's pid). A database of a newer schema is refused (ErrNewerSchema).
+// missing, checks it, migrates its schema to this program's version and
+// starts the writer. It holds dir's lock (LockName) until Close: a second
+// Open on the same directory, in this process or another, is refused
+// (ErrInUse, naming the holder's pid). A damaged database is refused
+// (ErrDamaged: run Recover), and so is one of a newer schema (ErrNewerSchema).
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
@@ -140,6 +142,12 @@ func open(dir string, opts Options) (*Store, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	ctx := context.Background()
+	// Checked before anything is written: a damaged file is kept as it
+	// was found, for Recover.
+	if err := checkIntegrity(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := checkWAL(ctx, db, path); err != nil {
 		db.Close()
 		return nil, err

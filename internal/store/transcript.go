@@ -217,7 +217,7 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 		FROM messages WHERE seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
 		ORDER BY seq`, lo, lo)
 	if err != nil {
-		return fmt.Errorf("store: reading %s: %w", path, err)
+		return damaged(path, "reading", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -227,7 +227,7 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 			until   sql.NullInt64
 		)
 		if err := rows.Scan(&seq, &at, &e.Kind, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
-			return fmt.Errorf("store: reading %s: %w", path, err)
+			return damaged(path, "reading", err)
 		}
 		e.Seq, e.At, e.Until = uint64(seq), time.Unix(0, at), fromNanos(until)
 		if err := fn(e); err != nil {
@@ -235,7 +235,7 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: reading %s: %w", path, err)
+		return damaged(path, "reading", err)
 	}
 	return nil
 }
