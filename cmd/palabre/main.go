@@ -60,7 +60,8 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, environ []string) *co
 		help := fmt.Sprintf("%s (%s)", v.Help, v.Env)
 		root.Flags().String(v.Flag, v.Default, help)
 	}
-	root.AddCommand(newConnectCmd(stdin, stdout), newTranscriptCmd(stdout, environ), newBenchCmd(stdout, stderr))
+	root.AddCommand(newConnectCmd(stdin, stdout), newTranscriptCmd(stdout, environ), newRecoverCmd(stdout, environ),
+		newBenchCmd(stdout, stderr))
 	return root
 }
 

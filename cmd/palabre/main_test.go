@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,6 +26,15 @@ const patience = 10 * time.Second
 // in its own process and send it signals.
 func TestMain(m *testing.M) {
 	if os.Getenv("PALABRE_TEST_BE_MAIN") == "1" {
+		// A disk that fills up, for SQLite as for real: no file may grow
+		// past this many bytes (RLIMIT_FSIZE). Go ignores SIGXFSZ, so a
+		// write past it fails with EFBIG.
+		if n, err := strconv.ParseUint(os.Getenv("PALABRE_TEST_FILE_LIMIT"), 10, 64); err == nil {
+			if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "PALABRE_TEST_FILE_LIMIT:", err)
+				os.Exit(2)
+			}
+		}
 		main()
 		return
 	}

@@ -152,7 +152,10 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 			logger.Error("closing the store", "err", err)
 		}
 		stats := st.Stats()
-		logger.Info("stopped", "transcript_written", stats.Written, "transcript_dropped", stats.Dropped)
+		// Dropped: refused by a full queue; failed: refused or lost by the
+		// database (a full disk). Either way not in the transcript.
+		logger.Info("stopped", "transcript_written", stats.Written, "transcript_dropped", stats.Dropped,
+			"transcript_failed", stats.Failed, "transcript_failed_batches", stats.FailedBatches)
 		return nil
 	})
 	return g.Wait()

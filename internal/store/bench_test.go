@@ -2,6 +2,8 @@ package store
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -115,5 +117,73 @@ func BenchmarkRecordCall(b *testing.B) {
 	b.StopTimer()
 	if st := s.Stats(); st.Queued != uint64(b.N) || st.Dropped != 0 {
 		b.Fatalf("Stats = %+v, want %d queued", st, b.N)
+	}
+}
+
+// classroomDB writes n of benchMessages into a database in dir, one lesson
+// after another, and closes it.
+func classroomDB(b *testing.B, dir string, n int) {
+	b.Helper()
+	msgs := benchMessages()
+	s := openStore(b, dir, Options{QueueSize: n + 1})
+	start := time.Now()
+	for i := range n {
+		m := msgs[i%len(msgs)]
+		m.Seq, m.At = uint64(i+1), start.Add(time.Duration(i)*time.Second)
+		s.Record(m)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkOpen: what the check at start (PRAGMA quick_check, which reads
+// every page) costs a server on a database of a term's messages, or ten.
+// The file is in the page cache after the first run: from a cold disk,
+// add its reading.
+func BenchmarkOpen(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			classroomDB(b, dir, n)
+			b.ResetTimer()
+			for range b.N {
+				s, err := Open(dir, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkRecover: palabre recover on a database of a term's messages
+// with three pages overwritten in the middle.
+func BenchmarkRecover(b *testing.B) {
+	const n = 100_000
+	sample := b.TempDir()
+	classroomDB(b, sample, n)
+	db, err := os.ReadFile(filepath.Join(sample, FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mid := len(db) / 2 / 4096 * 4096
+	clear(db[mid : mid+3*4096])
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, FileName), db, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		rec, err := Recover(dir, time.Now())
+		if err != nil || rec.Problem == "" {
+			b.Fatalf("Recover: %+v, %v", rec, err)
+		}
+		b.ReportMetric(float64(rec.Kept["messages"]), "kept")
 	}
 }

@@ -60,28 +60,47 @@ var migrations = []string{
 // Version is the schema version this program writes and reads.
 func Version() int { return len(migrations) }
 
+// access is how a connection uses the database.
+type access uint8
+
+const (
+	readWrite  access = iota // the server's writer
+	readLive                 // a reader beside a server that may be running, or was killed
+	readFrozen               // a reader of a database nobody writes: a stopped server's, a copy
+)
+
 // dsn names the database at path for modernc.org/sqlite. A writer sets WAL
 // (persistent in the file), synchronous=NORMAL (in WAL mode a process crash
 // loses nothing committed; a power cut may lose the last commits) and takes
 // its write lock at BEGIN, so a transaction never fails half-way on a lock.
+//
 // A reader opens the file read-only: it never creates it, never writes it.
-func dsn(path string, readOnly bool) (string, error) {
+// A live reader shares the writer's -shm to read what is committed in the
+// -wal; SQLite creates the two files if they are missing. A frozen reader
+// opens the file immutable: no locks, no -shm, no -wal, nothing created
+// beside the file, so it works on a copy or a read-only medium; but it
+// ignores a -wal, and must not be used while a server writes.
+func dsn(path string, a access) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
-	if readOnly {
-		q.Set("mode", "ro") // SQLite's own URI parameter
-		q.Add("_pragma", "query_only(1)")
-	} else {
+	switch a {
+	case readWrite:
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Set("_txlock", "immediate")
+	case readFrozen:
+		q.Set("immutable", "1") // SQLite's own URI parameter, as mode is
+		fallthrough
+	case readLive:
+		q.Set("mode", "ro")
+		q.Add("_pragma", "query_only(1)")
 	}
-	// A file: URI, so that SQLite sees mode=ro and a path with '?' or '%'
-	// in it survives.
+	// A file: URI, so that SQLite sees mode and immutable, and a path with
+	// '?' or '%' in it survives.
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return u.String(), nil
 }
@@ -147,6 +166,9 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) error {
 // one never migrated, or at another version.
 func checkReadable(ctx context.Context, db *sql.DB, path string) error {
 	v, err := userVersion(ctx, db)
+	if isDamage(err) {
+		return &DamagedError{Path: path, Problem: errors.Unwrap(err).Error()}
+	}
 	if err != nil {
 		return err
 	}

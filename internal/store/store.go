@@ -11,6 +11,10 @@
 //
 // Readers (Load, ReadTranscript) use their own read-only connections: in
 // WAL mode they read a consistent snapshot while the writer goes on.
+//
+// A Store holds its data directory's lock from Open to Close, so that two
+// servers never write one transcript, and Open checks the database first:
+// a damaged one is refused, and Recover keeps what can be read of it.
 package store
 
 import (
@@ -25,6 +29,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gofrs/flock"
 
 	"palabre/room"
 )
@@ -49,7 +55,11 @@ type Stats struct {
 	Written uint64 // writes committed
 	Dropped uint64 // writes refused: queue full, or the Store closed
 	Batches uint64 // transactions committed
-	Failed  uint64 // writes lost to a database error (logged)
+	Failed  uint64 // writes the database refused or lost (logged): a constraint, a full disk
+
+	// FailedBatches counts the transactions lost whole to a database
+	// error (a full disk): their writes are counted in Failed.
+	FailedBatches uint64
 }
 
 // ErrClosed is returned by Flush once the Store is closed.
@@ -58,7 +68,8 @@ var ErrClosed = errors.New("store: closed")
 // Store is the SQLite-backed room.Store.
 type Store struct {
 	path string
-	db   *sql.DB // the write connection; only the writer uses it once open
+	db   *sql.DB      // the write connection; only the writer uses it once open
+	lock *flock.Flock // the data directory's, held until Close
 	log  *slog.Logger
 	opts Options
 
@@ -72,17 +83,20 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	queued, written, dropped, batches, failed atomic.Uint64
-	dropsLogged                               atomic.Uint64 // dropped as of the last log
-	lastDropLog                               atomic.Int64  // unix nanoseconds
-	lastFailLog                               atomic.Int64
+	queued, written, dropped, batches, failed, failedBatches atomic.Uint64
+	dropsLogged                                              atomic.Uint64 // dropped as of the last log
+	lastDropLog                                              atomic.Int64  // unix nanoseconds
+	lastFailLog                                              atomic.Int64
 }
 
 var _ room.Store = (*Store)(nil)
 
 // Open opens dir/palabre.db, creating dir (0700) and the file (0600) if
-// missing, migrates its schema to this program's version and starts the
-// writer. A database of a newer schema is refused (ErrNewerSchema).
+// missing, checks it, migrates its schema to this program's version and
+// starts the writer. It holds dir's lock (LockName) until Close: a second
+// Open on the same directory, in this process or another, is refused
+// (ErrInUse, naming the holder's pid). A damaged database is refused
+// (ErrDamaged: run Recover), and so is one of a newer schema (ErrNewerSchema).
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
@@ -93,6 +107,20 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(dir, opts)
+	if err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+func open(dir string, opts Options) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	// Create the file ourselves so it is born 0600: SQLite would use 0644
 	// less the umask. Its -wal and -shm files take the database's mode.
@@ -101,7 +129,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	f.Close()
-	name, err := dsn(path, false)
+	name, err := dsn(path, readWrite)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -114,6 +142,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	ctx := context.Background()
+	// Checked before anything is written: a damaged file is kept as it
+	// was found, for Recover.
+	if err := checkIntegrity(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := checkWAL(ctx, db, path); err != nil {
 		db.Close()
 		return nil, err
@@ -164,6 +198,9 @@ func (s *Store) Close() error {
 		<-s.done
 		s.reportDrops(true)
 		s.closeErr = s.db.Close()
+		if err := s.lock.Unlock(); err != nil && s.closeErr == nil {
+			s.closeErr = fmt.Errorf("store: unlocking the data directory: %w", err)
+		}
 	})
 	return s.closeErr
 }
@@ -191,6 +228,8 @@ func (s *Store) Stats() Stats {
 		Dropped: s.dropped.Load(),
 		Batches: s.batches.Load(),
 		Failed:  s.failed.Load(),
+
+		FailedBatches: s.failedBatches.Load(),
 	}
 }
 

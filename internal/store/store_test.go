@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -37,6 +39,27 @@ func readAll(t testing.TB, dir string, from time.Time) []Entry {
 		t.Fatalf("ReadTranscript: %v", err)
 	}
 	return out
+}
+
+// sampleDB writes n chat messages, a topic, a ban and a name owner into a
+// Store in dir and closes it: the database is then one file.
+func sampleDB(t *testing.T, dir string, n int) {
+	t.Helper()
+	s := openStore(t, dir, Options{})
+	for seq := 1; seq <= n; seq++ {
+		m := chat(uint64(seq), room.KindChat)
+		m.Text = fmt.Sprintf("message %d of the lesson", seq)
+		s.Record(m)
+	}
+	s.SaveTopic("damage")
+	s.SaveBan(room.Ban{Target: "SHA256:mallory", Name: "mallory", At: t0})
+	s.BindName("alice", "SHA256:alice")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName+"-wal")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("after Close, a -wal is left: %v", err)
+	}
 }
 
 // sameEntry compares entries with time.Equal: times come back in Local.

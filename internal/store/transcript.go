@@ -29,16 +29,17 @@ type Entry struct {
 	Until  time.Time `json:"until,omitzero"`
 }
 
-// openReader opens the database at path read-only: it never creates the
-// file and never writes it, so it may run beside a server's writer.
-func openReader(ctx context.Context, path string) (*sql.DB, error) {
+// openReader opens the database at path read-only (see dsn for the two
+// ways): it never creates the file and never writes it, so it may run
+// beside a server's writer.
+func openReader(ctx context.Context, path string, a access) (*sql.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("store: no palabre database in %s (no %s): %w", filepath.Dir(path), FileName, err)
 		}
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	name, err := dsn(path, true)
+	name, err := dsn(path, a)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -53,13 +54,25 @@ func openReader(ctx context.Context, path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// readerAccess chooses how to read the database at path from outside the
+// server. A server keeps its -wal from its start to its Close, and a killed
+// one leaves it: with a -wal, what is committed may be only there, so the
+// reader goes through it, live. Without one, nobody writes the file and it
+// holds everything: it is read frozen, creating nothing beside it.
+func readerAccess(path string) access {
+	if _, err := os.Lstat(path + "-wal"); err == nil {
+		return readLive
+	}
+	return readFrozen
+}
+
 // Load reads what a hub starts from, as committed (Flush first to include
 // what is queued): the last sequence number, the last history chat and
 // action messages oldest first, the bans in force now, the topic and the
 // name owners.
 func (s *Store) Load(history int) (room.State, error) {
 	ctx := context.Background()
-	db, err := openReader(ctx, s.path)
+	db, err := openReader(ctx, s.path, readLive) // the writer is open
 	if err != nil {
 		return room.State{}, err
 	}
@@ -195,7 +208,7 @@ func loadBans(ctx context.Context, tx *sql.Tx, now time.Time) ([]room.Ban, error
 func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 	ctx := context.Background()
 	path := filepath.Join(dir, FileName)
-	db, err := openReader(ctx, path)
+	db, err := openReader(ctx, path, readerAccess(path))
 	if err != nil {
 		return err
 	}
@@ -212,7 +225,7 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 		FROM messages WHERE seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
 		ORDER BY seq`, lo, lo)
 	if err != nil {
-		return fmt.Errorf("store: reading %s: %w", path, err)
+		return damaged(path, "reading", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -222,7 +235,7 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 			until   sql.NullInt64
 		)
 		if err := rows.Scan(&seq, &at, &e.Kind, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
-			return fmt.Errorf("store: reading %s: %w", path, err)
+			return damaged(path, "reading", err)
 		}
 		e.Seq, e.At, e.Until = uint64(seq), time.Unix(0, at), fromNanos(until)
 		if err := fn(e); err != nil {
@@ -230,7 +243,7 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: reading %s: %w", path, err)
+		return damaged(path, "reading", err)
 	}
 	return nil
 }

@@ -3,10 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"palabre/room"
 )
@@ -140,8 +144,11 @@ func (w *writer) run() {
 }
 
 // commit writes ops in one transaction and then answers the flushes among
-// them. A statement that fails is counted and logged and the others go on;
-// a transaction that fails to begin or commit loses its writes.
+// them. A write the database refuses on a constraint is counted, logged
+// and skipped, and the transaction goes on. Any other error (a full disk,
+// an I/O error) loses the transaction whole: SQLite may already have rolled
+// it back (it does on a full disk during a one-row insert), and the writes
+// after it would each commit on their own, out of the batch and uncounted.
 func (w *writer) commit(ops []op) {
 	if writes := countWrites(ops); writes > 0 {
 		w.transact(ops, writes)
@@ -169,12 +176,12 @@ func (w *writer) transact(ops []op, writes int) {
 	ctx := context.Background()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		w.fail(fmt.Errorf("beginning a transaction: %w", err), writes)
+		w.failBatch(fmt.Errorf("beginning a transaction: %w", err), writes)
 		return
 	}
-	defer tx.Rollback() // after Commit, a no-op
+	defer tx.Rollback() // after Commit, or SQLite's own rollback, a no-op
 	var stmts [opFlush]*sql.Stmt
-	ok := 0
+	refused := 0
 	for i := range ops {
 		o := &ops[i]
 		if o.what == opFlush {
@@ -187,17 +194,34 @@ func (w *writer) transact(ops []op, writes int) {
 			stmts[o.what] = st
 		}
 		if _, err := st.ExecContext(ctx, args(o)...); err != nil {
-			w.fail(fmt.Errorf("%s: %w", o.describe(), err), 1)
-			continue
+			err = fmt.Errorf("%s: %w", o.describe(), err)
+			if !isConstraint(err) {
+				w.failBatch(err, writes-refused)
+				return
+			}
+			w.fail(err, 1)
+			refused++
 		}
-		ok++
 	}
 	if err := tx.Commit(); err != nil {
-		w.fail(fmt.Errorf("committing: %w", err), ok)
+		w.failBatch(fmt.Errorf("committing: %w", err), writes-refused)
 		return
 	}
-	s.written.Add(uint64(ok))
+	s.written.Add(uint64(writes - refused))
 	s.batches.Add(1)
+}
+
+// isConstraint tells a write the database refused alone (a duplicate
+// key), its transaction intact, from one that failed it.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// failBatch counts a transaction lost with its n writes.
+func (w *writer) failBatch(err error, n int) {
+	w.s.failedBatches.Add(1)
+	w.fail(err, n)
 }
 
 // fail counts n lost writes, keeps the error for the next Flush and logs it.

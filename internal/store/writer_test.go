@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,5 +226,75 @@ func TestWriteErrorCountedAndReported(t *testing.T) {
 	defer log.mu.Unlock()
 	if len(log.recs) != 1 || log.recs[0].Level != slog.LevelError {
 		t.Errorf("logged %d records, want the one error", len(log.recs))
+	}
+}
+
+// A full disk (here a page limit, which SQLite meets as it meets a full
+// disk: SQLITE_FULL) loses whole batches, and the counts say exactly what
+// the database holds: SQLite rolls the transaction back at the first
+// write it cannot place, and the writes after it must not commit one by
+// one behind the count's back. Once there is room again, writes resume.
+func TestFullDiskCountsWhatItLoses(t *testing.T) {
+	const n = 2000
+	log := &captured{}
+	var gate atomic.Pointer[chan struct{}] // when set, the writer waits for it
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{Logger: slog.New(log), beforeBatch: func() {
+		if c := gate.Load(); c != nil {
+			<-*c
+		}
+	}})
+	s.Record(chat(1, room.KindChat))
+	flush(t, s)
+	var pages int
+	if err := s.db.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
+		t.Fatal(err)
+	}
+	rows := func() int {
+		t.Helper()
+		var c int
+		if err := s.db.QueryRow("SELECT count(*) FROM messages").Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	// One batch: the first messages fit in the last page, then one does not.
+	hold := make(chan struct{})
+	gate.Store(&hold)
+	for seq := uint64(2); seq <= n; seq++ {
+		s.Record(chat(seq, room.KindChat))
+	}
+	gate.Store(nil)
+	close(hold)
+	if err := s.Flush(); err == nil || !strings.Contains(err.Error(), "full") {
+		t.Errorf("Flush on a full disk = %v, want the error", err)
+	}
+	st := s.Stats()
+	if st.Queued != n || st.Written+st.Failed != n || st.Dropped != 0 {
+		t.Errorf("Stats = %+v: want %d queued, each written or failed, none dropped", st, n)
+	}
+	if got := rows(); uint64(got) != st.Written {
+		t.Errorf("the database holds %d messages, Stats says %d written", got, st.Written)
+	}
+	if st.Failed == 0 || st.FailedBatches == 0 {
+		t.Errorf("Stats = %+v: want a batch lost", st)
+	}
+	log.mu.Lock()
+	if len(log.recs) != 1 || log.recs[0].Level != slog.LevelError {
+		t.Errorf("logged %d records, want one error", len(log.recs))
+	}
+	log.mu.Unlock()
+
+	if _, err := s.db.Exec("PRAGMA max_page_count = 1000000"); err != nil {
+		t.Fatal(err)
+	}
+	s.Record(chat(n+1, room.KindChat))
+	flush(t, s)
+	if st := s.Stats(); st.Written != 2 || rows() != 2 {
+		t.Errorf("with room again: Stats = %+v, %d rows; want the next write committed", st, rows())
 	}
 }
