@@ -88,7 +88,7 @@ func TestRecoverKeepsWhatIsReadable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.others && (st.Topic != "damage" || len(st.Bans) != 1 || st.Names["alice"] != "SHA256:alice") {
+			if tt.others && (st.Topic != "damage" || len(st.Bans) != 1 || len(st.Names) != 1 || st.Names[0].Name != "alice" || st.Names[0].Key != "SHA256:alice") {
 				t.Errorf("after Recover, topic %q, bans %v, names %v: want them kept", st.Topic, st.Bans, st.Names)
 			}
 			if err := s.Close(); err != nil {

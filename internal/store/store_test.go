@@ -53,7 +53,7 @@ func sampleDB(t *testing.T, dir string, n int) {
 	}
 	s.SaveTopic("damage")
 	s.SaveBan(room.Ban{Target: "SHA256:mallory", Name: "mallory", At: t0})
-	s.BindName("alice", "SHA256:alice")
+	s.BindName("alice", "SHA256:alice", t0)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
