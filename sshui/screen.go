@@ -16,9 +16,8 @@ import (
 
 // screen runs the chat screen until the member leaves or the connection
 // ends, and returns the reason to leave with.
-func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window, m *room.Member, history []room.Message,
+func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-chan ssh.Window, m *room.Member, history []room.Message,
 	ended <-chan struct{}, lost func()) room.Reason {
-	pty, _, _ := sess.Pty()
 	w, h := clampSize(pty.Window.Width, pty.Window.Height)
 	var p *tea.Program
 	panicked := func(r any) {

@@ -230,10 +230,27 @@ func oneSession(srv *ssh.Server, conn *gossh.ServerConn, nc gossh.NewChannel, ct
 		_ = nc.Reject(gossh.ResourceShortage, "one session per connection")
 		return
 	}
-	ssh.DefaultSessionHandler(srv, conn, guardedRequests{nc}, ctx)
+	ready := make(chan struct{})
+	ctx.SetValue(ptyReadKey{}, ready)
+	ssh.DefaultSessionHandler(srv, conn, guardedRequests{nc, ready, ctx.Done()}, ctx)
 }
 
 type sessionKey struct{}
+
+// ptyReadKey holds a channel the session handler closes once it has read
+// the session's pty: see guardedRequests.
+type ptyReadKey struct{}
+
+// ptyRead tells guardedRequests that sess's pty has been read.
+func ptyRead(sess ssh.Session) {
+	if ch, ok := sess.Context().Value(ptyReadKey{}).(chan struct{}); ok {
+		select {
+		case <-ch:
+		default:
+			close(ch)
+		}
+	}
+}
 
 // startedKey marks a connection whose session handler has started.
 type startedKey struct{}
@@ -249,8 +266,15 @@ const (
 // guardedRequests stands between a session channel and the SSH library's
 // request loop: it refuses "env" requests past the bounds, and agent
 // forwarding, which the library would accept (a chat has no use for the
-// client's keys).
-type guardedRequests struct{ gossh.NewChannel }
+// client's keys). It also holds the requests that follow a shell or exec
+// until the handler has read the pty (ready): the library's Pty copies the
+// pty that its window-change writes, with no lock, so a client resizing as
+// its session starts would race with the handler.
+type guardedRequests struct {
+	gossh.NewChannel
+	ready <-chan struct{} // closed once the handler has read the pty
+	done  <-chan struct{} // the connection's end
+}
 
 func (c guardedRequests) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, in, err := c.NewChannel.Accept()
@@ -261,8 +285,18 @@ func (c guardedRequests) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 	go func() {
 		defer close(out)
 		vars, size := 0, 0
+		hold := false
 		for req := range in {
+			if hold {
+				select {
+				case <-c.ready:
+				case <-c.done:
+				}
+				hold = false
+			}
 			switch req.Type {
+			case "shell", "exec":
+				hold = true
 			case "env":
 				vars, size = vars+1, size+len(req.Payload)
 				if vars > maxEnvVars || size > maxEnvBytes {

@@ -19,6 +19,9 @@ import (
 func (s *Server) session(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		sess.Context().SetValue(startedKey{}, true)
+		// Read once, before guardedRequests lets a window change through.
+		pty, winCh, isPty := sess.Pty()
+		ptyRead(sess)
 		defer next(sess)
 		defer s.hangUp(sess)
 		if strings.TrimSpace(sess.RawCommand()) != "" {
@@ -30,7 +33,6 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
-		_, winCh, isPty := sess.Pty()
 		s.log.Debug("session", "user", room.Clip(sess.User(), 64), "client", room.Clip(sess.Context().ClientVersion(), 64),
 			"addr", sess.RemoteAddr().String(), "pty", isPty)
 		m, history, err := s.opts.Hub.Join(room.JoinRequest{
@@ -57,7 +59,7 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		// reading: too slow, as on the TCP door.
 		out := s.deadlineWriter(sess, func() { s.opts.Hub.Leave(m, room.ReasonTooSlow) })
 		if isPty {
-			reason = s.screen(sess, out, winCh, m, history, done, lost)
+			reason = s.screen(sess, pty, out, winCh, m, history, done, lost)
 		} else {
 			go s.keepAlive(sess.Context(), done, lost)
 			reason = s.lines(sess, out, m, history)

@@ -63,7 +63,10 @@ type Config struct {
 	// in a goroutine of its own, without waiting for the others' welcomes;
 	// 0: every member at once, a join storm as a class arriving makes.
 	ConnectRate float64
-	Cols, Rows  int // the screens' size; 0: 100 × 30
+	// ConnectTimeout bounds each member's connection, handshake and
+	// welcome; 0: DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	Cols, Rows     int // the screens' size; 0: 100 × 30
 }
 
 // Defaults of the flags.
@@ -71,11 +74,16 @@ const (
 	DefaultDuration = 10 * time.Second
 	DefaultWarmup   = 2 * time.Second
 	DefaultDrain    = 2 * time.Second
+	// DefaultConnectTimeout is how long a member may take to be welcomed.
+	DefaultConnectTimeout = 30 * time.Second
 )
 
 func (c Config) withDefaults() Config {
 	if c.Drain <= 0 {
 		c.Drain = DefaultDrain
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
 	}
 	if c.Cols <= 0 || c.Rows <= 0 {
 		c.Cols, c.Rows = 100, 30

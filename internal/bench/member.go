@@ -106,7 +106,7 @@ func screenWelcome(name string) [][]byte {
 
 // connectTCP opens a TCP member and waits for its welcome.
 func (r *runner) connectTCP(ctx context.Context, m *member) error {
-	d := net.Dialer{Timeout: connectTimeout}
+	d := net.Dialer{Timeout: r.cfg.ConnectTimeout}
 	if m.stalled {
 		// A small receive buffer from the start, so that the server feels
 		// the stall soon: the window is set when the connection opens.
@@ -127,13 +127,13 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 // connection into the session's buffer until the channel's window (2 MiB)
 // is full, and only then does the server's writing stall.
 func (r *runner) connectSSH(ctx context.Context, m *member) error {
-	d := net.Dialer{Timeout: connectTimeout}
+	d := net.Dialer{Timeout: r.cfg.ConnectTimeout}
 	nc, err := d.DialContext(ctx, "tcp", r.sshAddr)
 	if err != nil {
 		return err
 	}
 	m.conn = nc
-	_ = nc.SetDeadline(time.Now().Add(connectTimeout)) // the handshake, too, is bounded
+	_ = nc.SetDeadline(time.Now().Add(r.cfg.ConnectTimeout)) // the handshake, too, is bounded
 	cc, chans, reqs, err := gossh.NewClientConn(nc, r.sshAddr, &gossh.ClientConfig{
 		User:            m.name,
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), // loopback only
@@ -179,10 +179,8 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	return r.waitWelcome(ctx, m)
 }
 
-const connectTimeout = 30 * time.Second
-
 func (r *runner) waitWelcome(ctx context.Context, m *member) error {
-	t := time.NewTimer(connectTimeout)
+	t := time.NewTimer(r.cfg.ConnectTimeout)
 	defer t.Stop()
 	select {
 	case <-m.ready:
@@ -198,7 +196,7 @@ func (r *runner) waitWelcome(ctx context.Context, m *member) error {
 		}
 		return errors.New("closed before the welcome")
 	case <-t.C:
-		return fmt.Errorf("no welcome within %v", connectTimeout)
+		return fmt.Errorf("no welcome within %v", r.cfg.ConnectTimeout)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
