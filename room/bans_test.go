@@ -112,12 +112,13 @@ func TestBansShowAndLiftBothParts(t *testing.T) {
 	h.Post(op, "/bans")
 	want := []string{
 		"3 ban(s):",
-		"  SHA256:eve (eve) by prof",
+		"  1. eve (SHA256:eve) by prof until lifted",
 		"    the ban holds the key and every newcomer without a key from 192.0.2.7",
-		"  SHA256:mal (mal) by prof",
+		"  2. mal (SHA256:mal) by prof until lifted",
 		"    the ban holds the key only: 10.1.2.3 is an exempt network (a class behind one address)",
-		"  2001:db8:1:2::/64 (tom) by prof",
+		"  3. tom (2001:db8:1:2::/64) by prof until lifted",
 		"    the ban holds every newcomer without a key from 2001:db8:1:2::/64",
+		"/unban N lifts ban N of this list; /unban NAME, /unban KEY|ADDRESS too",
 	}
 	if got := LangEN.Describe(lastOf(t, op, KindBans)); got != strings.Join(want, "\n") {
 		t.Errorf("/bans reads\n%s\nwant\n%s", got, strings.Join(want, "\n"))
@@ -164,5 +165,107 @@ func TestBanOnAnAddressFromAnOlderStore(t *testing.T) {
 	}
 	if b, ok := store.bans["2001:db8:1:2::/64"]; !ok || b.Net != b.Target || b.Name != "tom" || len(store.bans) != 1 {
 		t.Errorf("stored bans %v, want the network's only", store.bans)
+	}
+}
+
+// /unban takes what /bans shows: the number of a ban in the list this
+// operator was last shown, or the banned name; and still a key or an
+// address. A number or name that means no ban, or more than one, lifts
+// nothing.
+func TestUnbanByNumberOrName(t *testing.T) {
+	clock := fakeclock.New(testClock)
+	store := newMemStore()
+	h := newTestHub(t, Options{Now: clock.Now, OpKeys: []string{"SHA256:prof", "SHA256:aide"}, Store: store})
+	op := joinAs(t, h, "prof", "SHA256:prof", "192.0.2.1:1")
+	aide := joinAs(t, h, "aide", "SHA256:aide", "192.0.2.1:2")
+	banned := map[string]bool{}
+	comeBack := func(name, key, addr string) bool {
+		t.Helper()
+		m, _, err := h.Join(JoinRequest{Name: name, Door: DoorSSH, Key: key, Addr: addr})
+		if err == nil {
+			h.Leave(m, ReasonQuit)
+		}
+		return err != nil
+	}
+	for _, who := range []struct{ name, key, addr string }{
+		{"ann", "SHA256:ann", "198.51.100.1:1"},
+		{"bea", "SHA256:bea", "198.51.100.2:1"},
+		{"cid", "", "198.51.100.3:1"},
+		{"dan", "SHA256:dan", "198.51.100.4:1"},
+	} {
+		joinAs(t, h, who.name, who.key, who.addr)
+		h.Post(op, "/ban "+who.name)
+		banned[who.name] = true
+		clock.Advance(time.Second) // /bans lists them in the order given
+	}
+
+	// Numbers need a list shown first.
+	h.Post(op, "/unban 1")
+	if e := lastOf(t, op, KindError); e.Err != ErrNoBanNumbered || e.Text != "1" {
+		t.Fatalf("/unban 1 before /bans: %+v", e)
+	}
+	h.Post(op, "/bans")
+	list := lastOf(t, op, KindBans)
+	if got := LangEN.Describe(list); !strings.Contains(got, "  2. bea (SHA256:bea) by prof until lifted") {
+		t.Fatalf("/bans reads\n%s", got)
+	}
+	for _, n := range []string{"0", "5", "99999999999999999999"} {
+		h.Post(op, "/unban "+n)
+		if e := lastOf(t, op, KindError); e.Err != ErrNoBanNumbered {
+			t.Errorf("/unban %s: %+v", n, e)
+		}
+	}
+
+	// Another operator lifts ann's ban meanwhile: the numbers this one was
+	// shown still mean what it was shown, never the next ban down.
+	h.Post(aide, "/unban ann")
+	if u := lastOf(t, aide, KindUnban); u.Text != "SHA256:ann" || u.To != "ann" {
+		t.Errorf("/unban ann: %+v", u)
+	}
+	h.Post(op, "/unban 1")
+	if e := lastOf(t, op, KindError); e.Err != ErrNoSuchBan || e.Text != "SHA256:ann" {
+		t.Errorf("/unban 1 once ann's ban was lifted: %+v; want a refusal, bea still banned", e)
+	}
+	h.Post(op, "/unban 2")
+	if u := lastOf(t, op, KindUnban); u.Text != "SHA256:bea" || u.To != "bea" {
+		t.Errorf("/unban 2: %+v", u)
+	}
+	if got := LangEN.Describe(Message{Kind: KindUnban, Text: "SHA256:bea", To: "bea"}); got != "the ban on bea (SHA256:bea) is lifted" {
+		t.Errorf("the confirmation reads %q", got)
+	}
+	h.Post(op, "/unban CID") // names in any case
+	if u := lastOf(t, op, KindUnban); u.Text != "198.51.100.3" || u.To != "cid" {
+		t.Errorf("/unban CID: %+v", u)
+	}
+	h.Post(op, "/unban SHA256:dan")
+	lastOf(t, op, KindUnban)
+	h.Post(op, "/unban zed")
+	if e := lastOf(t, op, KindError); e.Err != ErrNoSuchBan {
+		t.Errorf("/unban zed: %+v", e)
+	}
+	if len(store.bans) != 0 {
+		t.Errorf("stored bans %v; want none", store.bans)
+	}
+	for _, who := range []struct{ name, key, addr string }{
+		{"ann", "SHA256:ann", "198.51.100.1:1"}, {"bea", "SHA256:bea", "198.51.100.2:1"},
+		{"cid", "", "198.51.100.3:1"}, {"dan", "SHA256:dan", "198.51.100.4:1"},
+	} {
+		if comeBack(who.name, who.key, who.addr) {
+			t.Errorf("%s is still refused", who.name)
+		}
+	}
+
+	// Two bans hold one name (a keyless eve, then a keyed one): the name
+	// alone lifts neither.
+	joinAs(t, h, "eve", "", "203.0.113.1:1")
+	h.Post(op, "/ban eve")
+	joinAs(t, h, "eve", "SHA256:eve", "203.0.113.2:1")
+	h.Post(op, "/ban eve")
+	h.Post(op, "/unban eve")
+	if e := lastOf(t, op, KindError); e.Err != ErrBanAmbiguous || e.Text != "eve" {
+		t.Errorf("/unban eve with two bans: %+v", e)
+	}
+	if len(store.bans) != 2 {
+		t.Errorf("stored bans %v; want both of eve's", store.bans)
 	}
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Command is what a member's input asks of the room.
@@ -21,77 +22,95 @@ const (
 	CmdMute                   // /mute NAME [duration]
 	CmdUnmute                 // /unmute NAME
 	CmdBan                    // /ban NAME [duration] [reason]
-	CmdUnban                  // /unban KEY|ADDRESS
+	CmdUnban                  // /unban N|NAME|KEY|ADDRESS
 	CmdBans                   // /bans
-	CmdTopic                  // /topic [TEXT]
+	CmdTopic                  // /topic [TEXT|-]
 	CmdRelease                // /release NAME
 )
 
 // Input is one parsed line of a member's input.
 type Input struct {
 	Cmd  Command
-	Name string    // CmdNick, CmdMsg: the name argument
-	Text string    // CmdSay, CmdMe, CmdMsg: the text
-	Word string    // the command as typed, for error replies
-	Err  ErrorCode // non-zero when the input cannot be carried out
+	Name string        // CmdNick, CmdMsg: the name argument
+	Text string        // CmdSay, CmdMe, CmdMsg: the text; CmdBan: the reason; with ErrBadDuration: the word that is no duration
+	Dur  time.Duration // CmdMute, CmdBan: the duration given; 0: none (until lifted)
+	Word string        // the command as typed, for error replies
+	Err  ErrorCode     // non-zero when the input cannot be carried out
 }
+
+// What a command takes after its name.
+const (
+	argsNone        = iota // nothing
+	argsWord               // one word
+	argsWordText           // one word, then text
+	argsWordMaybe          // one word, then maybe text
+	argsText               // text
+	argsMaybeText          // maybe text
+	argsWordDur            // one word, then maybe a duration (ParseDuration)
+	argsWordDurText        // one word, then maybe a duration (a word starting with a digit), then maybe text
+)
 
 // commandSpec describes one command: the table drives parsing and /help alike.
 type commandSpec struct {
 	cmd   Command
 	name  string // without the slash
-	args  int    // 0: none; 1: one word; 2: one word then text; 3: one word, then maybe text; -1: text; -2: maybe text
+	args  int    // argsNone…
 	usage map[Lang]string
 	help  map[Lang]string
-	op    bool // for operators only
+	op    bool // for operators only: /help shows it to them alone
+	// opUsage and opHelp, when set, are what the command does for an
+	// operator besides: /help shows them in the operators' part.
+	opUsage, opHelp map[Lang]string
 }
 
 var commands = []commandSpec{
-	{CmdNick, "nick", 1,
-		map[Lang]string{LangEN: "/nick NAME", LangFR: "/nick NOM"},
-		map[Lang]string{LangEN: "change your name", LangFR: "changer de nom"}, false},
-	{CmdWho, "who", 0,
-		map[Lang]string{LangEN: "/who", LangFR: "/who"},
-		map[Lang]string{LangEN: "list the members and their door", LangFR: "lister les membres et leur porte"}, false},
-	{CmdMe, "me", -1,
-		map[Lang]string{LangEN: "/me ACTION", LangFR: "/me ACTION"},
-		map[Lang]string{LangEN: "say what you are doing", LangFR: "décrire ce que vous faites"}, false},
-	{CmdMsg, "msg", 2,
-		map[Lang]string{LangEN: "/msg NAME TEXT", LangFR: "/msg NOM TEXTE"},
-		map[Lang]string{LangEN: "send a private message", LangFR: "envoyer un message privé"}, false},
-	{CmdHelp, "help", 0,
-		map[Lang]string{LangEN: "/help", LangFR: "/help"},
-		map[Lang]string{LangEN: "show this list", LangFR: "afficher cette liste"}, false},
-	{CmdQuit, "quit", 0,
-		map[Lang]string{LangEN: "/quit", LangFR: "/quit"},
-		map[Lang]string{LangEN: "leave the room", LangFR: "quitter le salon"}, false},
-	{CmdTopic, "topic", -2,
-		map[Lang]string{LangEN: "/topic [TEXT]", LangFR: "/topic [TEXTE]"},
-		map[Lang]string{LangEN: "show the topic; operators set it", LangFR: "afficher le sujet ; les opérateurs le changent"}, false},
-	{CmdOp, "op", -1,
-		map[Lang]string{LangEN: "/op PASSWORD", LangFR: "/op MOT-DE-PASSE"},
-		map[Lang]string{LangEN: "become an operator", LangFR: "devenir opérateur"}, false},
-	{CmdKick, "kick", 3,
-		map[Lang]string{LangEN: "/kick NAME [reason]", LangFR: "/kick NOM [raison]"},
-		map[Lang]string{LangEN: "put a member out", LangFR: "exclure un membre"}, true},
-	{CmdMute, "mute", 3,
-		map[Lang]string{LangEN: "/mute NAME [duration]", LangFR: "/mute NOM [durée]"},
-		map[Lang]string{LangEN: "let a member read but not post", LangFR: "un membre lit mais ne parle plus"}, true},
-	{CmdUnmute, "unmute", 1,
-		map[Lang]string{LangEN: "/unmute NAME", LangFR: "/unmute NOM"},
-		map[Lang]string{LangEN: "let a muted member post again", LangFR: "rendre la parole"}, true},
-	{CmdBan, "ban", 3,
-		map[Lang]string{LangEN: "/ban NAME [duration] [reason]", LangFR: "/ban NOM [durée] [raison]"},
-		map[Lang]string{LangEN: "ban a member's key, or its address", LangFR: "bannir la clé d'un membre, ou son adresse"}, true},
-	{CmdUnban, "unban", 1,
-		map[Lang]string{LangEN: "/unban KEY|ADDRESS", LangFR: "/unban CLÉ|ADRESSE"},
-		map[Lang]string{LangEN: "lift a ban", LangFR: "lever un bannissement"}, true},
-	{CmdBans, "bans", 0,
-		map[Lang]string{LangEN: "/bans", LangFR: "/bans"},
-		map[Lang]string{LangEN: "list the bans", LangFR: "lister les bannissements"}, true},
-	{CmdRelease, "release", 1,
-		map[Lang]string{LangEN: "/release NAME", LangFR: "/release NOM"},
-		map[Lang]string{LangEN: "free a name from the key that owns it", LangFR: "libérer un nom de la clé qui le possède"}, true},
+	{cmd: CmdNick, name: "nick", args: argsWord,
+		usage: map[Lang]string{LangEN: "/nick NAME", LangFR: "/nick NOM"},
+		help:  map[Lang]string{LangEN: "change your name", LangFR: "changer de nom"}},
+	{cmd: CmdWho, name: "who", args: argsNone,
+		usage: map[Lang]string{LangEN: "/who", LangFR: "/who"},
+		help:  map[Lang]string{LangEN: "list the members and their door", LangFR: "lister les membres et leur porte"}},
+	{cmd: CmdMe, name: "me", args: argsText,
+		usage: map[Lang]string{LangEN: "/me ACTION", LangFR: "/me ACTION"},
+		help:  map[Lang]string{LangEN: "say what you are doing", LangFR: "décrire ce que vous faites"}},
+	{cmd: CmdMsg, name: "msg", args: argsWordText,
+		usage: map[Lang]string{LangEN: "/msg NAME TEXT", LangFR: "/msg NOM TEXTE"},
+		help:  map[Lang]string{LangEN: "send a private message", LangFR: "envoyer un message privé"}},
+	{cmd: CmdHelp, name: "help", args: argsNone,
+		usage: map[Lang]string{LangEN: "/help", LangFR: "/help"},
+		help:  map[Lang]string{LangEN: "show this list", LangFR: "afficher cette liste"}},
+	{cmd: CmdQuit, name: "quit", args: argsNone,
+		usage: map[Lang]string{LangEN: "/quit", LangFR: "/quit"},
+		help:  map[Lang]string{LangEN: "leave the room", LangFR: "quitter le salon"}},
+	{cmd: CmdTopic, name: "topic", args: argsMaybeText,
+		usage:   map[Lang]string{LangEN: "/topic", LangFR: "/topic"},
+		help:    map[Lang]string{LangEN: "show the topic", LangFR: "afficher le sujet"},
+		opUsage: map[Lang]string{LangEN: "/topic TEXT, /topic -", LangFR: "/topic TEXTE, /topic -"},
+		opHelp:  map[Lang]string{LangEN: "set the topic; - clears it", LangFR: "changer le sujet ; - l'efface"}},
+	{cmd: CmdOp, name: "op", args: argsText,
+		usage: map[Lang]string{LangEN: "/op PASSWORD", LangFR: "/op MOT-DE-PASSE"},
+		help:  map[Lang]string{LangEN: "become an operator", LangFR: "devenir opérateur"}},
+	{cmd: CmdKick, name: "kick", args: argsWordMaybe, op: true,
+		usage: map[Lang]string{LangEN: "/kick NAME [reason]", LangFR: "/kick NOM [raison]"},
+		help:  map[Lang]string{LangEN: "put a member out", LangFR: "exclure un membre"}},
+	{cmd: CmdMute, name: "mute", args: argsWordDur, op: true,
+		usage: map[Lang]string{LangEN: "/mute NAME [duration]", LangFR: "/mute NOM [durée]"},
+		help:  map[Lang]string{LangEN: "let a member read but not post", LangFR: "un membre lit mais ne parle plus"}},
+	{cmd: CmdUnmute, name: "unmute", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/unmute NAME", LangFR: "/unmute NOM"},
+		help:  map[Lang]string{LangEN: "let a muted member post again", LangFR: "rendre la parole"}},
+	{cmd: CmdBan, name: "ban", args: argsWordDurText, op: true,
+		usage: map[Lang]string{LangEN: "/ban NAME [duration] [reason]", LangFR: "/ban NOM [durée] [raison]"},
+		help:  map[Lang]string{LangEN: "ban a member's key, or its address", LangFR: "bannir la clé d'un membre, ou son adresse"}},
+	{cmd: CmdBans, name: "bans", args: argsNone, op: true,
+		usage: map[Lang]string{LangEN: "/bans", LangFR: "/bans"},
+		help:  map[Lang]string{LangEN: "list the bans, numbered", LangFR: "lister les bannissements, numérotés"}},
+	{cmd: CmdUnban, name: "unban", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/unban N|NAME|KEY|ADDRESS", LangFR: "/unban N|NOM|CLÉ|ADRESSE"},
+		help:  map[Lang]string{LangEN: "lift a ban (N: its number in /bans)", LangFR: "lever un bannissement (N : son numéro dans /bans)"}},
+	{cmd: CmdRelease, name: "release", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/release NAME", LangFR: "/release NOM"},
+		help:  map[Lang]string{LangEN: "free a name from the key that owns it", LangFR: "libérer un nom de la clé qui le possède"}},
 }
 
 func (c Command) String() string {
@@ -104,6 +123,16 @@ func (c Command) String() string {
 		}
 	}
 	return "command(" + strconv.Itoa(int(c)) + ")"
+}
+
+// opOnly reports whether c is for operators only.
+func (c Command) opOnly() bool {
+	for _, spec := range commands {
+		if spec.cmd == c {
+			return spec.op
+		}
+	}
+	return false
 }
 
 func lookupCommand(name string) (commandSpec, bool) {
@@ -156,34 +185,63 @@ func ParseInput(line string) Input {
 	}
 	in.Cmd = spec.cmd
 	switch spec.args {
-	case 0:
+	case argsNone:
 		if args != "" {
 			in.Err = ErrUsage
 		}
-	case 1:
+	case argsWord:
 		if args == "" || strings.ContainsAny(args, " \t") {
 			in.Err = ErrUsage
 		}
 		in.Name = args
-	case 2:
+	case argsWordText:
 		name, text, _ := strings.Cut(args, " ")
 		in.Name, in.Text = name, strings.TrimSpace(text)
 		if in.Name == "" || in.Text == "" {
 			in.Err = ErrUsage
 		}
-	case 3:
+	case argsWordMaybe, argsWordDur, argsWordDurText:
 		name, text, _ := strings.Cut(args, " ")
 		in.Name, in.Text = name, strings.TrimSpace(text)
 		if in.Name == "" {
 			in.Err = ErrUsage
+			break
 		}
-	case -1:
+		in.takeDuration(spec.args)
+	case argsText:
 		in.Text = args
 		if args == "" {
 			in.Err = ErrUsage
 		}
-	case -2:
+	case argsMaybeText:
 		in.Text = args
 	}
 	return in
+}
+
+// takeDuration takes the duration off the front of in.Text, for the
+// commands that have one: all of the text for argsWordDur, its first word
+// when it starts with a digit for argsWordDurText. A duration that cannot
+// be read is an error, never "none": that would mean until lifted.
+func (in *Input) takeDuration(args int) {
+	word, rest := in.Text, ""
+	switch args {
+	case argsWordDur:
+	case argsWordDurText:
+		word, rest, _ = strings.Cut(in.Text, " ")
+		if !looksLikeDuration(word) {
+			return // no duration: the text is the reason
+		}
+	default:
+		return
+	}
+	if word == "" {
+		return
+	}
+	d, err := ParseDuration(word)
+	if err != nil {
+		in.Err, in.Text = ErrBadDuration, word
+		return
+	}
+	in.Dur, in.Text = d, strings.TrimSpace(rest)
 }

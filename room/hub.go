@@ -250,26 +250,39 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 		}
 	}
 
-	// The wanted name, if it is usable and not another key's; taken from
-	// its holder if it is this member's key's; else a suffix or a guest
+	// The wanted name, made of the login name if need be (élodie: elodie,
+	// and the member is told), if it is usable and not another key's;
+	// taken from its holder if it is this member's key's and the holder
+	// has another key; else a suffix (a second session of one key is
+	// alice-2, as two of bob without a key are bob and bob-2) or a guest
 	// name. The name becomes the key's only if it is the one wanted.
 	var notice *Message
-	name := req.Name
+	want := req.Name
+	if p := CheckName(want); p != NameOK && !req.Generated && want != "" {
+		if made := NameFrom(want); CheckName(made) == NameOK {
+			want = made
+			notice = &Message{Kind: KindError, Err: ErrNameCleaned}
+		}
+	}
+	name := want
 	if p := CheckName(name); p != NameOK && (p != NameGenerated || !req.Generated) {
-		notice = &Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: req.Name}
+		notice = &Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: Clip(req.Name, 64)}
 		name = guestName(id)
 	} else if owner := h.ownerLocked(name); owner != "" && owner != req.Key {
 		notice = &Message{Kind: KindError, Err: ErrNameOwned, Text: name}
 		name = guestName(id)
-	} else if holder := h.byName[nameKey(name)]; holder != nil && owner != "" {
+	} else if holder := h.byName[nameKey(name)]; holder != nil && owner != "" && holder.key != req.Key {
 		h.evictNameLocked(holder)
 	}
 	name = h.freeNameLocked(name, req.Key)
 	m.name.Store(&name)
-	if notice == nil && name == req.Name && !req.Generated {
+	if (notice == nil || notice.Err == ErrNameCleaned) && name == want && !req.Generated {
 		h.claimLocked(req.Key, name)
 	} else {
 		h.touchLocked(req.Key)
+	}
+	if notice != nil && notice.Err == ErrNameCleaned {
+		notice.Text = name
 	}
 
 	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id})
@@ -307,15 +320,12 @@ func (h *Hub) freeNameLocked(name, key string) string {
 }
 
 // evictNameLocked renames a member holding a name whose owner is taking it
-// back, and tells it why.
+// back, and tells it why. The holder has another key, or none: a session
+// of the owner's own key keeps its name.
 func (h *Hub) evictNameLocked(holder *Member) {
 	old := holder.Name()
 	h.renameLocked(holder, h.freeNameLocked(guestName(holder.id), holder.key))
-	why := ErrNameOwned
-	if holder.key != "" && h.owners[nameKey(old)] == holder.key {
-		why = ErrNameTaken // the same key's newer session took it
-	}
-	h.replyLocked(holder, Message{Kind: KindError, Err: why, Text: old})
+	h.replyLocked(holder, Message{Kind: KindError, Err: ErrNameOwned, Text: old})
 }
 
 // renameLocked gives m a new name and tells the room.
@@ -341,7 +351,16 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 	if !h.presentLocked(m) {
 		return
 	}
-	if in.Err != 0 {
+	switch {
+	case in.Err != ErrUnknownCommand && in.Cmd.opOnly() && !m.IsOp():
+		// Refused before its arguments are read: what an operator's
+		// command takes is for operators to learn.
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNotOperator, Text: in.Word})
+		return
+	case in.Err == ErrBadDuration:
+		h.replyLocked(m, Message{Kind: KindError, Err: in.Err, Text: in.Text})
+		return
+	case in.Err != 0:
 		h.replyLocked(m, Message{Kind: KindError, Err: in.Err, Text: in.Word})
 		return
 	}
@@ -374,7 +393,7 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 	case CmdWho:
 		h.replyLocked(m, Message{Kind: KindWho, Members: h.membersLocked()})
 	case CmdHelp:
-		h.replyLocked(m, Message{Kind: KindHelp})
+		h.replyLocked(m, Message{Kind: KindHelp, ForOp: m.IsOp()})
 	case CmdQuit:
 		h.removeLocked(m, ReasonQuit)
 	case CmdOp:
@@ -420,7 +439,7 @@ func (h *Hub) nickLocked(m *Member, name string) {
 		return
 	}
 	if holder, taken := h.byName[nameKey(name)]; taken && holder != m {
-		if owner == "" {
+		if owner == "" || holder.key == m.key { // another session of the same key keeps it
 			h.replyLocked(m, Message{Kind: KindError, Err: ErrNameTaken, Text: name})
 			return
 		}

@@ -569,12 +569,13 @@ func TestJoinInvalidName(t *testing.T) {
 	}{
 		{"", NameTooShort},
 		{"a", NameTooShort},
-		{"abcdefghijklmnopq", NameTooLong},
-		{"al ice", NameBadChars},
-		{"\u0430lice", NameBadChars},
-		{"\x1b[31mred", NameBadChars},
 		{"Admin", NameReserved},
 		{"ROOT", NameReserved},
+		// No name can be made of these (see TestJoinMakesANameOfALogin).
+		{"é", NameBadChars},        // e: too short
+		{"иван", NameBadChars},     // another script
+		{"root.", NameBadChars},    // root: reserved
+		{"guest-7.", NameBadChars}, // guest-7: the server's to give
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -588,6 +589,50 @@ func TestJoinInvalidName(t *testing.T) {
 			expect(t, m, Message{Kind: KindError, Err: ErrNameInvalid, Problem: tt.want, Text: tt.name})
 			expect(t, alice, Message{Kind: KindJoin, From: wantName, SenderID: m.ID(), Door: DoorSSH})
 		})
+	}
+}
+
+// A login name with accents, dots or too many letters becomes the closest
+// name, and the member is told which; its key owns that name.
+func TestJoinMakesANameOfALogin(t *testing.T) {
+	for _, tt := range []struct{ login, want string }{
+		{"élodie", "elodie"},
+		{"François", "Francois"},
+		{"jean.dupont", "jean_dupont"},
+		{"al ice", "al_ice"},
+		{"abcdefghijklmnopq", "abcdefghijklmnop"},
+		{"\u0430lice", "lice"}, // a Cyrillic а
+		{"\x1b[31mred", "31mred"},
+		{"Jürgen.Groß", "Jurgen_Gross"},
+	} {
+		t.Run(tt.login, func(t *testing.T) {
+			store := newMemStore()
+			h := newTestHub(t, Options{Store: store})
+			alice := join(t, h, "alice", DoorTCP)
+			m := joinAs(t, h, tt.login, "SHA256:k", "")
+			if m.Name() != tt.want {
+				t.Fatalf("Join(%q) named %q; want %q", tt.login, m.Name(), tt.want)
+			}
+			expect(t, m, Message{Kind: KindError, Err: ErrNameCleaned, Text: tt.want})
+			expect(t, alice, Message{Kind: KindJoin, From: tt.want, SenderID: m.ID(), Door: DoorSSH, Key: "SHA256:k"})
+			if got := store.owned()[strings.ToLower(tt.want)]; got != "SHA256:k" {
+				t.Errorf("the key owns %v; want %s", store.owned(), tt.want)
+			}
+		})
+	}
+	// The name made may be taken: its suffix is told.
+	h := newTestHub(t, Options{})
+	join(t, h, "elodie", DoorTCP)
+	m := joinAs(t, h, "élodie", "", "")
+	expect(t, m, Message{Kind: KindError, Err: ErrNameCleaned, Text: "elodie-2"})
+	for _, lang := range langs {
+		want := map[Lang]string{
+			LangEN: "your name here is elodie-2 (names use ASCII letters, digits, _ and -)",
+			LangFR: "votre nom ici est elodie-2 (un nom n'a que des lettres ASCII, des chiffres, _ et -)",
+		}[lang]
+		if got := lang.Describe(Message{Kind: KindError, Err: ErrNameCleaned, Text: "elodie-2"}); got != want {
+			t.Errorf("%s: %q; want %q", lang, got, want)
+		}
 	}
 }
 

@@ -47,6 +47,7 @@ type Member struct {
 	op         atomic.Bool // an operator: set at join or by /op
 	mutedUntil time.Time   // guarded by the hub's lock; zero: not muted
 	muted      bool        // guarded by the hub's lock
+	shownBans  []string    // guarded by the hub's lock: the targets of the last /bans it was shown, in order
 }
 
 func newMember(id uint64, name string, door Door, addr string, at time.Time, maxBytes int, maxAge time.Duration) *Member {

@@ -24,8 +24,8 @@ const (
 	KindMute                     // operator From muted To until Until (zero: until unmuted)
 	KindUnmute                   // operator From unmuted To
 	KindBan                      // operator From banned To until Until, for Text
-	KindUnban                    // reply and record: operator From lifted the ban on Text
-	KindTopic                    // From set the topic to Text; also sent to a newcomer
+	KindUnban                    // reply and record: operator From lifted the ban on Text, that held the name To ("": unknown)
+	KindTopic                    // From set the topic to Text ("": cleared it); also sent to a newcomer
 	KindOp                       // From is now an operator
 	KindBans                     // reply: Bans
 	KindBanScope                 // reply to the operator who banned: what Bans[0] holds
@@ -152,6 +152,10 @@ const (
 	ErrNoSuchBan                           // Text: the target
 	ErrSelf                                // an operator command aimed at oneself
 	ErrNameNotOwned                        // Text: a name no key owns (/release)
+	ErrBadDuration                         // Text: the word that is no duration (/mute, /ban)
+	ErrNoBanNumbered                       // Text: a number that is no ban of the last /bans shown
+	ErrBanAmbiguous                        // Text: a name that several bans hold (/unban NAME)
+	ErrNameCleaned                         // not an error: Text is the name made of the one asked for at joining
 )
 
 // NameProblem says why a name was refused.
@@ -199,6 +203,7 @@ type Message struct {
 	Key     string       // the sender's SSH key fingerprint, for the transcript
 	Until   time.Time    // KindMute, KindBan, ErrMuted: the end (zero: none)
 	Bans    []Ban        // KindBans
+	ForOp   bool         // KindHelp: the reader is an operator, and is shown their commands
 }
 
 // size is what a message costs in an outbox, for its byte bound.

@@ -21,7 +21,14 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 	}
 	switch in.Cmd {
 	case CmdBans:
-		h.replyLocked(op, Message{Kind: KindBans, Bans: h.activeBansLocked()})
+		bans := h.activeBansLocked()
+		// /unban N means the N-th ban of the list this operator was shown,
+		// whatever was banned or lifted since.
+		op.shownBans = op.shownBans[:0]
+		for _, b := range bans {
+			op.shownBans = append(op.shownBans, b.Target)
+		}
+		h.replyLocked(op, Message{Kind: KindBans, Bans: bans})
 		return
 	case CmdUnban:
 		h.unbanLocked(op, in.Name)
@@ -47,10 +54,9 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.broadcastLocked(msg) // the target reads it too, before it goes
 		h.detachQuietLocked(target, ReasonKicked)
 	case CmdMute:
-		d, _ := parseDuration(in.Text)
 		msg.Kind = KindMute
-		if d > 0 {
-			msg.Until = now.Add(d)
+		if in.Dur > 0 {
+			msg.Until = now.Add(in.Dur)
 		}
 		target.muted, target.mutedUntil = true, msg.Until
 		if target.key != "" {
@@ -66,7 +72,7 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		msg.Kind = KindUnmute
 		h.broadcastLocked(msg)
 	case CmdBan:
-		d, reason := parseDuration(in.Text)
+		reason := in.Text
 		// A ban on a key holds its holder's network too, or the holder
 		// would come straight back without the key (keyboard-interactive,
 		// the TCP door); a ban on a member without a key holds its network.
@@ -75,8 +81,8 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 			b.Net = cmp.Or(b.Net, target.addr)
 			b.Target = b.Net
 		}
-		if d > 0 {
-			b.Until = now.Add(d)
+		if in.Dur > 0 {
+			b.Until = now.Add(in.Dur)
 		}
 		h.bans[b.Target] = b
 		h.store.SaveBan(b)
@@ -91,7 +97,7 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.detachQuietLocked(target, ReasonBanned)
 	}
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key,
-		"command", in.Cmd.String(), "target", target.Name(), "target_addr", target.addr, "text", Clip(in.Text, 128)}})
+		"command", in.Cmd.String(), "target", target.Name(), "target_addr", target.addr, "duration", in.Dur, "text", Clip(in.Text, 128)}})
 }
 
 // detachQuietLocked removes m after the room was told why in the message
@@ -106,10 +112,58 @@ func (h *Hub) detachQuietLocked(m *Member, r Reason) {
 	h.store.Record(msg) // the transcript keeps the leave; the room read the kick or ban
 }
 
-// unbanLocked lifts the ban on a key, or whatever holds an address's
+// unbanLocked is /unban N|NAME|KEY|ADDRESS. N is a ban of the list /bans
+// last showed this operator, and NAME the name a ban holds: each lifts that
+// one ban, whole. A number or a name that means no ban, or several, lifts
+// nothing: better to refuse than to lift the wrong one. KEY and ADDRESS
+// lift as liftTargetLocked says.
+func (h *Hub) unbanLocked(op *Member, arg string) {
+	if allDigits(arg) {
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 1 || n > len(op.shownBans) {
+			h.replyLocked(op, Message{Kind: KindError, Err: ErrNoBanNumbered, Text: arg})
+			return
+		}
+		target := op.shownBans[n-1]
+		b, ok := h.bans[target]
+		if !ok || !b.Active(h.opts.Now()) {
+			h.replyLocked(op, Message{Kind: KindError, Err: ErrNoSuchBan, Text: target})
+			return
+		}
+		h.liftLocked(op, b)
+		return
+	}
+	if p := CheckName(arg); p == NameOK || p == NameGenerated || p == NameReserved {
+		var found []Ban
+		for _, b := range h.activeBansLocked() {
+			if strings.EqualFold(b.Name, arg) {
+				found = append(found, b)
+			}
+		}
+		switch len(found) {
+		case 1:
+			h.liftLocked(op, found[0])
+			return
+		case 0: // no ban holds the name: a key or an address, maybe
+		default:
+			h.replyLocked(op, Message{Kind: KindError, Err: ErrBanAmbiguous, Text: arg})
+			return
+		}
+	}
+	h.liftTargetLocked(op, arg)
+}
+
+// liftLocked lifts ban b whole, and tells the operator.
+func (h *Hub) liftLocked(op *Member, b Ban) {
+	delete(h.bans, b.Target)
+	h.store.DeleteBan(b.Target)
+	h.unbannedLocked(op, b.Target, b.Name)
+}
+
+// liftTargetLocked lifts the ban on a key, or whatever holds an address's
 // network: a ban on the address, and the network part of bans on keys
 // (the keys stay banned).
-func (h *Hub) unbanLocked(op *Member, target string) {
+func (h *Hub) liftTargetLocked(op *Member, target string) {
 	b, lifted := h.bans[target]
 	if lifted {
 		delete(h.bans, target)
@@ -122,12 +176,16 @@ func (h *Hub) unbanLocked(op *Member, target string) {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoSuchBan, Text: target})
 		return
 	}
-	// Recorded, and told to the operator only: a ban's target may be an
-	// address, which is nobody else's business.
-	msg := h.stampLocked(Message{Kind: KindUnban, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: target})
+	h.unbannedLocked(op, target, b.Name)
+}
+
+// unbannedLocked records a lifted ban and tells the operator alone: a
+// ban's target may be an address, which is nobody else's business.
+func (h *Hub) unbannedLocked(op *Member, target, name string) {
+	msg := h.stampLocked(Message{Kind: KindUnban, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: target, To: name})
 	h.store.Record(msg)
 	h.sendLocked(&msg, []*Member{op})
-	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "unban", "target", target}})
+	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "unban", "target", target, "name", name}})
 }
 
 // opLocked makes m an operator if password is the operator password.
@@ -148,7 +206,9 @@ func (h *Hub) opLocked(m *Member, password string) {
 	h.broadcastLocked(Message{Kind: KindOp, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key})
 }
 
-// topicLocked shows the topic, or sets it when text is given by an operator.
+// topicLocked shows the topic, or sets it when text is given by an
+// operator; "-" clears it. (A bare /topic shows it, for everyone: an
+// operator checking the topic must not clear it by the same keystrokes.)
 func (h *Hub) topicLocked(m *Member, text string) {
 	if text == "" {
 		h.replyLocked(m, Message{Kind: KindTopic, Text: h.topic})
@@ -157,6 +217,13 @@ func (h *Hub) topicLocked(m *Member, text string) {
 	if !m.IsOp() {
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrNotOperator, Text: "/topic"})
 		return
+	}
+	if text == "-" {
+		if h.topic == "" {
+			h.replyLocked(m, Message{Kind: KindTopic})
+			return
+		}
+		text = ""
 	}
 	h.topic = text
 	h.store.SaveTopic(text)
@@ -292,20 +359,4 @@ func (h *Hub) Topic() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.topic
-}
-
-// parseDuration reads a leading duration such as 10m, 2h, 1h30m or 3d off
-// text, and returns it with the rest; without one, 0 and all of text.
-func parseDuration(text string) (time.Duration, string) {
-	word, rest, _ := strings.Cut(text, " ")
-	rest = strings.TrimSpace(rest)
-	if days, ok := strings.CutSuffix(word, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n > 0 && n <= 3650 {
-			return time.Duration(n) * 24 * time.Hour, rest
-		}
-	}
-	if d, err := time.ParseDuration(word); err == nil && d > 0 {
-		return d, rest
-	}
-	return 0, text
 }

@@ -250,6 +250,44 @@ func TestTopic(t *testing.T) {
 	}
 }
 
+// "/topic -" clears the topic; a bare /topic shows it, for operators too.
+func TestTopicCleared(t *testing.T) {
+	store := newMemStore()
+	h := newTestHub(t, Options{OpKeys: []string{"K"}, Store: store})
+	op := joinAs(t, h, "teacher1", "K", "")
+	bob := joinAs(t, h, "bob", "", "")
+	h.Post(op, "/topic TP 12")
+	h.Post(bob, "/topic -")
+	if e := lastOf(t, bob, KindError); e.Err != ErrNotOperator {
+		t.Fatalf("a student's /topic -: %+v", e)
+	}
+	h.Post(op, "/topic")
+	if tp := lastOf(t, op, KindTopic); tp.Text != "TP 12" {
+		t.Fatalf("an operator's bare /topic: %+v", tp)
+	}
+	h.Post(op, "/topic -")
+	tp := lastOf(t, bob, KindTopic)
+	if tp.Text != "" || tp.From != "teacher1" || h.Topic() != "" || store.topic != "" {
+		t.Fatalf("after /topic -: %+v, hub %q, stored %q", tp, h.Topic(), store.topic)
+	}
+	for lang, want := range map[Lang]string{LangEN: "teacher1 cleared the topic", LangFR: "teacher1 a effacé le sujet"} {
+		if got := lang.Describe(tp); got != want {
+			t.Errorf("%s: %q; want %q", lang, got, want)
+		}
+	}
+	if late := joinAs(t, h, "late", "", ""); len(late.Drain(nil)) != 0 {
+		t.Error("a newcomer was shown a cleared topic")
+	}
+	bob.Drain(nil)
+	h.Post(op, "/topic -") // nothing to clear: the operator is told so, alone
+	if tp := lastOf(t, op, KindTopic); tp.From != "" || LangEN.Describe(tp) != "No topic is set." {
+		t.Errorf("/topic - with no topic: %+v", tp)
+	}
+	if got := bob.Drain(nil); len(got) != 0 {
+		t.Errorf("the room read %v", got)
+	}
+}
+
 func TestNamesOwnedByKeys(t *testing.T) {
 	store := newMemStore()
 	h := newTestHub(t, Options{Store: store})
@@ -325,17 +363,6 @@ func TestStateRestoresSequenceAndHistory(t *testing.T) {
 	h.Post(m, "after")
 	if got := lastOf(t, other, KindChat); got.Seq <= 42 {
 		t.Fatalf("seq %d: the sequence did not go on from 41", got.Seq)
-	}
-}
-
-func TestParseDuration(t *testing.T) {
-	for in, want := range map[string]time.Duration{"10m": 10 * time.Minute, "2h cheating": 2 * time.Hour, "3d": 72 * time.Hour, "1h30m x": 90 * time.Minute, "spam": 0, "": 0, "-5m": 0} {
-		if got, _ := parseDuration(in); got != want {
-			t.Errorf("parseDuration(%q) = %v, want %v", in, got, want)
-		}
-	}
-	if _, rest := parseDuration("2h cheating hard"); rest != "cheating hard" {
-		t.Errorf("rest %q", rest)
 	}
 }
 

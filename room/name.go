@@ -3,6 +3,9 @@ package room
 import (
 	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 const (
@@ -85,4 +88,73 @@ func withSuffix(name string, n int) string {
 		name = name[:MaxNameLen-len(suffix)]
 	}
 	return name + suffix
+}
+
+// maxLoginBytes bounds what NameFrom reads of a login name: a name is 16
+// bytes, and a 100 kB user name is someone's test of the server.
+const maxLoginBytes = 256
+
+// latin holds the letters that carry no accent to strip, but are letters
+// of their own (Unicode does not decompose them): they are written as the
+// letters that stand for them in ASCII.
+var latin = map[rune]string{
+	'ß': "ss", 'ẞ': "SS", 'æ': "ae", 'Æ': "AE", 'œ': "oe", 'Œ': "OE",
+	'ø': "o", 'Ø': "O", 'ł': "l", 'Ł': "L", 'đ': "d", 'Đ': "D",
+	'ð': "d", 'Ð': "D", 'þ': "th", 'Þ': "Th", 'ı': "i", 'ħ': "h", 'Ħ': "H",
+}
+
+// NameFrom makes a member name of a login name, as close to it as names
+// allow: letters lose their accents (élodie → elodie, François →
+// Francois; ß → ss, œ → oe), whatever else a name may not hold becomes
+// "_" (jean.dupont → jean_dupont), a run of them one, none at either
+// end; control characters go; the result is cut at MaxNameLen. It may
+// still be no name (too short, reserved, of another script entirely):
+// CheckName says.
+func NameFrom(login string) string {
+	if len(login) > maxLoginBytes {
+		login = login[:maxLoginBytes] // a rune cut in two is one more separator
+	}
+	b := make([]byte, 0, MaxNameLen)
+	sep := false // a separator is due before the next character
+	add := func(s string) {
+		if sep && len(b) > 0 && b[len(b)-1] != '-' && s[0] != '-' && s[0] != '_' {
+			b = append(b, '_')
+		}
+		sep = false
+		b = append(b, s...)
+	}
+	for _, r := range login {
+		if len(b) >= MaxNameLen {
+			break
+		}
+		if r < 0x80 && nameRune(r) {
+			add(string(r))
+			continue
+		}
+		if s, ok := latin[r]; ok {
+			add(s)
+			continue
+		}
+		if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		// é is e and a combining accent once decomposed: keep the e.
+		kept := false
+		for _, d := range norm.NFD.String(string(r)) {
+			if d < 0x80 && nameRune(d) {
+				add(string(d))
+				kept = true
+			}
+		}
+		if !kept && !unicode.Is(unicode.Mn, r) {
+			sep = true
+		}
+	}
+	b = b[:min(len(b), MaxNameLen)]
+	return strings.TrimRight(string(b), "_")
+}
+
+// nameRune says whether r, an ASCII character, may be in a name.
+func nameRune(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-'
 }

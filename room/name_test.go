@@ -132,3 +132,43 @@ func TestWithSuffixStaysValid(t *testing.T) {
 		}
 	}
 }
+
+func TestNameFrom(t *testing.T) {
+	for _, tt := range []struct{ login, want string }{
+		{"alice", "alice"},
+		{"élodie", "elodie"},
+		{"François", "Francois"},
+		{"ÉLODIE", "ELODIE"},
+		{"jean.dupont", "jean_dupont"},
+		{"jean-.dupont", "jean-dupont"},
+		{"Jürgen", "Jurgen"},
+		{"Groß", "Gross"},
+		{"Lætitia", "Laetitia"},
+		{"Œdipe", "OEdipe"},
+		{"Søren", "Soren"},
+		{"Łukasz", "Lukasz"},
+		{"Đorđe", "Dorde"},
+		{"Zoë Ångström", "Zoe_Angstrom"},
+		{"o'brien", "o_brien"},
+		{"..alice..", "alice"},
+		{"al  ice", "al_ice"},
+		{"e\u0301lodie", "elodie"}, // e and a combining accent
+		{"a\u200bb", "ab"},         // a zero-width space is no separator
+		{"bob\r\n*** admin joined", "bob_admin_joined"},
+		{"иван", ""},
+		{"\u0430lice", "lice"}, // a Cyrillic а
+		{"abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnop"},
+		{"abcdefghijklmno.p", "abcdefghijklmno"}, // no separator left at the end
+		{"ßßßßßßßßßß", "ssssssssssssssss"},
+		{"", ""},
+		{strings.Repeat("é", 100000), "eeeeeeeeeeeeeeee"},
+	} {
+		got := NameFrom(tt.login)
+		if got != tt.want {
+			t.Errorf("NameFrom(%q) = %q; want %q", tt.login, got, tt.want)
+		}
+		if got != "" && CheckName(got) != NameOK && CheckName(got) != NameReserved {
+			t.Errorf("NameFrom(%q) = %q: %v", tt.login, got, CheckName(got))
+		}
+	}
+}

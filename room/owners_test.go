@@ -296,3 +296,59 @@ func TestReleaseName(t *testing.T) {
 		t.Errorf("bobby owned by %q", o)
 	}
 }
+
+// A second session of one key does not take the name from the first: it
+// gets a suffix, as a second keyless bob does, and neither session is told
+// that its name is taken. Only a holder with another key, or none, gives
+// an owned name back when its owner comes.
+func TestSecondSessionOfAKeyGetsASuffix(t *testing.T) {
+	h := newTestHub(t, Options{})
+	obs := join(t, h, "obs", DoorTCP)
+	first := joinAs(t, h, "alice", "SHA256:alice", "")
+	second := joinAs(t, h, "alice", "SHA256:alice", "")
+	if first.Name() != "alice" || second.Name() != "alice-2" {
+		t.Fatalf("sessions named %q and %q; want alice and alice-2", first.Name(), second.Name())
+	}
+	expect(t, second) // no notice
+	expect(t, first, Message{Kind: KindJoin, From: "alice-2", SenderID: second.ID(), Door: DoorSSH})
+	expect(t, obs,
+		Message{Kind: KindJoin, From: "alice", SenderID: first.ID(), Door: DoorSSH},
+		Message{Kind: KindJoin, From: "alice-2", SenderID: second.ID(), Door: DoorSSH})
+	if o := ownerOf(h, "alice"); o != "SHA256:alice" {
+		t.Errorf("alice is owned by %q", o)
+	}
+	if o := ownerOf(h, "alice-2"); o != "" {
+		t.Errorf("alice-2 is owned by %q; the key keeps alice", o)
+	}
+	// Nor by /nick: the other session keeps it.
+	if e, ok := nick(t, second, h, "alice"); !ok || e.Err != ErrNameTaken {
+		t.Errorf("/nick alice from the second session: %+v", e)
+	}
+	if first.Name() != "alice" {
+		t.Errorf("the first session is %q", first.Name())
+	}
+	expect(t, first)
+
+	// The first session gone, the name is free for the key's next one.
+	h.Leave(first, ReasonQuit)
+	third := joinAs(t, h, "alice", "SHA256:alice", "")
+	if third.Name() != "alice" {
+		t.Errorf("the key's next session is %q", third.Name())
+	}
+
+	// Another holder (here by the owner's /release and a rejoin) is
+	// renamed when the owner comes, and told why.
+	h2 := newTestHub(t, Options{State: State{Names: []NameOwner{{Name: "carol", Key: "SHA256:carol"}}}})
+	holder := joinAs(t, h2, "carolyn", "SHA256:other", "")
+	h2.mu.Lock()
+	h2.renameLocked(holder, "carol")
+	h2.mu.Unlock()
+	holder.Drain(nil)
+	owner := joinAs(t, h2, "carol", "SHA256:carol", "")
+	if owner.Name() != "carol" || holder.Name() == "carol" {
+		t.Fatalf("owner %q, holder %q", owner.Name(), holder.Name())
+	}
+	if e := lastOf(t, holder, KindError); e.Err != ErrNameOwned {
+		t.Errorf("the holder was told %+v", e)
+	}
+}

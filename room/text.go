@@ -156,14 +156,33 @@ func (l Lang) NameProblem(p NameProblem) string {
 // Joined says that several members joined, naming the first ones: a
 // screen gathers a class arriving at once into one line.
 func (l Lang) Joined(first []string, n int) string {
+	if n <= 1 && len(first) == 1 {
+		return fmt.Sprintf(l.pick("%s joined", "%s a rejoint le salon"), first[0])
+	}
+	return fmt.Sprintf(l.pick("%s joined", "%s ont rejoint le salon"), l.gathered(first, n))
+}
+
+// Left says that several members left, as Joined says they joined.
+func (l Lang) Left(first []string, n int) string {
+	if n <= 1 && len(first) == 1 {
+		return fmt.Sprintf(l.pick("%s left", "%s est parti"), first[0])
+	}
+	return fmt.Sprintf(l.pick("%s left", "%s sont partis"), l.gathered(first, n))
+}
+
+// gathered names the first of n members: "ann, bea and cid", "ann, bea
+// and 57 others", "ann and 1 other".
+func (l Lang) gathered(first []string, n int) string {
 	names := strings.Join(first, ", ")
-	if rest := n - len(first); rest > 0 {
-		return fmt.Sprintf(l.pick("%s and %d others joined", "%s et %d autres ont rejoint le salon"), names, rest)
+	switch rest := n - len(first); {
+	case rest == 1:
+		return fmt.Sprintf(l.pick("%s and 1 other", "%s et 1 autre"), names)
+	case rest > 1:
+		return fmt.Sprintf(l.pick("%s and %d others", "%s et %d autres"), names, rest)
+	case len(first) > 1:
+		return strings.Join(first[:len(first)-1], ", ") + l.pick(" and ", " et ") + first[len(first)-1]
 	}
-	if len(first) > 1 {
-		names = strings.Join(first[:len(first)-1], ", ") + l.pick(" and ", " et ") + first[len(first)-1]
-	}
-	return fmt.Sprintf(l.pick("%s joined", "%s ont rejoint le salon"), names)
+	return names
 }
 
 // Describe words a system event or reply. Help and who may span lines,
@@ -178,7 +197,7 @@ func (l Lang) Describe(m Message) string {
 		return fmt.Sprintf(l.pick("%s joined (%s)", "%s a rejoint le salon (%s)"), m.From, m.Door)
 	case KindLeave:
 		if m.Others > 0 {
-			return fmt.Sprintf(l.pick("%s and %d others left", "%s et %d autres sont partis"), m.From, m.Others)
+			return l.Left([]string{m.From}, 1+m.Others)
 		}
 		return fmt.Sprintf(l.pick("%s left (%s)", "%s est parti (%s)"), m.From, l.Reason(m.Reason))
 	case KindNick:
@@ -193,16 +212,7 @@ func (l Lang) Describe(m Message) string {
 		}
 		return fmt.Sprintf(l.pick("%d member(s): %s", "%d membre(s) : %s"), len(m.Members), strings.Join(names, ", "))
 	case KindHelp:
-		lines := []string{l.pick("Commands:", "Commandes :")}
-		for _, c := range commands {
-			help := c.help[l.orEN()]
-			if c.op {
-				help += l.pick(" (operators)", " (opérateurs)")
-			}
-			lines = append(lines, fmt.Sprintf("  %-30s %s", c.usage[l.orEN()], help))
-		}
-		lines = append(lines, fmt.Sprintf("  %-30s %s", l.pick("//text", "//texte"), l.pick("send text that starts with /", "envoyer un texte qui commence par /")))
-		return strings.Join(lines, "\n")
+		return l.help(m.ForOp)
 	case KindShutdown:
 		return l.pick("The server is shutting down. Goodbye!", "Le serveur s'arrête. Au revoir !")
 	case KindError:
@@ -210,15 +220,20 @@ func (l Lang) Describe(m Message) string {
 	case KindKick:
 		return fmt.Sprintf(l.pick("%s was kicked by %s", "%s a été exclu par %s"), m.To, m.From) + l.because(m.Text)
 	case KindMute:
-		return fmt.Sprintf(l.pick("%s was muted by %s", "%s a perdu la parole (par %s)"), m.To, m.From) + l.until(m.Until)
+		return fmt.Sprintf(l.pick("%s was muted by %s", "%s a perdu la parole (par %s)"), m.To, m.From) + l.until(m.Until, m.At)
 	case KindUnmute:
 		return fmt.Sprintf(l.pick("%s may speak again (%s)", "%s peut de nouveau parler (%s)"), m.To, m.From)
 	case KindBan:
-		return fmt.Sprintf(l.pick("%s was banned by %s", "%s a été banni par %s"), m.To, m.From) + l.until(m.Until) + l.because(m.Text)
+		return fmt.Sprintf(l.pick("%s was banned by %s", "%s a été banni par %s"), m.To, m.From) + l.until(m.Until, m.At) + l.because(m.Text)
 	case KindUnban:
+		if m.To != "" {
+			return fmt.Sprintf(l.pick("the ban on %s (%s) is lifted", "le bannissement de %s (%s) est levé"), m.To, m.Text)
+		}
 		return fmt.Sprintf(l.pick("the ban on %s is lifted", "le bannissement de %s est levé"), m.Text)
 	case KindTopic:
 		switch {
+		case m.Text == "" && m.From != "":
+			return fmt.Sprintf(l.pick("%s cleared the topic", "%s a effacé le sujet"), m.From)
 		case m.Text == "":
 			return l.pick("No topic is set.", "Aucun sujet n'est défini.")
 		case m.From == "":
@@ -232,10 +247,16 @@ func (l Lang) Describe(m Message) string {
 			return l.pick("No bans.", "Aucun bannissement.")
 		}
 		lines := []string{fmt.Sprintf(l.pick("%d ban(s):", "%d bannissement(s) :"), len(m.Bans))}
-		for _, b := range m.Bans {
-			lines = append(lines, fmt.Sprintf("  %s (%s) %s%s%s", b.Target, b.Name, fmt.Sprintf(l.pick("by %s", "par %s"), b.By), l.until(b.Until), l.because(b.Reason)),
+		for i, b := range m.Bans {
+			who := b.Target
+			if b.Name != "" {
+				who = fmt.Sprintf("%s (%s)", b.Name, b.Target)
+			}
+			lines = append(lines, fmt.Sprintf("  %d. %s %s%s%s", i+1, who, fmt.Sprintf(l.pick("by %s", "par %s"), b.By), l.until(b.Until, m.At), l.because(b.Reason)),
 				"    "+l.banScope(b))
 		}
+		lines = append(lines, l.pick("/unban N lifts ban N of this list; /unban NAME, /unban KEY|ADDRESS too",
+			"/unban N lève le bannissement N de cette liste ; /unban NOM, /unban CLÉ|ADRESSE aussi"))
 		return strings.Join(lines, "\n")
 	case KindBanScope:
 		if len(m.Bans) == 0 {
@@ -275,11 +296,85 @@ func (l Lang) because(reason string) string {
 	return fmt.Sprintf(l.pick(": %s", " : %s"), reason)
 }
 
-func (l Lang) until(t time.Time) string {
+// until says when a mute or ban ends, as of at: "until lifted" without an
+// end; the time in the server's time zone, with the date if it is not at's
+// day, and how long that is from at: "until 10:42 (in 10 min)".
+func (l Lang) until(t, at time.Time) string {
 	if t.IsZero() {
-		return ""
+		return l.pick(" until lifted", " jusqu'à nouvel ordre")
 	}
-	return fmt.Sprintf(l.pick(" until %s", " jusqu'à %s"), t.Local().Format("2006-01-02 15:04"))
+	t, at = t.Local(), at.Local()
+	layout := "15:04"
+	if y, m, d := t.Date(); at.IsZero() || y != at.Year() || m != at.Month() || d != at.Day() {
+		layout = "2006-01-02 15:04"
+	}
+	s := fmt.Sprintf(l.pick(" until %s", " jusqu'à %s"), t.Format(layout))
+	if at.IsZero() || !t.After(at) {
+		return s
+	}
+	return s + fmt.Sprintf(l.pick(" (in %s)", " (dans %s)"), l.span(t.Sub(at)))
+}
+
+// span words a positive duration for a person, to the minute (the second
+// below one): 45 s, 10 min, 1 h 30 min, 2 h, 1 day 12 h, 3 days.
+func (l Lang) span(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", max(1, int(d.Round(time.Second)/time.Second)))
+	}
+	mins := int((d + 30*time.Second) / time.Minute)
+	if mins < 60 {
+		return fmt.Sprintf("%d min", mins)
+	}
+	if mins < 24*60 {
+		if mins%60 == 0 {
+			return fmt.Sprintf("%d h", mins/60)
+		}
+		return fmt.Sprintf("%d h %d min", mins/60, mins%60)
+	}
+	hours := int((d + 30*time.Minute) / time.Hour)
+	days := l.pick("%d days", "%d jours")
+	if hours/24 == 1 {
+		days = l.pick("%d day", "%d jour")
+	}
+	s := fmt.Sprintf(days, hours/24)
+	if hours%24 != 0 {
+		s += fmt.Sprintf(" %d h", hours%24)
+	}
+	return s
+}
+
+// help lists the commands; an operator's has theirs, under a heading of
+// their own, with what a duration may be.
+func (l Lang) help(forOp bool) string {
+	row := func(usage, help string) string { return fmt.Sprintf("  %-30s %s", usage, help) }
+	lang := l.orEN()
+	lines := []string{l.pick("Commands:", "Commandes :")}
+	for _, c := range commands {
+		if !c.op {
+			lines = append(lines, row(c.usage[lang], c.help[lang]))
+		}
+	}
+	lines = append(lines, row(l.pick("//text", "//texte"), l.pick("send text that starts with /", "envoyer un texte qui commence par /")))
+	if !forOp {
+		return strings.Join(lines, "\n")
+	}
+	lines = append(lines, l.pick("For operators:", "Pour les opérateurs :"))
+	for _, c := range commands {
+		switch {
+		case c.op:
+			lines = append(lines, row(c.usage[lang], c.help[lang]))
+		case c.opUsage != nil:
+			lines = append(lines, row(c.opUsage[lang], c.opHelp[lang]))
+		}
+	}
+	lines = append(lines, "  "+l.durations())
+	return strings.Join(lines, "\n")
+}
+
+// durations says what a duration may be, and what none means.
+func (l Lang) durations() string {
+	return l.pick("a duration is 30s, 10m, 2h, 1d, 1w, 1h30m (or 10min, 2hours, 1day), at most 3650d; without one: until lifted",
+		"une durée s'écrit 30s, 10m, 2h, 1j, 1w, 1h30m (ou 10min, 2heures, 1jour, 1semaine), 3650j au plus ; sans durée : jusqu'à nouvel ordre")
 }
 
 func (l Lang) orEN() Lang {
@@ -315,7 +410,7 @@ func (l Lang) describeError(m Message) string {
 	case ErrNoOpPassword:
 		return l.pick("there is no operator password on this server", "ce serveur n'a pas de mot de passe d'opérateur")
 	case ErrMuted:
-		return l.pick("you are muted: you can read but not post", "vous n'avez pas la parole : vous pouvez lire mais pas écrire") + l.until(m.Until)
+		return l.pick("you are muted: you can read but not post", "vous n'avez pas la parole : vous pouvez lire mais pas écrire") + l.until(m.Until, m.At)
 	case ErrNameOwned:
 		return fmt.Sprintf(l.pick("the name %s belongs to another member's key", "le nom %s appartient à la clé d'un autre membre"), m.Text)
 	case ErrNoSuchBan:
@@ -324,6 +419,17 @@ func (l Lang) describeError(m Message) string {
 		return fmt.Sprintf(l.pick("%s cannot aim at yourself", "%s ne peut pas vous viser vous-même"), m.Text)
 	case ErrNameNotOwned:
 		return fmt.Sprintf(l.pick("no key owns the name %s", "aucune clé ne possède le nom %s"), m.Text)
+	case ErrBadDuration:
+		return fmt.Sprintf(l.pick("%q is no duration, and nothing was done; ", "%q n'est pas une durée, et rien n'a été fait ; "), m.Text) + l.durations()
+	case ErrNoBanNumbered:
+		return fmt.Sprintf(l.pick("no ban numbered %s in the last /bans you were shown: /bans numbers them",
+			"aucun bannissement n° %s dans la dernière liste /bans affichée : /bans les numérote"), m.Text)
+	case ErrBanAmbiguous:
+		return fmt.Sprintf(l.pick("several bans hold the name %s: /bans numbers them, /unban N lifts one",
+			"plusieurs bannissements portent le nom %s : /bans les numérote, /unban N en lève un"), m.Text)
+	case ErrNameCleaned:
+		return fmt.Sprintf(l.pick("your name here is %s (names use ASCII letters, digits, _ and -)",
+			"votre nom ici est %s (un nom n'a que des lettres ASCII, des chiffres, _ et -)"), m.Text)
 	}
 	return fmt.Sprintf("error %d", m.Err)
 }

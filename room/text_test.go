@@ -35,7 +35,8 @@ func allReasons(t *testing.T) []Reason {
 }
 
 var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, ErrNameTaken, ErrNameInvalid, ErrMsgSelf,
-	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned}
+	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned,
+	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned}
 
 var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
 
@@ -92,8 +93,8 @@ func TestDescribeContent(t *testing.T) {
 		{Message{Kind: KindNick, From: "alice", To: "alicia"}, LangFR, []string{"alice", "alicia"}},
 		{sample(KindWho), LangEN, []string{"2", "alice (tcp)", "bob (ssh)"}},
 		{sample(KindWho), LangFR, []string{"2", "alice (tcp)", "bob (ssh)"}},
-		{Message{Kind: KindHelp}, LangEN, []string{"/nick NAME", "/who", "/me ACTION", "/msg NAME TEXT", "/help", "/quit", "//", "/release NAME", "free a name from the key that owns it (operators)"}},
-		{Message{Kind: KindHelp}, LangFR, []string{"/nick NOM", "/who", "/me ACTION", "/msg NOM TEXTE", "/help", "/quit", "//", "/release NOM", "libérer un nom de la clé qui le possède (opérateurs)"}},
+		{Message{Kind: KindHelp, ForOp: true}, LangEN, []string{"/nick NAME", "/who", "/me ACTION", "/msg NAME TEXT", "/help", "/quit", "//", "\nFor operators:\n", "/release NAME", "free a name from the key that owns it", "/topic TEXT, /topic -", "1h30m"}},
+		{Message{Kind: KindHelp, ForOp: true}, LangFR, []string{"/nick NOM", "/who", "/me ACTION", "/msg NOM TEXTE", "/help", "/quit", "//", "\nPour les opérateurs :\n", "/release NOM", "libérer un nom de la clé qui le possède", "/topic TEXTE, /topic -", "1h30m"}},
 		{Message{Kind: KindError, Err: ErrUnknownCommand, Text: "/foo"}, LangEN, []string{"/foo"}},
 		{Message{Kind: KindError, Err: ErrUsage, Text: "/NICK"}, LangEN, []string{"/nick NAME"}},
 		{Message{Kind: KindError, Err: ErrUsage, Text: "/msg"}, LangFR, []string{"/msg NOM TEXTE"}},
@@ -248,6 +249,80 @@ func TestBanScopeWords(t *testing.T) {
 			if !strings.Contains(scope, want) || !strings.Contains(list, "\n    "+scope) {
 				t.Errorf("%s, %+v: told %q, listed %q; want %q in both", lang, tt.ban, scope, list, want)
 			}
+		}
+	}
+}
+
+// /help shows the operators' commands to operators alone.
+func TestHelpShowsOperatorsTheirs(t *testing.T) {
+	h := newTestHub(t, Options{OpKeys: []string{"K"}})
+	op := joinAs(t, h, "prof", "K", "")
+	student := joinAs(t, h, "student", "", "")
+	for _, lang := range langs {
+		h.Post(student, "/help")
+		got := lang.Describe(lastOf(t, student, KindHelp))
+		for _, c := range commands {
+			if c.op && strings.Contains(got, "/"+c.name+" ") {
+				t.Errorf("%s: a student's /help shows /%s:\n%s", lang, c.name, got)
+			}
+		}
+		if strings.Contains(got, lang.pick("operators", "opérateurs")) {
+			t.Errorf("%s: a student's /help speaks of operators:\n%s", lang, got)
+		}
+		h.Post(op, "/help")
+		got = lang.Describe(lastOf(t, op, KindHelp))
+		for _, c := range commands {
+			if !strings.Contains(got, "/"+c.name) {
+				t.Errorf("%s: an operator's /help lacks /%s:\n%s", lang, c.name, got)
+			}
+		}
+	}
+}
+
+// Gathered joins and leaves name the first members and count the rest,
+// "1 other" for one.
+func TestGatheredWords(t *testing.T) {
+	for _, tt := range []struct {
+		lang  Lang
+		left  bool
+		first []string
+		n     int
+		want  string
+	}{
+		{LangEN, false, []string{"ann"}, 1, "ann joined"},
+		{LangEN, false, []string{"ann"}, 2, "ann and 1 other joined"},
+		{LangEN, false, []string{"ann", "bea"}, 2, "ann and bea joined"},
+		{LangEN, false, []string{"ann", "bea", "cid"}, 3, "ann, bea and cid joined"},
+		{LangEN, false, []string{"ann", "bea", "cid"}, 4, "ann, bea, cid and 1 other joined"},
+		{LangEN, true, []string{"ann", "bea"}, 59, "ann, bea and 57 others left"},
+		{LangEN, true, []string{"ann"}, 2, "ann and 1 other left"},
+		{LangEN, true, []string{"ann", "bea"}, 2, "ann and bea left"},
+		{LangFR, false, []string{"ann"}, 1, "ann a rejoint le salon"},
+		{LangFR, false, []string{"ann"}, 2, "ann et 1 autre ont rejoint le salon"},
+		{LangFR, false, []string{"ann", "bea", "cid"}, 9, "ann, bea, cid et 6 autres ont rejoint le salon"},
+		{LangFR, true, []string{"ann", "bea"}, 59, "ann, bea et 57 autres sont partis"},
+		{LangFR, true, []string{"ann"}, 2, "ann et 1 autre sont partis"},
+		{LangFR, true, []string{"ann", "bea"}, 2, "ann et bea sont partis"},
+	} {
+		got := tt.lang.Joined(tt.first, tt.n)
+		if tt.left {
+			got = tt.lang.Left(tt.first, tt.n)
+		}
+		if got != tt.want {
+			t.Errorf("%s %v %d: %q; want %q", tt.lang, tt.first, tt.n, got, tt.want)
+		}
+	}
+	// A member's outbox gathers a storm into one message.
+	for _, tt := range []struct {
+		msg  Message
+		want string
+	}{
+		{Message{Kind: KindLeave, From: "ann", Others: 1}, "ann and 1 other left"},
+		{Message{Kind: KindLeave, From: "ann", Others: 57}, "ann and 57 others left"},
+		{Message{Kind: KindJoin, From: "ann", Others: 1}, "ann and 1 other joined"},
+	} {
+		if got := LangEN.Describe(tt.msg); got != tt.want {
+			t.Errorf("%+v: %q; want %q", tt.msg, got, tt.want)
 		}
 	}
 }

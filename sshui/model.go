@@ -210,8 +210,8 @@ func (m *model) receive(msgs []room.Message) {
 // scrollback grew by. A mention is decided now, against the name the member
 // has now.
 func (m *model) add(msg room.Message, meID uint64, meName string) int {
-	if msg.Kind == room.KindJoin {
-		if n, ok := m.joinMore(msg); ok {
+	if msg.Kind == room.KindJoin || msg.Kind == room.KindLeave {
+		if n, ok := m.gatherMore(msg); ok {
 			return n
 		}
 	}
@@ -222,29 +222,31 @@ func (m *model) add(msg room.Message, meID uint64, meName string) int {
 	return m.paintEntry(e)
 }
 
-// joinedNames is how many names a line of joins shows before "and N others".
-const joinedNames = 3
+// gatheredNames is how many names a line of joins or leaves shows before
+// "and N others".
+const gatheredNames = 3
 
-// joinMore adds a join to the line of joins just above it, in the same
-// minute: a class of 500 arriving is a few lines, not 500, on every screen
-// (and in each screen's memory).
-func (m *model) joinMore(msg room.Message) (int, bool) {
+// gatherMore adds a join to the line of joins just above it, or a leave to
+// the line of leaves, in the same minute: a class of 500 arriving, or
+// leaving at the bell, is a few lines, not 500, on every screen (and in
+// each screen's memory).
+func (m *model) gatherMore(msg room.Message) (int, bool) {
 	sb := &m.sb
 	if len(sb.entries) == 0 {
 		return 0, false
 	}
 	last := &sb.entries[len(sb.entries)-1]
-	if last.msg.Kind != room.KindJoin || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows > sb.n {
+	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows > sb.n {
 		return 0, false
 	}
 	e := *last
-	if e.joined == 0 {
-		e.names, e.joined = []string{e.msg.From}, 1+e.msg.Others
+	if e.count == 0 {
+		e.names, e.count = []string{e.msg.From}, 1+e.msg.Others
 	}
-	if len(e.names) < joinedNames {
+	if len(e.names) < gatheredNames {
 		e.names = append(e.names, msg.From)
 	}
-	e.joined += 1 + msg.Others // a member's outbox may have gathered a storm already
+	e.count += 1 + msg.Others // a member's outbox may have gathered a storm already
 	was := e.rows
 	sb.pop()
 	return m.paintEntry(e) - was, true

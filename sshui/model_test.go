@@ -545,7 +545,7 @@ func TestJoinsGather(t *testing.T) {
 		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea"), join(1, "cid"), join(1, "dan"), join(1, "eve")},
 			[]string{"09:01 - ann, bea, cid and 2 others joined"}},
 		{room.LangFR, []room.Message{join(1, "ann"), join(1, "bea"), join(1, "cid"), join(1, "dan")},
-			[]string{"09:01 - ann, bea, cid et 1 autres ont rejoint le salon"}},
+			[]string{"09:01 - ann, bea, cid et 1 autre ont rejoint le salon"}},
 		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea"), chat(1, "bob", 2, "hi"), join(1, "cid"), join(2, "dan")},
 			[]string{"09:01 - ann and bea joined", "09:01   bob hi", "09:01 - cid joined (tcp)", "09:02 - dan joined (tcp)"}},
 	} {

@@ -7,10 +7,10 @@ type entry struct {
 	msg     room.Message
 	mention bool
 	rows    int
-	// A line of joins: msg is the first, names the first few, joined
-	// how many (0: msg alone).
-	names  []string
-	joined int
+	// A line of joins, or of leaves: msg is the first, names the first
+	// few, count how many (0: msg alone).
+	names []string
+	count int
 }
 
 // scrollback is a ring of rendered rows with the messages they came from.

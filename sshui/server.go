@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -372,17 +371,12 @@ func keyOf(sess ssh.Session) string {
 	return fp
 }
 
-// cleanName keeps from an SSH user name what a member name may hold; the
-// hub replaces a name that is still unusable with a generated one.
+// cleanName is the SSH user name as the room is asked for it: the hub
+// makes a name of it (room.NameFrom: élodie is elodie, jean.dupont
+// jean_dupont) and tells the member, or gives a generated one. Only its
+// size is bounded here: a user name may be 100 kB.
 func cleanName(user string) string {
-	var b strings.Builder
-	for i := 0; i < len(user) && b.Len() < room.MaxNameLen; i++ {
-		c := user[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return room.Clip(user, 4*room.MaxNameLen)
 }
 
 var _ net.Conn = (*guardedConn)(nil)

@@ -184,7 +184,7 @@ const bodyIndent = len("15:04 - ")
 // mention says whether msg names that member.
 func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
 	own := e.msg.SenderID == meID && !e.msg.Kind.System()
-	if p.cache == nil || e.msg.Seq == 0 || e.joined > 1 || e.msg.Others > 0 || own || e.mention {
+	if p.cache == nil || e.msg.Seq == 0 || e.count > 1 || e.msg.Others > 0 || own || e.mention {
 		return p.format(dst, e, own, width)
 	}
 	k := rowKey{e.msg.Seq, width, p.profile}
@@ -237,8 +237,11 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 		pre.raw(": ")
 	default:
 		text := p.lang.Describe(msg)
-		if e.joined > 1 {
-			text = p.lang.Joined(e.names, e.joined)
+		switch {
+		case e.count > 1 && msg.Kind == room.KindJoin:
+			text = p.lang.Joined(e.names, e.count)
+		case e.count > 1:
+			text = p.lang.Left(e.names, e.count)
 		}
 		if text == "" {
 			text = msg.Text

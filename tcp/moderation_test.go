@@ -87,8 +87,9 @@ func names(h *room.Hub) []string {
 	return out
 }
 
-// until matches what Lang.until adds to a line: " until 2006-01-02 15:04".
-const until = ` until \d{4}-\d\d-\d\d \d\d:\d\d`
+// until matches what Lang.until adds to a line for a mute or ban with a
+// duration: " until 15:04 (in 10 min)", with the date when it is not today's.
+const until = ` until (\d{4}-\d\d-\d\d )?\d\d:\d\d \(in [0-9a-z ]+\)`
 
 func expectMatch(c *client, re string) string {
 	c.t.Helper()
@@ -274,11 +275,13 @@ func TestOperatorCommandsOverTCP(t *testing.T) {
 
 		op.send("/bans\n")
 		op.expectExactly("*** 1 ban(s):")
-		expectMatch(op, `\*\*\*   127\.0\.0\.2 \(Thread-2\) by Thread-1`+until+`: flooding`)
+		expectMatch(op, `\*\*\*   1\. Thread-2 \(127\.0\.0\.2\) by Thread-1`+until+`: flooding`)
 		op.expectExactly("***     the ban holds every newcomer without a key from 127.0.0.2")
 
+		op.expectExactly("*** /unban N lifts ban N of this list; /unban NAME, /unban KEY|ADDRESS too")
+
 		op.send("/unban 127.0.0.2\n")
-		op.expectExactly("*** the ban on 127.0.0.2 is lifted")
+		op.expectExactly("*** the ban on Thread-2 (127.0.0.2) is lifted")
 		op.send("marker two\n")
 		// The unban is told to the operator alone: a ban's target may be
 		// an address, nobody else's business.
