@@ -222,7 +222,7 @@ func TestOperatorByKeyOverSSH(t *testing.T) {
 	} {
 		stderr, err := refusedSession(t, dial(t, a.sshAddr, tt.cfg))
 		var exit *gossh.ExitError
-		if !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(stderr, "You are banned from this room.") {
+		if !errors.As(err, &exit) || exit.ExitStatus() != 1 || !strings.Contains(stderr, bannedUntil) {
 			t.Errorf("%s as %q: stderr %q, end %v; want the refusal and exit status 1", tt.what, tt.user, stderr, err)
 		}
 	}

@@ -67,7 +67,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 	_, err := p.Run()
 	p.Kill()
 	scr.stop()
-	s.farewell(out, m)
+	s.farewell(out, m, scr.farewell())
 	switch {
 	case errors.Is(err, lineproto.ErrInputTooLong):
 		return room.ReasonTooLong

@@ -41,7 +41,7 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			Echo: isPty, // the screen shows your own words; the line protocol does not
 		})
 		if err != nil {
-			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.Refusal(room.RefusalFor(err)))
+			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.RefusalOf(err))
 			_ = sess.Exit(1)
 			return
 		}
@@ -88,18 +88,30 @@ func (s *Server) hangUp(sess ssh.Session) {
 }
 
 // farewell tells, below the chat screen that has just closed, why the
-// server ended the session, when the member did not ask to leave.
-func (s *Server) farewell(w io.Writer, m *room.Member) {
+// server ended the session, when the member did not ask to leave: the
+// alternate screen took the last frame with it. parting is the kick or ban
+// the screen received, if any: who put the member out, why, until when.
+func (s *Server) farewell(w io.Writer, m *room.Member, parting room.Message) {
 	select {
 	case <-m.Done():
 	default:
 		return
 	}
 	lang := s.opts.Lang
+	line := ""
 	switch r := m.Reason(); r {
 	case room.ReasonShutdown:
-		fmt.Fprintf(w, "*** %s\r\n", lang.Describe(room.Message{Kind: room.KindShutdown}))
-	case room.ReasonTooSlow, room.ReasonTooLong:
-		fmt.Fprintf(w, "*** %s\r\n", lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r}))
+		line = lang.Describe(room.Message{Kind: room.KindShutdown})
+	case room.ReasonKicked, room.ReasonBanned:
+		if parting.Kind != 0 {
+			line = lang.Describe(parting)
+			break
+		}
+		fallthrough
+	case room.ReasonTooSlow, room.ReasonTooLong, room.ReasonError, room.ReasonLost:
+		line = lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r})
+	}
+	if line != "" {
+		fmt.Fprintf(w, "*** %s\r\n", room.Sanitize(line))
 	}
 }
