@@ -7,8 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	xvt "github.com/charmbracelet/x/vt"
+	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/room"
 	"palabre/sshui"
@@ -129,4 +131,50 @@ func TestTheServerSaysWhyBelowTheScreen(t *testing.T) {
 			wants(prof, tt.shutdown)
 		})
 	}
+}
+
+// dialDeaf connects as a client that never answers the server's
+// keep-alives, as one whose network went away would, but still reads.
+func dialDeaf(t *testing.T, addr, user string) *gossh.Client {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	conn, chans, reqs, err := gossh.NewClientConn(nc, addr, &gossh.ClientConfig{User: user, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: patience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range reqs { // taken, never answered
+		}
+	}()
+	none := make(chan *gossh.Request)
+	close(none)
+	c := gossh.NewClient(conn, chans, none)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Whatever the server ends a screen for, the terminal is given back before
+// the connection closes, with why below it: a client that stopped
+// answering keep-alives (it may only be asleep), a failure of the server.
+func TestTheTerminalIsGivenBackWhateverTheServerDecides(t *testing.T) {
+	t.Run("no answer to keep-alives", func(t *testing.T) {
+		a := startArena(t, room.Options{}, sshui.Options{KeepAlive: 20 * time.Millisecond})
+		s := openScreen(t, dialDeaf(t, a.sshAddr, "sleepy"), 80, 24)
+		if shown := afterScreen(t, s, 80, 24); !strings.Contains(shown, "*** sleepy left (connection lost)") {
+			t.Errorf("the terminal shows, once the screen is left:\n%s", shown)
+		}
+	})
+	t.Run("a failure of the server", func(t *testing.T) {
+		a := startArena(t, room.Options{History: panicky{room.NewRing(10)}}, sshui.Options{})
+		s := openScreen(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}), 80, 24)
+		s.waitFor("you: alice")
+		s.typeText("boom\r")
+		if shown := afterScreen(t, s, 80, 24); !strings.Contains(shown, "*** alice left (server error)") {
+			t.Errorf("the terminal shows, once the screen is left:\n%s", shown)
+		}
+	})
 }

@@ -37,6 +37,7 @@ type liveScreen struct {
 	dirty   bool         // the model changed since the last frame was composed
 	writing bool         // a writer runs; it goes on while dirty
 	failed  bool         // a write failed: the connection is gone, nothing more is written
+	broken  bool         // a frame failed to compose: nothing more is drawn, but the terminal is given back
 	idle    *sync.Cond   // signalled when the writer ends, on mu
 	parting room.Message // the kick or ban of the screen's member, to be told again once the screen is left
 }
@@ -112,7 +113,7 @@ func (l *liveScreen) write() {
 			if !locked {
 				l.mu.Lock()
 			}
-			l.failed, l.writing = true, false
+			l.broken, l.writing = true, false
 			l.idle.Broadcast()
 			l.mu.Unlock()
 			l.panicked(fmt.Sprint(r))
@@ -121,7 +122,7 @@ func (l *liveScreen) write() {
 	for {
 		l.mu.Lock()
 		locked = true
-		if !l.dirty || l.failed {
+		if !l.dirty || l.failed || l.broken {
 			l.writing = false
 			l.idle.Broadcast()
 			l.mu.Unlock()

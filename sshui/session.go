@@ -77,13 +77,17 @@ func noCommand(lang room.Lang, local net.Addr) string {
 	return "palabre is a chat: connect with ssh -p " + port + " <host>, without a command."
 }
 
+// hangUpGrace is how long a connection is kept after the server is done
+// with it, for what was written last to reach the client.
+const hangUpGrace = 2 * time.Second
+
 // hangUp ends the connection shortly after its one session: a client that
 // keeps an idle connection open would otherwise hold the server's shutdown.
 // The grace lets the exit status reach the client first.
 func (s *Server) hangUp(sess ssh.Session) {
 	_ = sess.Exit(0)
 	if gc, ok := sess.Context().Value(connKey{}).(*guardedConn); ok {
-		gc.after(2*time.Second, func() { gc.Close() })
+		gc.after(hangUpGrace, func() { gc.Close() })
 	}
 }
 
