@@ -535,12 +535,12 @@ func TestMuteHoldsAcrossAReconnect(t *testing.T) {
 	}
 }
 
-// One wrong password ends the connection, as on the TCP door: SSH would
-// let a client try six times on it.
-func TestOneWrongPasswordEndsTheConnection(t *testing.T) {
+// Three wrong passwords end the connection, as OpenSSH gives up after
+// three: SSH would let a client try six times on it.
+func TestThreeWrongPasswordsEndTheConnection(t *testing.T) {
 	a := startArena(t, room.Options{}, sshui.Options{Password: "sesame", Limits: &connlimit.Limiter{}})
 	cfg := &gossh.ClientConfig{User: "guesser", Auth: []gossh.AuthMethod{
-		gossh.RetryableAuthMethod(answer("wrong"), 3),
+		gossh.RetryableAuthMethod(answer("wrong"), 5),
 		gossh.Password("sesame"), // right, but too late
 	}}
 	if err := tryDial(a.sshAddr, cfg); err == nil {
