@@ -96,7 +96,7 @@ func clampSize(cols, rows int) (int, int) {
 // does not query the terminal's background colour: that query cannot be
 // cancelled, blocks until the client types, and swallows the first byte.
 func newRenderer(out io.Writer, sess ssh.Session, term string) *lipgloss.Renderer {
-	if term == "" || term == "dumb" {
+	if term == "" {
 		// lipgloss asks the output for its profile, so termenv.WithProfile
 		// would not reach it: set the profile on the renderer itself.
 		r := lipgloss.NewRenderer(out)

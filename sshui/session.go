@@ -30,15 +30,18 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
-		_, winCh, isPty := sess.Pty()
+		pty, winCh, isPty := sess.Pty()
+		// A terminal that can draw nothing but lines (TERM=dumb: an
+		// editor's shell, a screen reader's) gets the line protocol.
+		screen := isPty && pty.Term != "dumb"
 		s.log.Debug("session", "user", room.Clip(sess.User(), 64), "client", room.Clip(sess.Context().ClientVersion(), 64),
-			"addr", sess.RemoteAddr().String(), "pty", isPty)
+			"addr", sess.RemoteAddr().String(), "pty", isPty, "term", room.Clip(pty.Term, 32))
 		m, history, err := s.opts.Hub.Join(room.JoinRequest{
 			Name: cleanName(sess.User()),
 			Door: room.DoorSSH,
 			Addr: sess.RemoteAddr().String(),
 			Key:  keyOf(sess),
-			Echo: isPty, // the screen shows your own words; the line protocol does not
+			Echo: screen, // the screen shows your own words; the line protocol does not
 		})
 		if err != nil {
 			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.RefusalOf(err))
@@ -56,11 +59,19 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		// A write that does not end in time met a client that stopped
 		// reading: too slow, as on the TCP door.
 		out := s.deadlineWriter(sess, func() { s.opts.Hub.Leave(m, room.ReasonTooSlow) })
-		if isPty {
+		if screen {
 			reason = s.screen(sess, out, winCh, m, history, done, lost)
 		} else {
+			if isPty {
+				// Window changes are taken, and have nothing to lay out: the
+				// SSH library's request loop waits on each until it is.
+				go func() {
+					for range winCh {
+					}
+				}()
+			}
 			go s.keepAlive(sess.Context(), done, lost)
-			reason = s.lines(sess, out, m, history)
+			reason = s.lines(sess, out, m, history, isPty)
 		}
 	}
 }
