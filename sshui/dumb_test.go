@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	xvt "github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/room"
@@ -67,6 +68,34 @@ func TestDumbTerminalGetsTheLineProtocol(t *testing.T) {
 			}
 			if strings.Contains(raw, "alice> hello there") {
 				t.Errorf("its own words came back, as the line protocol does not: %q", raw)
+			}
+		})
+	}
+}
+
+// Without colour (TERM=vt100) the sender of a message is still told from
+// its text: <alice> text, never "alice text".
+func TestSenderStandsOutWithoutColour(t *testing.T) {
+	for _, lang := range []room.Lang{room.LangEN, room.LangFR} {
+		t.Run(string(lang), func(t *testing.T) {
+			a := startArena(t, room.Options{}, sshui.Options{Lang: lang})
+			tc := dialTCP(t, a.tcpAddr)
+			s := openTerm(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}), "vt100", 80, 24)
+			tc.expect("*** alice joined (ssh)")
+			tc.send("hello there\n")
+			s.typeText("hi all\r")
+			tc.expect("alice> hi all")
+			var shown string
+			poll(t, patience, "both messages on the screen", func() bool {
+				em := xvt.NewEmulator(80, 24)
+				_, _ = em.WriteString(rawOut(s))
+				shown = em.String()
+				return strings.Contains(shown, "hi all") && strings.Contains(shown, "hello there")
+			})
+			for _, want := range []string{"<Thread-1> hello there", "> <alice> hi all"} {
+				if !strings.Contains(shown, want) {
+					t.Errorf("the screen shows\n%s\nwant %q", shown, want)
+				}
 			}
 		})
 	}
