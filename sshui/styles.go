@@ -251,6 +251,9 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 		if text == "" {
 			text = msg.Text
 		}
+		if msg.Kind == room.KindHelp {
+			text += "\n" + p.wd.keysHelp()
+		}
 		body = strings.Split(text, "\n")
 		for i := range body {
 			body[i] = room.Sanitize(body[i])
