@@ -448,7 +448,7 @@ func TestMentions(t *testing.T) {
 }
 
 func TestFrench(t *testing.T) {
-	h := newHarness(setup{lang: room.LangFR, profile: termenv.Ascii, w: 100, h: 30})
+	h := newHarness(setup{lang: room.LangFR, profile: termenv.Ascii, w: 100, h: 50}) // tall enough for /help and its keys
 	h.send(batchMsg{live[0], live[4], {At: at(8), Kind: room.KindHelp}})
 	v := h.m.View()
 	for _, want := range []string{"lobby · 5 membres", "vous : carol", "│ Membres", "Tapez un message",
