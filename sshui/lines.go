@@ -56,7 +56,7 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 			data := buf[:n]
 			if line != nil {
 				var quit bool
-				typed, quit, _ = line.input(data, typed[:0])
+				typed, quit = line.input(data, typed[:0])
 				data = typed
 				if quit {
 					reason = room.ReasonQuit

@@ -169,8 +169,8 @@ func (l *liveScreen) deliver(msgs []room.Message) {
 	l.drawLocked()
 }
 
-// farewell returns the kick or ban that put the member out, if it came.
-func (l *liveScreen) farewell() room.Message {
+// kickOrBan returns the kick or ban that put the member out, if it came.
+func (l *liveScreen) kickOrBan() room.Message {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.parting

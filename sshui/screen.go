@@ -67,7 +67,7 @@ func (s *Server) screen(sess ssh.Session, out io.Writer, winCh <-chan ssh.Window
 	_, err := p.Run()
 	p.Kill()
 	scr.stop()
-	s.farewell(out, m, scr.farewell())
+	s.farewell(out, m, scr.kickOrBan())
 	switch {
 	case errors.Is(err, lineproto.ErrInputTooLong):
 		return room.ReasonTooLong

@@ -49,8 +49,9 @@ func (d *lineDiscipline) Write(p []byte) (int, error) {
 
 // input takes what the client typed: it echoes it, and appends to lines
 // each line ended by Enter, with a "\n". quit says the member asked to
-// leave (Ctrl+C, or Ctrl+D on an empty line).
-func (d *lineDiscipline) input(p []byte, lines []byte) (_ []byte, quit bool, err error) {
+// leave (Ctrl+C, or Ctrl+D on an empty line). An echo that fails met a
+// connection that is gone: the next read says so.
+func (d *lineDiscipline) input(p []byte, lines []byte) (_ []byte, quit bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var echo []byte
@@ -96,9 +97,9 @@ func (d *lineDiscipline) input(p []byte, lines []byte) (_ []byte, quit bool, err
 		}
 	}
 	if len(echo) > 0 {
-		_, err = d.out.Write(echo)
+		_, _ = d.out.Write(echo)
 	}
-	return lines, quit, err
+	return lines, quit
 }
 
 // erase removes the last n characters typed, and from the terminal.
