@@ -26,7 +26,10 @@ var ErrClosed = errors.New("room: the server is shutting down")
 var ErrFull = errors.New("room: the room is full")
 
 // BannedError is returned by Join for a key or address under a ban.
-type BannedError struct{ Ban Ban }
+type BannedError struct {
+	Ban Ban
+	At  time.Time // when it was refused, on the hub's clock: "until 10:42 (in 10 min)"
+}
 
 func (e *BannedError) Error() string { return "room: banned" }
 
@@ -231,7 +234,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	now := h.opts.Now()
 	if b, ok := h.bannedLocked(req.Key, req.Addr, now); ok {
 		h.events = append(h.events, event{"banned member refused", []any{"door", req.Door, "addr", req.Addr, "key", req.Key, "ban", b.Target}})
-		return nil, nil, &BannedError{b}
+		return nil, nil, &BannedError{b, now}
 	}
 	h.nextID++
 	id := h.nextID

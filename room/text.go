@@ -433,3 +433,13 @@ func (l Lang) describeError(m Message) string {
 	}
 	return fmt.Sprintf("error %d", m.Err)
 }
+
+// RefusalOf words the refusal a door shows for an error from Join: a
+// banned member who comes back is told until when its ban holds.
+func (l Lang) RefusalOf(err error) string {
+	var banned *BannedError
+	if errors.As(err, &banned) {
+		return fmt.Sprintf(l.pick("You are banned from this room%s.", "Vous êtes banni de ce salon%s."), l.until(banned.Ban.Until, banned.At))
+	}
+	return l.Refusal(RefusalFor(err))
+}

@@ -21,8 +21,13 @@ import (
 //     its keys and to the empty keyboard-interactive, so gets in anyway;
 //   - with a room password: whoever gives it, keyboard-interactive or
 //     password; a key holder is asked after its key, so it keeps its
-//     fingerprint;
-//   - with allowed keys: those keys only.
+//     fingerprint. A wrong answer is told so, and may be followed by
+//     another on the same connection, three in all, as OpenSSH asks
+//     three times; each is paced by the gate both doors share;
+//   - with allowed keys: those keys only. No password is ever asked (the
+//     password method is not even offered); a client whose keys are all
+//     refused, or that has none, is told why in a banner when it falls
+//     back to keyboard-interactive.
 
 // verifiedKeyExt names the Permissions extension that holds the fingerprint
 // of a key the client proved it holds (set once the signature is checked).
@@ -38,6 +43,9 @@ func (s *Server) publicKeyAuth(_ ssh.Context, key ssh.PublicKey) bool {
 func (s *Server) keyboardInteractiveAuth(ctx ssh.Context, challenge gossh.KeyboardInteractiveChallenge) bool {
 	switch {
 	case s.opts.AllowedKeys != nil:
+		// OpenSSH comes here once its keys are refused: it is told why,
+		// and, having been asked nothing, does not come back.
+		s.banner(ctx, s.opts.Lang.Refusal(room.RefusedNoPassword))
 		return false
 	case s.opts.Password == "":
 		return true // ask nothing
@@ -56,25 +64,26 @@ func (s *Server) askPassword(ctx ssh.Context, challenge gossh.KeyboardInteractiv
 	return s.checkPassword(ctx, answers[0], func(why string) { _, _ = challenge("", why, nil, nil) })
 }
 
+// passwordAuth is offered only without allowed keys.
 func (s *Server) passwordAuth(ctx ssh.Context, password string) bool {
-	switch {
-	case s.opts.AllowedKeys != nil:
-		return false
-	case s.opts.Password == "":
+	if s.opts.Password == "" {
 		return true
 	}
 	return s.checkPassword(ctx, password, nil)
 }
 
+// maxWrongPasswords is how many wrong answers one connection may give:
+// OpenSSH asks three times (its NumberOfPasswordPrompts) before it gives up.
+const maxWrongPasswords = 3
+
 // checkPassword compares an answer with the room password as the TCP door
 // does: through the gate both doors share, which paces checks per address
-// and may first wait (a few seconds at most) for the address's turn. As on
-// the TCP door, a refusal ends the connection (SSH would allow six tries
-// on it); tell, when not nil, says why first.
+// and may first wait (a few seconds at most) for the address's turn. A
+// wrong answer is told why, by tell when not nil (keyboard-interactive's
+// instruction), else in a banner; the connection is closed after the third
+// one, or when the gate refuses to check (the client is told how long to
+// wait), or when the check is called off.
 func (s *Server) checkPassword(ctx ssh.Context, answer string, tell func(why string)) bool {
-	if wrong, _ := ctx.Value(wrongPasswordKey{}).(bool); wrong {
-		return false
-	}
 	waiting, callOff := context.WithCancel(ctx) // called off by the connection's end, or the server's
 	defer callOff()
 	defer context.AfterFunc(s.stopping, callOff)()
@@ -82,28 +91,48 @@ func (s *Server) checkPassword(ctx ssh.Context, answer string, tell func(why str
 	if right {
 		return true
 	}
-	ctx.SetValue(wrongPasswordKey{}, true)
+	wrong, _ := ctx.Value(wrongPasswordsKey{}).(int)
+	wrong++
+	ctx.SetValue(wrongPasswordsKey{}, wrong)
 	var tooMany *connlimit.WaitError
-	why := ""
+	why, last := "", wrong >= maxWrongPasswords
 	switch {
 	case errors.As(err, &tooMany):
 		s.log.Info("too many wrong passwords", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64), "retry_in", tooMany.RetryIn)
-		why = s.opts.Lang.TooManyWrongPasswords(tooMany.RetryIn)
+		why, last = s.opts.Lang.TooManyWrongPasswords(tooMany.RetryIn), true
 	case err == nil:
-		s.log.Info("wrong room password", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64))
+		s.log.Info("wrong room password", "addr", remote(ctx), "user", room.Clip(ctx.User(), 64), "wrong", wrong)
 		why = s.opts.Lang.Refusal(room.RefusedPassword)
+	default: // called off
+		last = true
 	}
-	if tell != nil && why != "" {
+	switch {
+	case why == "":
+	case tell != nil:
 		tell(why)
+	default:
+		s.banner(ctx, why)
 	}
-	if gc, ok := ctx.Value(connKey{}).(*guardedConn); ok {
+	if gc, ok := ctx.Value(connKey{}).(*guardedConn); ok && last {
 		gc.Close()
 	}
 	return false
 }
 
-// wrongPasswordKey marks a connection that gave a wrong password.
-type wrongPasswordKey struct{}
+// wrongPasswordsKey counts a connection's wrong passwords.
+type wrongPasswordsKey struct{}
+
+// preAuthKey holds a connection's gossh.ServerPreAuthConn until it is
+// authenticated: what sends banners.
+type preAuthKey struct{}
+
+// banner shows the client a line while it authenticates: OpenSSH prints
+// banners as they come, whatever the method.
+func (s *Server) banner(ctx ssh.Context, line string) {
+	if c, ok := ctx.Value(preAuthKey{}).(gossh.ServerPreAuthConn); ok {
+		_ = c.SendAuthBanner(line + "\r\n")
+	}
+}
 
 // withAuthConfig sets what wish has no option for: "none" authentication,
 // recording the fingerprint of a key once its signature is verified, and
@@ -112,6 +141,7 @@ func (s *Server) withAuthConfig() ssh.Option {
 	return func(srv *ssh.Server) error {
 		srv.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
 			return &gossh.ServerConfig{
+				PreAuthConnCallback:  func(c gossh.ServerPreAuthConn) { ctx.SetValue(preAuthKey{}, c) },
 				NoClientAuth:         true,
 				NoClientAuthCallback: s.noneAuth,
 				VerifiedPublicKeyCallback: func(c gossh.ConnMetadata, key gossh.PublicKey, p *gossh.Permissions, _ string) (*gossh.Permissions, error) {

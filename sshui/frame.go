@@ -150,6 +150,10 @@ type titleKey struct {
 	topic string
 }
 
+// minTitleLeft is the fewest columns worth giving the room's part of the
+// title bar, beside the member's name.
+const minTitleLeft = 4
+
 func (m *model) drawTitle(k titleKey) string {
 	w := k.width
 	left := " " + m.cfg.RoomName + " · " + m.wd.memberCount(k.count)
@@ -159,10 +163,17 @@ func (m *model) drawTitle(k titleKey) string {
 	right := m.wd.you(k.name) + " "
 	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
 	var s string
-	if lw+1+rw <= w {
+	switch {
+	case lw+1+rw <= w:
 		s = left + strings.Repeat(" ", w-lw-rw) + right
-	} else {
-		s = ansi.Truncate(left+" · "+right, w, "…")
+	case w-rw-1 >= minTitleLeft:
+		// Who the member is stays: the left part is cut from its end,
+		// the topic first, then the member count.
+		left = ansi.Truncate(left, w-rw-1, "…")
+		s = left + strings.Repeat(" ", w-ansi.StringWidth(left)-rw) + right
+	default:
+		// Narrower than the name itself: the name, as much of it as fits.
+		s = ansi.Truncate(right, w, "…")
 		s += strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
 	}
 	return m.st.title.Render(s)

@@ -12,7 +12,7 @@ import (
 // left the Wi-Fi does not hold its member forever, while a quiet student,
 // whose client answers, stays.
 func (s *Server) keepAlive(ctx ssh.Context, done <-chan struct{}, lost func()) {
-	k := s.newKeeper(ctx, lost)
+	k := s.newKeeper(ctx, lost, 0)
 	if k == nil {
 		return
 	}
@@ -38,16 +38,21 @@ type keeper struct {
 	ctx      ssh.Context
 	conn     gossh.Conn
 	lost     func()
+	grace    time.Duration // between giving the client up and closing its connection
 	answered chan struct{} // the request in flight; nil when none
 	missed   int
 }
 
-func (s *Server) newKeeper(ctx ssh.Context, lost func()) *keeper {
+// newKeeper keeps the count for one connection. When the client is given
+// up, lost removes its member, and the connection is closed after grace:
+// at once for the line protocol; a screen gives the terminal back first,
+// to a client that may only be slow to answer (a laptop waking up).
+func (s *Server) newKeeper(ctx ssh.Context, lost func(), grace time.Duration) *keeper {
 	conn, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
 	if !ok {
 		return nil
 	}
-	return &keeper{s: s, ctx: ctx, conn: conn, lost: lost}
+	return &keeper{s: s, ctx: ctx, conn: conn, lost: lost, grace: grace}
 }
 
 // tick is called every KeepAlive; it returns false once it has dropped
@@ -62,7 +67,11 @@ func (k *keeper) tick() bool {
 			if k.missed >= k.s.opts.KeepAliveMax {
 				k.s.log.Info("no answer to keep-alives; connection dropped", "addr", remote(k.ctx))
 				k.lost()
-				k.conn.Close()
+				if gc, ok := k.ctx.Value(connKey{}).(*guardedConn); ok && k.grace > 0 {
+					gc.after(k.grace, func() { gc.Close() })
+				} else {
+					k.conn.Close()
+				}
 				return false
 			}
 			return true // still waiting for that one

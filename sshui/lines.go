@@ -18,8 +18,14 @@ const maxPending = 16 << 10
 
 // lines speaks the TCP door's line protocol over a session without a
 // terminal (`ssh -T`, a pipe, a script): `echo hello | ssh -p 2222 host`
-// posts "hello" and ends.
-func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history []room.Message) room.Reason {
+// posts "hello" and ends. With a terminal that draws no screen (TERM=dumb)
+// the session gets a terminal's line discipline too: tty.
+func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history []room.Message, tty bool) room.Reason {
+	var line *lineDiscipline
+	if tty {
+		line = &lineDiscipline{out: out}
+		out = line
+	}
 	greeting := s.opts.Greeting
 	if greeting == "" {
 		greeting = s.opts.Lang.Greeting()
@@ -43,10 +49,25 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 	f := lineproto.Framer{MaxPending: maxPending}
 	in := lineproto.Input{Hub: s.opts.Hub, Member: m, MessageBytes: s.opts.MaxMessageBytes}
 	buf := make([]byte, 4096)
+	var typed []byte // the lines ended on the terminal
 	for in.Stop == 0 {
 		n, err := sess.Read(buf)
 		if n > 0 {
-			if f.Feed(buf[:n], in.Line) != nil {
+			data := buf[:n]
+			if line != nil {
+				var quit bool
+				typed, quit = line.input(data, typed[:0])
+				data = typed
+				if quit {
+					reason = room.ReasonQuit
+					break
+				}
+				if line.pending() > maxPending {
+					reason = room.ReasonTooLong
+					break
+				}
+			}
+			if f.Feed(data, in.Line) != nil {
 				reason = room.ReasonTooLong
 				break
 			}

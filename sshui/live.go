@@ -33,11 +33,13 @@ type liveScreen struct {
 	mu      sync.Mutex
 	m       *model
 	t       *term
-	closed  bool       // the terminal is given back: nothing more is drawn
-	dirty   bool       // the model changed since the last frame was composed
-	writing bool       // a writer runs; it goes on while dirty
-	failed  bool       // a write failed: the connection is gone, nothing more is written
-	idle    *sync.Cond // signalled when the writer ends, on mu
+	closed  bool         // the terminal is given back: nothing more is drawn
+	dirty   bool         // the model changed since the last frame was composed
+	writing bool         // a writer runs; it goes on while dirty
+	failed  bool         // a write failed: the connection is gone, nothing more is written
+	broken  bool         // a frame failed to compose: nothing more is drawn, but the terminal is given back
+	idle    *sync.Cond   // signalled when the writer ends, on mu
+	parting room.Message // the kick or ban of the screen's member, to be told again once the screen is left
 }
 
 func newLive(m *model, out io.Writer, panicked func(any)) *liveScreen {
@@ -111,7 +113,7 @@ func (l *liveScreen) write() {
 			if !locked {
 				l.mu.Lock()
 			}
-			l.failed, l.writing = true, false
+			l.broken, l.writing = true, false
 			l.idle.Broadcast()
 			l.mu.Unlock()
 			l.panicked(fmt.Sprint(r))
@@ -120,7 +122,7 @@ func (l *liveScreen) write() {
 	for {
 		l.mu.Lock()
 		locked = true
-		if !l.dirty || l.failed {
+		if !l.dirty || l.failed || l.broken {
 			l.writing = false
 			l.idle.Broadcast()
 			l.mu.Unlock()
@@ -148,9 +150,30 @@ func (l *liveScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (l *liveScreen) View() string { return "" }
 
-// deliver shows the room's messages: one frame for all of them.
+// deliver shows the room's messages: one frame for all of them. The kick
+// or ban that puts the member out is kept, even once the terminal is given
+// back: the farewell tells who did it and why below the screen.
 func (l *liveScreen) deliver(msgs []room.Message) {
-	l.change(func() { l.m.receive(msgs) })
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	me := l.m.cfg.Member.Name()
+	for _, msg := range msgs {
+		if (msg.Kind == room.KindKick || msg.Kind == room.KindBan) && msg.To == me {
+			l.parting = msg
+		}
+	}
+	if l.closed {
+		return
+	}
+	l.m.receive(msgs)
+	l.drawLocked()
+}
+
+// kickOrBan returns the kick or ban that put the member out, if it came.
+func (l *liveScreen) kickOrBan() room.Message {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.parting
 }
 
 // resize lays the screen out for a new window size.

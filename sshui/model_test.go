@@ -215,7 +215,7 @@ func TestWrapIndentsUnderTheText(t *testing.T) {
 	h := newHarness(setup{profile: termenv.Ascii, w: 40, h: 24})
 	h.send(batchMsg{chat(3, "alice", 1, strings.Repeat("word ", 20))})
 	rows := strings.Split(h.m.View(), "\n")
-	prefix := "09:03   alice "
+	prefix := "09:03   <alice> "
 	if !strings.HasPrefix(rows[1], prefix) {
 		t.Fatalf("first row %q, want prefix %q", rows[1], prefix)
 	}
@@ -404,9 +404,9 @@ func TestStyles(t *testing.T) {
 		style func(*styles) ink
 		part  string
 	}{
-		{"own", chat(3, "carol", meID, "hello"), "09:03 > carol hello", func(s *styles) ink { return s.own }, "carol"},
-		{"mention", chat(3, "bob", 2, "hey CAROL!"), "09:03 ! bob hey CAROL!", func(s *styles) ink { return s.mention }, "hey CAROL!"},
-		{"other", chat(3, "bob", 2, "hey carolyn"), "09:03   bob hey carolyn", func(s *styles) ink { return s.name("bob") }, "bob"},
+		{"own", chat(3, "carol", meID, "hello"), "09:03 > <carol> hello", func(s *styles) ink { return s.own }, "carol"},
+		{"mention", chat(3, "bob", 2, "hey CAROL!"), "09:03 ! <bob> hey CAROL!", func(s *styles) ink { return s.mention }, "hey CAROL!"},
+		{"other", chat(3, "bob", 2, "hey carolyn"), "09:03   <bob> hey carolyn", func(s *styles) ink { return s.name("bob") }, "bob"},
 		{"action", room.Message{At: at(3), Kind: room.KindAction, From: "bob", SenderID: 2, Text: "waves"}, "09:03   * bob waves", func(s *styles) ink { return s.name("bob") }, "bob"},
 		{"private", room.Message{At: at(3), Kind: room.KindPrivate, From: "carol", SenderID: meID, To: "bob", Text: "psst"}, "09:03 > [private] carol → bob: psst", func(s *styles) ink { return s.private }, "[private] "},
 		{"system", room.Message{At: at(3), Kind: room.KindJoin, From: "bob", Door: room.DoorTCP}, "09:03 - bob joined (tcp)", func(s *styles) ink { return s.system }, "bob joined (tcp)"},
@@ -420,6 +420,11 @@ func TestStyles(t *testing.T) {
 		want := tc.style(&h.m.st).Render(tc.part)
 		if want == tc.part || !strings.Contains(coloured, want) {
 			t.Errorf("%s: %q does not hold the styled %q (%q)", tc.name, coloured, tc.part, want)
+		}
+		// Colour changes nothing of the text but the marks around a
+		// sender's name, which without colour tell it from the text.
+		if tc.msg.Kind == room.KindChat {
+			plain = strings.Replace(plain, "<"+tc.msg.From+"> ", tc.msg.From+" ", 1)
 		}
 		if ansi.Strip(coloured) != plain {
 			t.Errorf("%s: colour changes the text: %q", tc.name, ansi.Strip(coloured))
@@ -443,7 +448,7 @@ func TestMentions(t *testing.T) {
 }
 
 func TestFrench(t *testing.T) {
-	h := newHarness(setup{lang: room.LangFR, profile: termenv.Ascii, w: 100, h: 30})
+	h := newHarness(setup{lang: room.LangFR, profile: termenv.Ascii, w: 100, h: 50}) // tall enough for /help and its keys
 	h.send(batchMsg{live[0], live[4], {At: at(8), Kind: room.KindHelp}})
 	v := h.m.View()
 	for _, want := range []string{"lobby · 5 membres", "vous : carol", "│ Membres", "Tapez un message",
@@ -547,7 +552,7 @@ func TestJoinsGather(t *testing.T) {
 		{room.LangFR, []room.Message{join(1, "ann"), join(1, "bea"), join(1, "cid"), join(1, "dan")},
 			[]string{"09:01 - ann, bea, cid et 1 autre ont rejoint le salon"}},
 		{room.LangEN, []room.Message{join(1, "ann"), join(1, "bea"), chat(1, "bob", 2, "hi"), join(1, "cid"), join(2, "dan")},
-			[]string{"09:01 - ann and bea joined", "09:01   bob hi", "09:01 - cid joined (tcp)", "09:02 - dan joined (tcp)"}},
+			[]string{"09:01 - ann and bea joined", "09:01   <bob> hi", "09:01 - cid joined (tcp)", "09:02 - dan joined (tcp)"}},
 	} {
 		h := newHarness(setup{lang: tc.lang, profile: termenv.Ascii, w: 60, h: 10})
 		for _, msg := range tc.msgs { // one batch each, as they come apart

@@ -27,7 +27,7 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 		}
 	}()
 	var tick <-chan time.Time
-	ka := s.newKeeper(sess.Context(), lost)
+	ka := s.newKeeper(sess.Context(), lost, hangUpGrace)
 	if ka != nil {
 		t := time.NewTicker(s.opts.KeepAlive)
 		defer t.Stop()

@@ -66,7 +66,7 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 	_, err := p.Run()
 	p.Kill()
 	scr.stop()
-	s.farewell(out, m)
+	s.farewell(out, m, scr.kickOrBan())
 	switch {
 	case errors.Is(err, lineproto.ErrInputTooLong):
 		return room.ReasonTooLong
@@ -95,7 +95,7 @@ func clampSize(cols, rows int) (int, int) {
 // does not query the terminal's background colour: that query cannot be
 // cancelled, blocks until the client types, and swallows the first byte.
 func newRenderer(out io.Writer, sess ssh.Session, term string) *lipgloss.Renderer {
-	if term == "" || term == "dumb" {
+	if term == "" {
 		// lipgloss asks the output for its profile, so termenv.WithProfile
 		// would not reach it: set the profile on the renderer itself.
 		r := lipgloss.NewRenderer(out)

@@ -119,17 +119,23 @@ func New(opts Options) (*Server, error) {
 		// Never the working directory: wish would write id_ed25519 there.
 		hostKey = wish.WithHostKeyPath(filepath.Join(opts.DataDir, HostKeyFile))
 	}
-	srv, err := wish.NewServer(
-		hostKey,
+	auth := []ssh.Option{
 		wish.WithPublicKeyAuth(s.publicKeyAuth),
 		wish.WithKeyboardInteractiveAuth(s.keyboardInteractiveAuth),
-		wish.WithPasswordAuth(s.passwordAuth),
+	}
+	if opts.AllowedKeys == nil {
+		// With allowed keys no password ever lets a client in: the method
+		// is not offered, and OpenSSH asks for none.
+		auth = append(auth, wish.WithPasswordAuth(s.passwordAuth))
+	}
+	srv, err := wish.NewServer(append(auth,
+		hostKey,
 		s.withAuthConfig(),
 		s.withGuards(),
 		// The last middleware listed runs first: recover wraps the session.
 		// No scp, sftp or git middleware, ever: this server only chats.
 		wish.WithMiddleware(s.session, s.recoverer),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("sshui: %w", err)
 	}

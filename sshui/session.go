@@ -33,17 +33,20 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
+		// A terminal that can draw nothing but lines (TERM=dumb: an
+		// editor's shell, a screen reader's) gets the line protocol.
+		screen := isPty && pty.Term != "dumb"
 		s.log.Debug("session", "user", room.Clip(sess.User(), 64), "client", room.Clip(sess.Context().ClientVersion(), 64),
-			"addr", sess.RemoteAddr().String(), "pty", isPty)
+			"addr", sess.RemoteAddr().String(), "pty", isPty, "term", room.Clip(pty.Term, 32))
 		m, history, err := s.opts.Hub.Join(room.JoinRequest{
 			Name: cleanName(sess.User()),
 			Door: room.DoorSSH,
 			Addr: sess.RemoteAddr().String(),
 			Key:  keyOf(sess),
-			Echo: isPty, // the screen shows your own words; the line protocol does not
+			Echo: screen, // the screen shows your own words; the line protocol does not
 		})
 		if err != nil {
-			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.Refusal(room.RefusalFor(err)))
+			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.RefusalOf(err))
 			_ = sess.Exit(1)
 			return
 		}
@@ -58,11 +61,19 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		// A write that does not end in time met a client that stopped
 		// reading: too slow, as on the TCP door.
 		out := s.deadlineWriter(sess, func() { s.opts.Hub.Leave(m, room.ReasonTooSlow) })
-		if isPty {
+		if screen {
 			reason = s.screen(sess, pty, out, winCh, m, history, done, lost)
 		} else {
+			if isPty {
+				// Window changes are taken, and have nothing to lay out: the
+				// SSH library's request loop waits on each until it is.
+				go func() {
+					for range winCh {
+					}
+				}()
+			}
 			go s.keepAlive(sess.Context(), done, lost)
-			reason = s.lines(sess, out, m, history)
+			reason = s.lines(sess, out, m, history, isPty)
 		}
 	}
 }
@@ -79,29 +90,45 @@ func noCommand(lang room.Lang, local net.Addr) string {
 	return "palabre is a chat: connect with ssh -p " + port + " <host>, without a command."
 }
 
+// hangUpGrace is how long a connection is kept after the server is done
+// with it, for what was written last to reach the client.
+const hangUpGrace = 2 * time.Second
+
 // hangUp ends the connection shortly after its one session: a client that
 // keeps an idle connection open would otherwise hold the server's shutdown.
 // The grace lets the exit status reach the client first.
 func (s *Server) hangUp(sess ssh.Session) {
 	_ = sess.Exit(0)
 	if gc, ok := sess.Context().Value(connKey{}).(*guardedConn); ok {
-		gc.after(2*time.Second, func() { gc.Close() })
+		gc.after(hangUpGrace, func() { gc.Close() })
 	}
 }
 
 // farewell tells, below the chat screen that has just closed, why the
-// server ended the session, when the member did not ask to leave.
-func (s *Server) farewell(w io.Writer, m *room.Member) {
+// server ended the session, when the member did not ask to leave: the
+// alternate screen took the last frame with it. parting is the kick or ban
+// the screen received, if any: who put the member out, why, until when.
+func (s *Server) farewell(w io.Writer, m *room.Member, parting room.Message) {
 	select {
 	case <-m.Done():
 	default:
 		return
 	}
 	lang := s.opts.Lang
+	line := ""
 	switch r := m.Reason(); r {
 	case room.ReasonShutdown:
-		fmt.Fprintf(w, "*** %s\r\n", lang.Describe(room.Message{Kind: room.KindShutdown}))
-	case room.ReasonTooSlow, room.ReasonTooLong:
-		fmt.Fprintf(w, "*** %s\r\n", lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r}))
+		line = lang.Describe(room.Message{Kind: room.KindShutdown})
+	case room.ReasonKicked, room.ReasonBanned:
+		if parting.Kind != 0 {
+			line = lang.Describe(parting)
+			break
+		}
+		fallthrough
+	case room.ReasonTooSlow, room.ReasonTooLong, room.ReasonError, room.ReasonLost:
+		line = lang.Describe(room.Message{Kind: room.KindLeave, From: m.Name(), Reason: r})
+	}
+	if line != "" {
+		fmt.Fprintf(w, "*** %s\r\n", room.Sanitize(line))
 	}
 }

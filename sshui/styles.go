@@ -222,6 +222,14 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 	body, bodyStyle, plain := []string{room.Sanitize(msg.Text)}, ink{}, true
 	switch msg.Kind {
 	case room.KindChat:
+		if p.profile == termenv.Ascii {
+			// Without colour the name would run into the text: it is
+			// marked as IRC clients mark it.
+			pre.raw("<")
+			pre.add(from, nameStyle)
+			pre.raw("> ")
+			break
+		}
 		pre.add(from, nameStyle)
 		pre.raw(" ")
 	case room.KindAction:
@@ -245,6 +253,9 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 		}
 		if text == "" {
 			text = msg.Text
+		}
+		if msg.Kind == room.KindHelp {
+			text += "\n" + p.wd.keysHelp()
 		}
 		body = strings.Split(text, "\n")
 		for i := range body {

@@ -222,7 +222,7 @@ func (s *Server) handle(nc net.Conn) {
 	c := newConn(s, nc)
 	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Generated: true, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
 	if err != nil {
-		s.refuse(nc, s.Lang.Refusal(room.RefusalFor(err)))
+		s.refuse(nc, s.Lang.RefusalOf(err))
 		return
 	}
 	c.m = m

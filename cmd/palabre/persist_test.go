@@ -455,8 +455,13 @@ func TestTranscriptCommand(t *testing.T) {
 		if got := text("--from", began.Add(-time.Minute).Format("2006-01-02 15:04")); !slices.Equal(got, want) {
 			t.Errorf("--from a minute before:\n%s\nwant all of it", strings.Join(got, "\n"))
 		}
-		if got := text("--since", "1ns"); len(got) != 0 {
-			t.Errorf("--since 1ns: %q, want nothing", got)
+		for _, since := range []string{"1d", "1h30m", "2hours"} { // the room's syntax, as /mute reads it
+			if got := text("--since", since); !slices.Equal(got, want) {
+				t.Errorf("--since %s:\n%s\nwant all of it", since, strings.Join(got, "\n"))
+			}
+		}
+		if got := text("--from", ended.Add(2*time.Minute).Format("2006-01-02 15:04")); len(got) != 0 {
+			t.Errorf("--from after the end: %q, want nothing", got)
 		}
 		if got := text("--from", time.Now().Add(time.Hour).Format(time.RFC3339)); len(got) != 0 {
 			t.Errorf("--from in an hour: %q, want nothing", got)
@@ -485,8 +490,8 @@ func TestTranscriptCommand(t *testing.T) {
 		if got := entries(t, cfg.DataDir, "--since", "1h"); len(got) != len(es) {
 			t.Errorf("--since 1h: %d entries, want %d", len(got), len(es))
 		}
-		if got := entries(t, cfg.DataDir, "--since", "1ns"); len(got) != 0 {
-			t.Errorf("--since 1ns: %v, want nothing", got)
+		if got := entries(t, cfg.DataDir, "--from", ended.Add(2*time.Minute).Format("2006-01-02 15:04")); len(got) != 0 {
+			t.Errorf("--from after the end: %v, want nothing", got)
 		}
 	})
 	t.Run("data dir from the environment", func(t *testing.T) {

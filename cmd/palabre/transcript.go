@@ -59,7 +59,8 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 			return store.ReadTranscript(dataDir, start, print)
 		},
 	}
-	cmd.Flags().DurationVar(&since, "since", 0, "only the last DURATION (e.g. 2h)")
+	// The room's one duration syntax, as /mute and /ban read it (1d, 1h30m, 10min).
+	cmd.Flags().Var((*room.Duration)(&since), "since", "only the last DURATION (e.g. 2h, 1d, 1h30m)")
 	cmd.Flags().StringVar(&from, "from", "", `only from TIME on ("2026-11-24 10:00", "2026-11-24", or RFC 3339)`)
 	cmd.Flags().StringVar(&format, "format", "text", "text, or json (one object a line)")
 	cmd.Flags().StringVar(&dataDir, "data-dir", "data", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
@@ -101,7 +102,7 @@ func transcriptLine(e store.Entry) string {
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
 	}
 	text := room.LangEN.Describe(room.Message{Kind: kind, From: e.Name, To: e.Target, Text: e.Text,
-		Door: room.Door(e.Door), Reason: reason, Until: e.Until})
+		Door: room.Door(e.Door), Reason: reason, Until: e.Until, At: e.At})
 	if text == "" {
 		text = e.Kind + " " + e.Name + " " + e.Text
 	}
