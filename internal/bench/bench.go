@@ -656,7 +656,7 @@ func (r *runner) lossByCause(rep *Report) {
 // members were dropped for by kind.
 var (
 	memberName = regexp.MustCompile(`\bThread-\d+\b|\bb[0-9a-f]{4}s\d+\b`)
-	others     = regexp.MustCompile(`\b(and|et) \d+ (others|autres)\b`)
+	others     = regexp.MustCompile(`\b(and|et) \d+ (others?|autres?)\b`)
 )
 
 // lastLine is the last line of a dropped member's stream, which tells why

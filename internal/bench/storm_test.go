@@ -149,7 +149,7 @@ type lineMember struct {
 var (
 	stormChat   = []byte("> storm ")
 	stormLeft   = []byte(" left (")
-	stormOthers = regexp.MustCompile(`^\*\*\* \S+ and (\d+) others left\r?\n$`)
+	stormOthers = regexp.MustCompile(`^\*\*\* (\S+(?:, \S+)*) and (\d+) others? left\r?\n$`)
 )
 
 func (m *lineMember) read(stop <-chan struct{}) {
@@ -173,10 +173,13 @@ func (m *lineMember) read(stop <-chan struct{}) {
 			close(m.welcome)
 		case bytes.HasPrefix(line, []byte("*** ")) && bytes.Contains(line, stormLeft):
 			m.leaves.Add(1)
-		case bytes.HasPrefix(line, []byte("*** ")) && bytes.HasSuffix(bytes.TrimRight(line, "\r\n"), []byte(" others left")):
+		case bytes.HasPrefix(line, []byte("*** ")) && bytes.HasSuffix(bytes.TrimRight(line, "\r\n"), []byte(" left")):
+			// "A and 1 other left", "A, B and 57 others left"
 			if o := stormOthers.FindSubmatch(line); o != nil {
-				n, _ := strconv.Atoi(string(o[1]))
-				m.leaves.Add(int64(n + 1))
+				n, _ := strconv.Atoi(string(o[2]))
+				m.leaves.Add(int64(n + 1 + bytes.Count(o[1], []byte(", "))))
+			} else {
+				m.disorder.CompareAndSwap(nil, string(line[:min(len(line), 60)]))
 			}
 		default:
 			_, rest, ok := bytes.Cut(line, stormChat)
