@@ -273,13 +273,9 @@ func TestKillNineKeepsWhatWasRelayed(t *testing.T) {
 	if !strings.Contains(second.started, fmt.Sprintf(" seq=%d ", last)) {
 		t.Errorf("restart log %q: want seq=%d, the last one recorded", second.started, last)
 	}
-	// Readable while the server runs, and kept by the restart, which adds
-	// that it follows a crash, and that both members left for it.
-	got := entries(t, data)
-	if len(got) < len(before) || !slices.EqualFunc(got[:len(before)], before, func(a, b store.Entry) bool { return a.Seq == b.Seq && a.Text == b.Text }) {
+	// Readable while the server runs, and kept by the restart.
+	if got := entries(t, data); len(got) < len(before) || !slices.EqualFunc(got[:len(before)], before, func(a, b store.Entry) bool { return a.Seq == b.Seq && a.Text == b.Text }) {
 		t.Errorf("with the server restarted, the transcript is\n%v\nwant it to start with\n%v", got, before)
-	} else if k := kinds(got[len(before):]); !slices.Equal(k, []string{"crash", "leave", "leave"}) {
-		t.Errorf("the restart recorded %v, want the crash and two leaves", k)
 	}
 	newcomer := joinTCP(t, second.addr)
 	// The history, each line with its time, between its two marks.
@@ -328,6 +324,11 @@ func TestKillNineKeepsWhatWasRelayed(t *testing.T) {
 	checkSeqs(t, after)
 	if len(after) <= len(before) || !slices.EqualFunc(after[:len(before)], before, func(a, b store.Entry) bool { return a.Seq == b.Seq && a.Text == b.Text }) {
 		t.Fatalf("the transcript before the restart\n%v\nis not the start of the one after\n%v", before, after)
+	}
+	// The restart recorded that it follows a crash, and that both members
+	// left for it.
+	if k := kinds(after[len(before):]); len(k) < 3 || !slices.Equal(k[:3], []string{"crash", "leave", "leave"}) {
+		t.Errorf("the restart recorded %v, want the crash and two leaves first", k)
 	}
 	found := false
 	for _, e := range after[len(before):] {
