@@ -492,6 +492,26 @@ func (h *Hub) Shutdown() {
 		h.store.Record(h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: ReasonShutdown}))
 	}
 	h.members = nil
+	h.store.Record(h.stampLocked(Message{Kind: KindStop}))
+}
+
+// Started records the server's start in the transcript, before anyone
+// joins: KindStart; or, when the previous run crashed (State.Crashed),
+// KindCrash and a leave, for ReasonCrash, of each member that run left in
+// the room (State.Present), so that the transcript says who was gone when.
+func (h *Hub) Started() {
+	h.mu.Lock()
+	defer h.unlock()
+	st := h.opts.State
+	if !st.Crashed {
+		h.store.Record(h.stampLocked(Message{Kind: KindStart}))
+		return
+	}
+	h.store.Record(h.stampLocked(Message{Kind: KindCrash}))
+	for _, mi := range st.Present {
+		h.store.Record(h.stampLocked(Message{Kind: KindLeave, From: mi.Name, Door: mi.Door, Key: mi.Key, Reason: ReasonCrash}))
+	}
+	h.events = append(h.events, event{"restarted after a crash", []any{"members_gone", len(st.Present)}})
 }
 
 // Members lists who is in the room, in join order.

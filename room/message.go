@@ -30,6 +30,9 @@ const (
 	KindBans                     // reply: Bans
 	KindBanScope                 // reply to the operator who banned: what Bans[0] holds
 	KindRelease                  // reply and record: operator From released the name Text from its key
+	KindStart                    // record only: the server started (the previous one stopped in order)
+	KindStop                     // record only: the server stopped in order, after its members' leaves
+	KindCrash                    // record only: the server started again after a crash (no KindStop)
 )
 
 var kindNames = [...]string{
@@ -53,6 +56,9 @@ var kindNames = [...]string{
 	KindBans:     "bans",
 	KindBanScope: "banscope",
 	KindRelease:  "release",
+	KindStart:    "start",
+	KindStop:     "stop",
+	KindCrash:    "crash",
 }
 
 func (k Kind) String() string {
@@ -111,6 +117,7 @@ const (
 	ReasonKicked                     // an operator kicked it
 	ReasonBanned                     // an operator banned it
 	ReasonReset                      // the peer reset the connection (RST, broken pipe)
+	ReasonCrash                      // the server crashed while it was in the room (recorded at the next start)
 )
 
 var reasonNames = [...]string{
@@ -125,6 +132,7 @@ var reasonNames = [...]string{
 	ReasonKicked:   "kicked",
 	ReasonBanned:   "banned",
 	ReasonReset:    "connection reset",
+	ReasonCrash:    "server crash",
 }
 
 func (r Reason) String() string {

@@ -65,6 +65,18 @@ func Generated(name string) bool {
 	return false
 }
 
+// GeneratedNumber splits a name of the server's form (see Generated) into
+// its lower-cased prefix and its number: "Thread-3" is "thread-", 3.
+func GeneratedNumber(name string) (prefix string, n uint64, ok bool) {
+	for _, p := range generatedPrefixes {
+		if len(name) > len(p) && asciiEqualFold(name[:len(p)], p) && allDigits(name[len(p):]) {
+			n, err := strconv.ParseUint(name[len(p):], 10, 64)
+			return p, n, err == nil
+		}
+	}
+	return "", 0, false
+}
+
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {

@@ -63,4 +63,14 @@ type State struct {
 	Bans    []Ban       // bans still in force
 	Topic   string      //
 	Names   []NameOwner // the owned names, the most recently seen last
+	// Numbers holds the highest number each prefix of the server's names
+	// was given, by its lower-cased prefix ("thread-": 41): a door that
+	// numbers its members goes on from it, so that no newcomer takes the
+	// name under which someone else's words are kept.
+	Numbers map[string]uint64
+	// Crashed says that the previous run ended without its stop being
+	// recorded; Present are the members it left in the room, whose leave
+	// was never recorded. Hub.Started records both.
+	Crashed bool
+	Present []MemberInfo
 }

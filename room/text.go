@@ -86,6 +86,8 @@ func (l Lang) Reason(r Reason) string {
 		return "banni"
 	case ReasonReset:
 		return "connexion réinitialisée"
+	case ReasonCrash:
+		return "arrêt brutal du serveur"
 	}
 	return r.String()
 }
@@ -265,6 +267,12 @@ func (l Lang) Describe(m Message) string {
 		return l.banScope(m.Bans[0])
 	case KindRelease:
 		return fmt.Sprintf(l.pick("the name %s no longer belongs to a key", "le nom %s n'appartient plus à aucune clé"), m.Text)
+	case KindStart:
+		return l.pick("server started", "serveur démarré")
+	case KindStop:
+		return l.pick("server stopped", "serveur arrêté")
+	case KindCrash:
+		return l.pick("server restarted after a crash", "serveur redémarré après un arrêt brutal")
 	}
 	return ""
 }
@@ -442,4 +450,21 @@ func (l Lang) RefusalOf(err error) string {
 		return fmt.Sprintf(l.pick("You are banned from this room%s.", "Vous êtes banni de ce salon%s."), l.until(banned.Ban.Until, banned.At))
 	}
 	return l.Refusal(RefusalFor(err))
+}
+
+// EarlierMessages heads the history a newcomer is shown: the messages
+// before it joined, from first on (its time; its date too when it is not
+// of the day of now).
+func (l Lang) EarlierMessages(first, now time.Time) string {
+	first, now = first.Local(), now.Local()
+	layout := "15:04"
+	if y, m, d := first.Date(); y != now.Year() || m != now.Month() || d != now.Day() {
+		layout = "2006-01-02 15:04"
+	}
+	return fmt.Sprintf(l.pick("earlier messages, since %s:", "messages précédents, depuis %s :"), first.Format(layout))
+}
+
+// NowLive follows the history a newcomer is shown: what comes next is live.
+func (l Lang) NowLive() string {
+	return l.pick("now live", "en direct")
 }

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -24,6 +25,7 @@ type conn struct {
 	m   *room.Member // set once joined; the writer never runs before
 
 	writing  atomic.Bool   // a writer runs, or the intro is being written
+	unframed atomic.Bool   // the member's last message came without a newline: the course's client
 	finished chan struct{} // closed once the connection is closed for good
 	closing  sync.Once
 }
@@ -135,8 +137,12 @@ func (c *conn) close() {
 	})
 }
 
-// writeOut writes b within the write timeout.
+// writeOut writes b within the write timeout. To the course's client (see
+// read) it writes without b's last newline.
 func (c *conn) writeOut(b []byte) error {
+	if c.unframed.Load() {
+		b = bytes.TrimSuffix(b, []byte{'\n'})
+	}
 	if len(b) == 0 {
 		return nil
 	}
@@ -165,7 +171,17 @@ func (c *conn) read(early []byte) room.Reason {
 	f := lineproto.Framer{MaxPending: s.MaxPendingBytes}
 	var tn lineproto.Telnet
 	in := lineproto.Input{Hub: s.Hub, Member: c.m, MessageBytes: s.MaxMessageBytes}
-	if f.Feed(tn.Filter(early), in.Line) != nil {
+	// How the member's last message ended says which client it runs: the
+	// course's client.py sends each message with no newline, and prints
+	// each recv() between '*' marks, as its course's server sent each
+	// message with no newline. To it, each write goes without its last
+	// newline ("*Thread-1> hi*", as in the course; several messages in one
+	// write are still one a line); to nc and telnet, which send lines,
+	// every line ends in one. Set before the message is posted, so that a
+	// reply to it is already written the new way.
+	line := func(l string) { c.unframed.Store(false); in.Line(l) }
+	pause := func(l string) { c.unframed.Store(true); in.Line(l) }
+	if f.Feed(tn.Filter(early), line) != nil {
 		return room.ReasonTooLong
 	}
 	buf := make([]byte, readBuffer)
@@ -183,14 +199,14 @@ func (c *conn) read(early []byte) room.Reason {
 		}
 		n, err := c.nc.Read(buf)
 		if n > 0 {
-			if ferr := f.Feed(tn.Filter(buf[:n]), in.Line); ferr != nil {
+			if ferr := f.Feed(tn.Filter(buf[:n]), line); ferr != nil {
 				s.log.Info("input too long", "addr", c.nc.RemoteAddr().String(), "name", c.m.Name())
 				return room.ReasonTooLong
 			}
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && f.Pending() {
-				f.Idle(in.Line)
+				f.Idle(pause)
 				continue
 			}
 			f.Flush(in.Line)

@@ -58,7 +58,11 @@ type Server struct {
 	// KeysOnly closes the door to everyone when there is no Password: the
 	// room takes only SSH keys it knows.
 	KeysOnly bool
-	Logger   *slog.Logger
+	// LastThread is the last Thread number a previous run gave (the
+	// store's State.Numbers["thread-"]): numbering goes on after it, so
+	// that a newcomer never takes the name of someone in the history.
+	LastThread uint64
+	Logger     *slog.Logger
 
 	log      *slog.Logger
 	threads  atomic.Uint64 // names members Thread-1, Thread-2, … in connection order
@@ -101,6 +105,7 @@ func (s *Server) init() {
 		}
 		s.log = s.log.With("door", room.DoorTCP)
 		s.conns = make(map[net.Conn]struct{})
+		s.threads.Store(s.LastThread)
 	})
 }
 
@@ -207,19 +212,21 @@ func (s *Server) handle(nc net.Conn) {
 		return
 	}
 	greeting := s.greeting()
+	unframed := false // the password came as the course's client sends
 	switch {
 	case s.KeysOnly && s.Password == "":
 		s.refuse(nc, s.Lang.Refusal(room.RefusedNoPassword))
 		return
 	case s.Password != "":
 		var ok bool
-		if early, ok = s.checkPassword(nc, early); !ok {
+		if early, unframed, ok = s.checkPassword(nc, early); !ok {
 			return
 		}
 		greeting = "" // given with the question
 	}
 	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
 	c := newConn(s, nc)
+	c.unframed.Store(unframed)
 	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Generated: true, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
 	if err != nil {
 		s.refuse(nc, s.Lang.RefusalOf(err))
@@ -237,12 +244,12 @@ const passwordTimeout = 2 * time.Minute
 // one send()). Passwords compares it when the address's turn comes. On a
 // wrong answer, or none in time, or too many wrong ones from the address
 // lately, it says so in one line and closes. It returns what came after
-// the answer.
-func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
+// the answer, and whether the answer came unframed (the course's client).
+func (s *Server) checkPassword(nc net.Conn, early []byte) (rest []byte, unframed, ok bool) {
 	w := deadlineWriter{nc, s.WriteTimeout}
 	if _, err := w.Write(lineproto.AppendLine(lineproto.AppendLine(nil, s.greeting()), "*** ", s.Lang.PasswordPrompt())); err != nil {
 		nc.Close()
-		return nil, false
+		return nil, false, false
 	}
 	f := lineproto.Framer{MaxPending: s.MaxPendingBytes}
 	var tn lineproto.Telnet
@@ -260,6 +267,7 @@ func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
 		n, rerr := nc.Read(buf)
 		err = f.Feed(tn.Filter(buf[:n]), collect)
 		if errors.Is(rerr, os.ErrDeadlineExceeded) && f.Pending() {
+			unframed = len(lines) == 0
 			f.Idle(collect)
 		} else if rerr != nil {
 			f.Flush(collect)
@@ -274,7 +282,7 @@ func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
 			s.log.Info("no room password in time", "addr", nc.RemoteAddr().String())
 		}
 		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
-		return nil, false
+		return nil, false, false
 	}
 	right, err := s.Passwords.Check(nc.RemoteAddr(), lines[0], s.Password, s.quit)
 	var wait *connlimit.WaitError
@@ -282,20 +290,19 @@ func (s *Server) checkPassword(nc net.Conn, early []byte) ([]byte, bool) {
 	case errors.As(err, &wait):
 		s.log.Info("too many wrong passwords", "addr", nc.RemoteAddr().String(), "retry_in", wait.RetryIn)
 		s.refuse(nc, s.Lang.TooManyWrongPasswords(wait.RetryIn))
-		return nil, false
+		return nil, false, false
 	case err != nil: // shutting down
 		s.refuse(nc, s.Lang.Refusal(room.RefusedShutdown))
-		return nil, false
+		return nil, false, false
 	case !right:
 		s.log.Info("wrong room password", "addr", nc.RemoteAddr().String())
 		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
-		return nil, false
+		return nil, false, false
 	}
-	var rest []byte
 	for _, l := range lines[1:] {
 		rest = append(append(rest, l...), '\n')
 	}
-	return append(rest, f.Buffered()...), true
+	return append(rest, f.Buffered()...), unframed, true
 }
 
 // refuse sends one line and closes.

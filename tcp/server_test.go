@@ -333,8 +333,7 @@ func TestHistoryIsReplayedToNewcomers(t *testing.T) {
 	c := ts.dial(t)
 	c.expectExactly("You are connected. Please send your messages.")
 	c.expect("*** You are Thread-3")
-	c.expectExactly("Thread-1> two")
-	c.expectExactly("Thread-1> three")
+	c.expectHistory(room.LangEN, "Thread-1> two", "Thread-1> three")
 	a.send("live\n")
 	c.expectExactly("Thread-1> live")
 }

@@ -273,15 +273,30 @@ func TestKillNineKeepsWhatWasRelayed(t *testing.T) {
 	if !strings.Contains(second.started, fmt.Sprintf(" seq=%d ", last)) {
 		t.Errorf("restart log %q: want seq=%d, the last one recorded", second.started, last)
 	}
-	// Readable while the server runs, and unchanged by the restart.
-	if got := entries(t, data); !slices.EqualFunc(got, before, func(a, b store.Entry) bool { return a.Seq == b.Seq && a.Text == b.Text }) {
-		t.Errorf("with the server restarted, the transcript is\n%v\nwant\n%v", got, before)
+	// Readable while the server runs, and kept by the restart.
+	if got := entries(t, data); len(got) < len(before) || !slices.EqualFunc(got[:len(before)], before, func(a, b store.Entry) bool { return a.Seq == b.Seq && a.Text == b.Text }) {
+		t.Errorf("with the server restarted, the transcript is\n%v\nwant it to start with\n%v", got, before)
 	}
 	newcomer := joinTCP(t, second.addr)
-	for i := n - history; i < n; i++ {
-		if got := newcomer.next(t); got != want[i] {
-			t.Fatalf("history line %d: %q, want %q", i-(n-history), got, want[i])
+	// The history, each line with its time, between its two marks.
+	var kept []store.Entry
+	for _, e := range before {
+		if e.Kind == "chat" {
+			kept = append(kept, e)
 		}
+	}
+	kept = kept[len(kept)-history:]
+	if got := newcomer.next(t); !strings.HasPrefix(got, "*** earlier messages, since ") {
+		t.Fatalf("before the history, the newcomer read %q", got)
+	}
+	for i := n - history; i < n; i++ {
+		stamp := "[" + kept[i-(n-history)].At.Local().Format("15:04") + "] "
+		if got := newcomer.next(t); got != stamp+want[i] {
+			t.Fatalf("history line %d: %q, want %q", i-(n-history), got, stamp+want[i])
+		}
+	}
+	if got := newcomer.next(t); got != "*** now live" {
+		t.Fatalf("after the history, the newcomer read %q, want the live mark", got)
 	}
 	watcher := joinTCP(t, second.addr)
 	if got, want := newcomer.next(t), "*** "+watcher.name+" joined (tcp)"; got != want {
@@ -309,6 +324,11 @@ func TestKillNineKeepsWhatWasRelayed(t *testing.T) {
 	checkSeqs(t, after)
 	if len(after) <= len(before) || !slices.EqualFunc(after[:len(before)], before, func(a, b store.Entry) bool { return a.Seq == b.Seq && a.Text == b.Text }) {
 		t.Fatalf("the transcript before the restart\n%v\nis not the start of the one after\n%v", before, after)
+	}
+	// The restart recorded that it follows a crash, and that both members
+	// left for it.
+	if k := kinds(after[len(before):]); len(k) < 3 || !slices.Equal(k[:3], []string{"crash", "leave", "leave"}) {
+		t.Errorf("the restart recorded %v, want the crash and two leaves first", k)
 	}
 	found := false
 	for _, e := range after[len(before):] {
@@ -388,6 +408,7 @@ func TestTranscriptCommand(t *testing.T) {
 	alice.send(t, "bonjour", "/me waves", "/op sesame", "/topic Persistence", "/kick bob too noisy")
 	bob.waitFor(t, "*** bob was kicked by alice: too noisy")
 	want := []string{
+		"*** server started",
 		"*** " + alice.name + " joined (tcp)",
 		"*** " + bob.name + " joined (tcp)",
 		"*** " + alice.name + " is now known as alice",
@@ -399,7 +420,7 @@ func TestTranscriptCommand(t *testing.T) {
 		"*** bob was kicked by alice: too noisy",
 		"*** bob left (kicked)",
 	}
-	wantKinds := []string{"join", "join", "nick", "nick", "chat", "action", "op", "topic", "kick", "leave"}
+	wantKinds := []string{"start", "join", "join", "nick", "nick", "chat", "action", "op", "topic", "kick", "leave"}
 
 	// While the server runs: the store commits on its own time and nothing
 	// outside the server can wait on it, so poll until the kick's leave is in.
@@ -422,8 +443,8 @@ func TestTranscriptCommand(t *testing.T) {
 		t.Fatalf("serve: %v", err)
 	}
 	ended := time.Now()
-	want = append(want, "*** alice left (server shutdown)")
-	wantKinds = append(wantKinds, "leave")
+	want = append(want, "*** alice left (server shutdown)", "*** server stopped")
+	wantKinds = append(wantKinds, "leave", "stop")
 
 	text := func(args ...string) []string {
 		t.Helper()
@@ -478,13 +499,13 @@ func TestTranscriptCommand(t *testing.T) {
 				t.Errorf("%s at %v: not within the session (%v to %v)", e.Kind, e.At, began, ended)
 			}
 		}
-		if e := es[4]; e.Name != "alice" || e.Text != "bonjour" || e.Door != "tcp" {
+		if e := es[5]; e.Name != "alice" || e.Text != "bonjour" || e.Door != "tcp" {
 			t.Errorf("chat entry %+v: want alice, bonjour, tcp", e)
 		}
-		if e := es[8]; e.Name != "alice" || e.Target != "bob" || e.Text != "too noisy" {
+		if e := es[9]; e.Name != "alice" || e.Target != "bob" || e.Text != "too noisy" {
 			t.Errorf("kick entry %+v: want alice kicking bob for too noisy", e)
 		}
-		if e := es[9]; e.Name != "bob" || e.Reason != "kicked" {
+		if e := es[10]; e.Name != "bob" || e.Reason != "kicked" {
 			t.Errorf("leave entry %+v: want bob, kicked", e)
 		}
 		if got := entries(t, cfg.DataDir, "--since", "1h"); len(got) != len(es) {

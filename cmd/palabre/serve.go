@@ -109,11 +109,15 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		tcpLn.Close()
 		return fmt.Errorf("PALABRE_SSH_ADDR: %w", err)
 	}
+	// In the transcript: the start, or the restart after a crash. Once the
+	// doors listen, so that a server that could not start leaves no run.
+	hub.Started()
 	doors := []door{
 		{"tcp", &tcp.Server{
 			Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger,
 			Limits: limits, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
 			Password: cfg.Password, Passwords: passwords, KeysOnly: allowed != nil,
+			LastThread: state.Numbers["thread-"], // Thread-N goes on after a restart
 		}, tcpLn},
 		{"ssh", sshSrv, sshLn},
 	}

@@ -22,7 +22,8 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 		Use:   "transcript",
 		Short: "Print the room's transcript from the data directory",
 		Long: "transcript prints what the room kept: every public message, action, join, leave,\n" +
-			"name change, kick, mute, ban and topic change, oldest first. It reads the database\n" +
+			"name change, kick, mute, ban and topic change, and each start, stop or crash of the\n" +
+			"server, oldest first. It reads the database\n" +
 			"in the data directory read-only, and may run while the server does, or on a copy.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -55,10 +55,34 @@ func AppendIntro(b []byte, lang room.Lang, greeting string, m *room.Member, othe
 		b = AppendLine(b, greeting)
 	}
 	b = AppendLine(b, "*** ", lang.Welcome(m.Name(), others))
+	return AppendHistory(b, lang, m, history)
+}
+
+// AppendHistory appends the messages m is shown from before it joined,
+// each with its time ("[10:02] Thread-3> hi"), between a line that says
+// they are earlier ones, since when, and one that says what follows is
+// live: a newcomer tells the past from the present, and live lines keep
+// the course's own form. No history, no marks.
+func AppendHistory(b []byte, lang room.Lang, m *room.Member, history []room.Message) []byte {
+	shown := false
+	var line []byte
 	for i := range history {
-		b = AppendMessage(b, lang, m.ID(), &history[i])
+		msg := &history[i]
+		if line = AppendMessage(line[:0], lang, m.ID(), msg); len(line) == 0 {
+			continue // nothing of it is for m
+		}
+		if !shown {
+			b = AppendLine(b, "*** ", lang.EarlierMessages(msg.At, m.Joined()))
+			shown = true
+		}
+		b = append(b, '[')
+		b = msg.At.Local().AppendFormat(b, "15:04")
+		b = append(append(b, "] "...), line...)
 	}
-	return b
+	if !shown {
+		return b
+	}
+	return AppendLine(b, "*** ", lang.NowLive())
 }
 
 // AppendFarewell appends why the server hangs up on m, when m did not ask

@@ -55,6 +55,17 @@ var migrations = []string{
 	`ALTER TABLE bans ADD COLUMN net TEXT NOT NULL DEFAULT ''; -- keyless newcomers from it are refused
 	ALTER TABLE names ADD COLUMN seen INTEGER NOT NULL DEFAULT 0; -- unix nanoseconds: the owner's last visit
 	UPDATE names SET seen = CAST(strftime('%s', 'now') AS INTEGER) * 1000000000;`,
+	// 3: the highest number each prefix of the server's names was given
+	// (Thread-41), so that the next run numbers on from it: taken from the
+	// joins kept so far, then kept by the writer at each join.
+	`INSERT INTO settings (name, value)
+	SELECT 'last_number:' || lower(substr(name, 1, 7)), CAST(MAX(CAST(substr(name, 8) AS INTEGER)) AS TEXT) FROM messages
+	WHERE kind = 'join' AND lower(substr(name, 1, 7)) = 'thread-' AND substr(name, 8) <> '' AND substr(name, 8) NOT GLOB '*[^0-9]*'
+	HAVING COUNT(*) > 0;
+	INSERT INTO settings (name, value)
+	SELECT 'last_number:' || lower(substr(name, 1, 6)), CAST(MAX(CAST(substr(name, 7) AS INTEGER)) AS TEXT) FROM messages
+	WHERE kind = 'join' AND lower(substr(name, 1, 6)) = 'guest-' AND substr(name, 7) <> '' AND substr(name, 7) NOT GLOB '*[^0-9]*'
+	HAVING COUNT(*) > 0;`,
 }
 
 // Version is the schema version this program writes and reads.

@@ -152,8 +152,8 @@ func TestMigrationToVersion2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := rawVersion(t, path, -1); v != 2 || Version() != 2 {
-		t.Fatalf("version %d after the migration, want 2", v)
+	if v := rawVersion(t, path, -1); v != Version() {
+		t.Fatalf("version %d after the migration, want %d", v, Version())
 	}
 	var got []string
 	for _, n := range st.Names {
@@ -167,5 +167,35 @@ func TestMigrationToVersion2(t *testing.T) {
 	}
 	if len(st.Bans) != 2 || st.Bans[0].Target != "SHA256:e" || st.Bans[0].Net != "" || st.Bans[1].Target != "2001:db8::200" || st.Bans[1].Net != "" {
 		t.Errorf("bans %+v", st.Bans)
+	}
+}
+
+// A database of version 2 kept the joins of Thread-1 to Thread-12 (one
+// renamed since, one that never spoke): version 3 numbers on from 12, so
+// that the next run's first TCP member is not a name of the transcript.
+func TestMigrationToVersion3NumbersOn(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		migrations[0], migrations[1], `PRAGMA user_version = 2`,
+		`INSERT INTO messages (seq, at, kind, door, name) VALUES (1, 1, 'join', 'tcp', 'Thread-1'), (2, 2, 'join', 'tcp', 'Thread-12'),
+			(3, 3, 'join', 'tcp', 'Thread-9'), (4, 4, 'join', 'ssh', 'thread-x'), (5, 5, 'chat', 'tcp', 'Thread-40'), (6, 6, 'join', 'ssh', 'guest-4')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s := openStore(t, dir, Options{})
+	st, err := s.Load(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Numbers["thread-"] != 12 || st.Numbers["guest-"] != 4 {
+		t.Errorf("numbers %v, want thread- 12 and guest- 4", st.Numbers)
 	}
 }

@@ -250,6 +250,11 @@ func (s *Store) Record(m room.Message) {
 		what: opRecord, kind: m.Kind, reason: m.Reason, seq: m.Seq, at: m.At, until: m.Until,
 		door: m.Door, name: m.From, key: m.Key, target: m.To, text: m.Text,
 	})
+	if m.Kind == room.KindJoin {
+		if prefix, n, ok := room.GeneratedNumber(m.From); ok {
+			s.enqueue(op{what: opNumber, name: prefix, seq: n}) // the next run numbers on from it
+		}
+	}
 }
 
 // SaveBan queues a ban: a new one, or a new version of one on the same target.

@@ -9,7 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"palabre/room"
@@ -118,6 +120,12 @@ func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.Sta
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("topic: %w", err)
 	}
+	if st.Numbers, err = loadNumbers(ctx, tx); err != nil {
+		return st, fmt.Errorf("name numbers: %w", err)
+	}
+	if st.Crashed, st.Present, err = loadLastRun(ctx, tx); err != nil {
+		return st, fmt.Errorf("the last run: %w", err)
+	}
 	// The most recently seen last, and of two seen at once the later bound:
 	// a hub keeps the last name of a key that has several.
 	rows, err := tx.QueryContext(ctx, `SELECT written, key, seen FROM names ORDER BY seen, rowid`)
@@ -142,6 +150,87 @@ func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.Sta
 		return st, fmt.Errorf("names: %w", err)
 	}
 	return st, nil
+}
+
+func loadNumbers(ctx context.Context, tx *sql.Tx) (map[string]uint64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, value FROM settings WHERE substr(name, 1, ?) = ?`,
+		len(settingNumberPrefix), settingNumberPrefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, err
+		}
+		if n, err := strconv.ParseUint(value, 10, 64); err == nil {
+			out[name[len(settingNumberPrefix):]] = n
+		}
+	}
+	return out, rows.Err()
+}
+
+// loadLastRun tells how the previous run ended. Every run records its
+// start (start, or crash after a crash) and an orderly one its stop last:
+// a run whose start is the last of the three crashed, and so did one of a
+// transcript older than these records that leaves members in the room.
+// The members it left are those whose join, since its start, no leave
+// followed, names followed through their changes. The reads walk back
+// from the end to the last start only: one run's records, at start.
+func loadLastRun(ctx context.Context, tx *sql.Tx) (crashed bool, present []room.MemberInfo, err error) {
+	var (
+		since int64
+		kind  string
+	)
+	err = tx.QueryRowContext(ctx, `SELECT seq, kind FROM messages WHERE kind IN ('start', 'crash', 'stop')
+		ORDER BY seq DESC LIMIT 1`).Scan(&since, &kind)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		since = 0
+	case err != nil:
+		return false, nil, err
+	case kind == room.KindStop.String():
+		return false, nil, nil
+	default:
+		crashed = true
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT kind, door, name, key, target, at FROM messages
+		WHERE seq > ? AND kind IN ('join', 'leave', 'nick') ORDER BY seq`, since)
+	if err != nil {
+		return false, nil, err
+	}
+	defer rows.Close()
+	var in []room.MemberInfo
+	find := func(name string) int {
+		return slices.IndexFunc(in, func(mi room.MemberInfo) bool { return strings.EqualFold(mi.Name, name) })
+	}
+	for rows.Next() {
+		var (
+			kind, door, name, key, target string
+			at                            int64
+		)
+		if err := rows.Scan(&kind, &door, &name, &key, &target, &at); err != nil {
+			return false, nil, err
+		}
+		switch k, _ := room.ParseKind(kind); k {
+		case room.KindJoin:
+			in = append(in, room.MemberInfo{Name: name, Door: room.Door(door), Key: key, Joined: time.Unix(0, at)})
+		case room.KindLeave:
+			if i := find(name); i >= 0 {
+				in = slices.Delete(in, i, i+1)
+			}
+		case room.KindNick:
+			if i := find(name); i >= 0 {
+				in[i].Name = target
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, nil, err
+	}
+	return crashed || len(in) > 0, in, nil
 }
 
 func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error) {

@@ -26,6 +26,7 @@ const (
 	opUnbindKey   // the key's other names: key, name
 	opReleaseName // name
 	opSeq         // a sequence number given to a message not kept: seq
+	opNumber      // the number a server's name was given: name (its prefix), seq (the number)
 	opFlush       // not a write: a marker answered once all before it is committed
 )
 
@@ -77,6 +78,11 @@ const settingTopic = "topic"
 // even those nobody stored.
 const settingLastSeq = "last_seq"
 
+// settingNumberPrefix, followed by a lower-cased prefix of the server's
+// names ("thread-"), names the settings row holding the highest number
+// given with that prefix.
+const settingNumberPrefix = "last_number:"
+
 // writer owns the write connection: it alone runs statements on s.db once
 // the Store is open.
 type writer struct {
@@ -89,7 +95,7 @@ func newWriter(s *Store) (*writer, error) {
 	w := &writer{s: s}
 	for k, q := range map[opKind]string{
 		opRecord: sqlInsertMessage, opSaveBan: sqlSaveBan, opDeleteBan: sqlDeleteBan,
-		opTopic: sqlSetting, opBindName: sqlBindName, opUnbindKey: sqlUnbindKey, opReleaseName: sqlReleaseName, opSeq: sqlSeq,
+		opTopic: sqlSetting, opBindName: sqlBindName, opUnbindKey: sqlUnbindKey, opReleaseName: sqlReleaseName, opSeq: sqlSeq, opNumber: sqlSeq,
 	} {
 		st, err := s.db.Prepare(q)
 		if err != nil {
@@ -257,6 +263,8 @@ func args(o *op) []any {
 		return []any{strings.ToLower(o.name)}
 	case opSeq:
 		return []any{settingLastSeq, strconv.FormatUint(o.seq, 10)}
+	case opNumber:
+		return []any{settingNumberPrefix + o.name, strconv.FormatUint(o.seq, 10)}
 	}
 	panic(fmt.Sprintf("store: no statement for op %d", o.what))
 }
@@ -279,6 +287,8 @@ func (o *op) describe() string {
 		return "releasing the name " + o.name
 	case opSeq:
 		return fmt.Sprintf("keeping sequence number %d", o.seq)
+	case opNumber:
+		return fmt.Sprintf("keeping the name number %s%d", o.name, o.seq)
 	}
 	return fmt.Sprintf("op %d", o.what)
 }
