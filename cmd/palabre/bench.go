@@ -34,7 +34,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"Members connect all at once, each on its own, as a class arriving does: --connect-rate\n" +
 			"paces them instead. The report counts the reading members dropped before the measured\n" +
 			"window (a join storm's casualties) among those dropped.\n\n" +
-			"Without --addr-tcp/--addr-ssh it starts a server of its own, inside the bench's process\n" +
+			"Without --addr-tcp/--addr-ssh it starts a server of its own inside the bench's process\n" +
 			"(no other process, a fresh data directory, flood control and connection limits off):\n" +
 			"CPU and memory then count the load generator too. For the server alone, start palabre\n" +
 			"as a process apart and give its addresses and --pid; start it with PALABRE_MSG_RATE=0\n" +
