@@ -53,6 +53,11 @@ func (r *runner) countOthers(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("ssh session: %w", err)
 		}
+		// Its input stays open until the count is read: at the end of its
+		// input the member leaves, perhaps before its welcome counts the room.
+		if _, err := sess.StdinPipe(); err != nil {
+			return 0, err
+		}
 		if rd, err = sess.StdoutPipe(); err != nil {
 			return 0, err
 		}
