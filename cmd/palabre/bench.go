@@ -34,11 +34,14 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"Members connect all at once, each on its own, as a class arriving does: --connect-rate\n" +
 			"paces them instead. The report counts the reading members dropped before the measured\n" +
 			"window (a join storm's casualties) among those dropped.\n\n" +
-			"Without --addr-tcp/--addr-ssh it starts a server in its own process, with flood control\n" +
-			"and connection limits off: CPU and memory then count the load generator too. For the\n" +
-			"server alone, run it apart and give its addresses and --pid; start it with\n" +
-			"PALABRE_MSG_RATE=0 and PALABRE_MAX_MEMBERS above the members, or its flood control\n" +
-			"paces the senders and its door turns members away. Loopback addresses only.",
+			"Without --addr-tcp/--addr-ssh it starts a server of its own inside the bench's process\n" +
+			"(no other process, a fresh data directory, flood control and connection limits off):\n" +
+			"CPU and memory then count the load generator too. For the server alone, start palabre\n" +
+			"as a process apart and give its addresses and --pid; start it with PALABRE_MSG_RATE=0\n" +
+			"and PALABRE_MAX_MEMBERS above the members, or its flood control paces the senders and\n" +
+			"its door turns members away. Loopback addresses only: a name must resolve to loopback.\n" +
+			"A running server's room must be empty, for the bench floods it: the bench joins once\n" +
+			"first to count who is there, and refuses if anyone is; --i-know skips the count.",
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -90,6 +93,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.IntVar(&cfg.StalledSSH, "stalled-ssh", 0, "SSH members, each with a pty, that never read their screen (past their welcome)")
 	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")
 	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
+	f.BoolVar(&cfg.IKnow, "i-know", false, "bench a running server without counting who is in its room first (they would be flooded)")
 	f.IntVar(&cfg.PID, "pid", 0, "process of the running server, for its CPU time and memory (/proc)")
 	f.BoolVar(&jsonOut, "json", false, "print the report as one line of JSON, without the progress bar")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the measured window to this file (in-process server)")

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -191,5 +192,25 @@ func TestBenchBig(t *testing.T) {
 			}
 			t.Logf("palabre bench %s\n%s", strings.Join(args, " "), out)
 		})
+	}
+}
+
+// `palabre bench` against a running server whose room has someone in it
+// refuses, saying how many would be flooded; --i-know runs it.
+func TestBenchRefusesAnOccupiedRoom(t *testing.T) {
+	addr, _ := startServe(t, defaults(t))
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	waitLine(t, lineReader(nc), "You are Thread-1")
+	args := []string{"--addr-tcp", addr, "--tcp-clients", "2", "--ssh-clients", "0", "--senders", "1", "--duration", "200ms", "--warmup", "0s", "--json"}
+	_, _, err = runBench(t, args...)
+	if err == nil || !strings.Contains(err.Error(), "the room has 1 member(s), who would be flooded") || !strings.Contains(err.Error(), "--i-know") {
+		t.Fatalf("err = %v; want a refusal counting 1 member and naming --i-know", err)
+	}
+	if _, _, err := runBench(t, append(args, "--i-know")...); err != nil {
+		t.Errorf("with --i-know: %v", err)
 	}
 }

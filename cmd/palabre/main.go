@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -50,18 +52,20 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, environ []string) *co
 			if err != nil {
 				return err
 			}
-			return serve(untilSignal(cmd.Context()), cfg, stderr, nil)
+			return serve(untilSignal(cmd.Context()), cfg, stderr, func(addrs map[string]net.Addr) {
+				if err := writeStartup(stdout, cfg.Lang, cfg.DataDir, addrs["tcp"], addrs["ssh"]); err != nil {
+					fmt.Fprintln(stderr, "palabre:", err)
+				}
+			})
 		},
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	for _, v := range config.Vars() {
-		help := fmt.Sprintf("%s (%s)", v.Help, v.Env)
-		root.Flags().String(v.Flag, v.Default, help)
-	}
+	config.AddFlags(root.Flags())
 	root.AddCommand(newConnectCmd(stdin, stdout), newTranscriptCmd(stdout, environ), newRecoverCmd(stdout, environ),
-		newBenchCmd(stdout, stderr))
+		newBenchCmd(stdout, stderr), newFingerprintCmd(stdout, environ))
+	root.CompletionOptions.HiddenDefaultCmd = true // shells' completion scripts: not what a teacher looks for
 	return root
 }
 
@@ -99,10 +103,6 @@ func loadConfig(cmd *cobra.Command, environ []string) (config.Config, error) {
 			merged[k] = v
 		}
 	}
-	for _, v := range config.Vars() {
-		if cmd.Flags().Changed(v.Flag) {
-			merged[v.Env], _ = cmd.Flags().GetString(v.Flag)
-		}
-	}
+	maps.Copy(merged, config.FlagValues(cmd.Flags()))
 	return config.Load(merged)
 }

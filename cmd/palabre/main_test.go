@@ -391,3 +391,29 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		t.Errorf("exit: %v; want the second signal to end the process", err)
 	}
 }
+
+// connect takes HOST PORT, as the course's client.py does, or HOST:PORT.
+func TestConnectTakesHostAndPort(t *testing.T) {
+	addr, _ := startServe(t, defaults(t))
+	host, port, _ := net.SplitHostPort(addr)
+	for _, args := range [][]string{{"connect", host, port}, {"connect", addr}} {
+		var stdout bytes.Buffer // read once run has returned
+		done := make(chan int, 1)
+		go func() {
+			done <- run(context.Background(), args, strings.NewReader("FIN\n"), &stdout, io.Discard, nil)
+		}()
+		select {
+		case code := <-done:
+			if code != 0 || !strings.Contains(stdout.String(), "You are Thread-") {
+				t.Errorf("%v: exit %d, output %q; want 0 and a welcome", args, code, stdout.String())
+			}
+		case <-time.After(patience):
+			t.Fatalf("%v did not end after FIN", args)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"connect", host}, strings.NewReader(""), io.Discard, &stderr, nil); code != 1 ||
+		!strings.Contains(stderr.String(), "want HOST PORT") {
+		t.Errorf("a host alone: exit %d, stderr %q; want 1 and what to give", code, stderr.String())
+	}
+}

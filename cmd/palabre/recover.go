@@ -61,7 +61,7 @@ func newRecoverCmd(stdout io.Writer, environ []string) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", "data", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
 	return cmd
 }
 

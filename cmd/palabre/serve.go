@@ -125,12 +125,14 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	for _, d := range doors {
 		addrs[d.name] = d.ln.Addr()
 	}
-	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "lang", cfg.Lang,
-		"history", cfg.History, "data", cfg.DataDir, "seq", state.Seq, "bans", len(state.Bans), "operator_keys", len(opKeys),
-		"room_password", cfg.Password != "", "allowed_keys", len(allowed))
+	// ready first: the teacher reads how to join (main's start-up block)
+	// before the log line, which is for the record.
 	if ready != nil {
 		ready(addrs)
 	}
+	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "lang", cfg.Lang,
+		"history", cfg.History, "data", cfg.DataDir, "seq", state.Seq, "bans", len(state.Bans), "operator_keys", len(opKeys),
+		"room_password", cfg.Password != "", "allowed_keys", len(allowed))
 
 	g, gctx := errgroup.WithContext(ctx)
 	for _, d := range doors {

@@ -64,21 +64,28 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 	cmd.Flags().Var((*room.Duration)(&since), "since", "only the last DURATION (e.g. 2h, 1d, 1h30m)")
 	cmd.Flags().StringVar(&from, "from", "", `only from TIME on ("2026-11-24 10:00", "2026-11-24", or RFC 3339)`)
 	cmd.Flags().StringVar(&format, "format", "text", "text, or json (one object a line)")
-	cmd.Flags().StringVar(&dataDir, "data-dir", "data", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
 	return cmd
 }
 
 // dataDirFrom finds PALABRE_DATA_DIR in the environment, else in .env.
 func dataDirFrom(environ []string) string {
+	return settingFrom(environ, "PALABRE_DATA_DIR", "data")
+}
+
+// settingFrom finds the variable name in the environment, else in .env,
+// else returns def: what the server would read, for the commands that
+// read its data directory.
+func settingFrom(environ []string, name, def string) string {
 	for _, kv := range environ {
-		if v, ok := strings.CutPrefix(kv, "PALABRE_DATA_DIR="); ok && v != "" {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok && v != "" {
 			return v
 		}
 	}
-	if env, err := godotenv.Read(".env"); err == nil && env["PALABRE_DATA_DIR"] != "" {
-		return env["PALABRE_DATA_DIR"]
+	if env, err := godotenv.Read(".env"); err == nil && env[name] != "" {
+		return env[name]
 	}
-	return "data"
+	return def
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -52,6 +52,13 @@ type Config struct {
 	// and memory; 0: not measured. Only with AddrTCP or AddrSSH.
 	PID         int
 	StartServer StartFunc
+	// IKnow runs against a running server without first counting who is
+	// in its room; without it the bench refuses a room with anyone in it,
+	// who would read every message the bench sends.
+	IKnow bool
+	// Resolver resolves the addresses' names, each checked to be loopback;
+	// nil: the system's.
+	Resolver *net.Resolver
 
 	// CPUProfile, when not nil, receives a pprof CPU profile of the
 	// measured window; the in-process server only.
@@ -134,7 +141,7 @@ func (c Config) check() error {
 // loopback resolves addr and refuses it unless every address its host
 // stands for is a loopback one; it returns the address to dial, so that a
 // name cannot resolve elsewhere later.
-func loopback(ctx context.Context, flag, addr string) (string, error) {
+func loopback(ctx context.Context, res *net.Resolver, flag, addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "", fmt.Errorf("%s %q: want HOST:PORT, e.g. 127.0.0.1:12800", flag, addr)
@@ -142,7 +149,10 @@ func loopback(ctx context.Context, flag, addr string) (string, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if res == nil {
+		res = net.DefaultResolver
+	}
+	ips, err := res.LookupIPAddr(ctx, host)
 	if err != nil {
 		return "", fmt.Errorf("%s %q: %w", flag, addr, err)
 	}
@@ -242,13 +252,22 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		rep.Server = "external"
 		var err error
 		if cfg.AddrTCP != "" {
-			if r.tcpAddr, err = loopback(ctx, "--addr-tcp", cfg.AddrTCP); err != nil {
+			if r.tcpAddr, err = loopback(ctx, cfg.Resolver, "--addr-tcp", cfg.AddrTCP); err != nil {
 				return rep, err
 			}
 		}
 		if cfg.AddrSSH != "" {
-			if r.sshAddr, err = loopback(ctx, "--addr-ssh", cfg.AddrSSH); err != nil {
+			if r.sshAddr, err = loopback(ctx, cfg.Resolver, "--addr-ssh", cfg.AddrSSH); err != nil {
 				return rep, err
+			}
+		}
+		if !cfg.IKnow {
+			others, err := r.countOthers(ctx)
+			if err != nil {
+				return rep, fmt.Errorf("counting the room's members before the run (--i-know skips it): %w", err)
+			}
+			if others > 0 {
+				return rep, fmt.Errorf("the room has %d member(s), who would be flooded with the bench's messages: bench an empty room, or give --i-know", others)
 			}
 		}
 		if cfg.PID != 0 {
@@ -269,10 +288,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				stop()
 			}
 		}()
-		if r.tcpAddr, err = loopback(ctx, "the server's TCP address", tcpAddr); err != nil {
+		if r.tcpAddr, err = loopback(ctx, cfg.Resolver, "the server's TCP address", tcpAddr); err != nil {
 			return rep, err
 		}
-		if r.sshAddr, err = loopback(ctx, "the server's SSH address", sshAddr); err != nil {
+		if r.sshAddr, err = loopback(ctx, cfg.Resolver, "the server's SSH address", sshAddr); err != nil {
 			return rep, err
 		}
 		pr, fdsPerMember = selfProbe{}, 2 // both ends of every connection are here

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/spf13/pflag"
 
 	"palabre/room"
 )
@@ -85,6 +86,7 @@ type Var struct {
 	Default string
 	Help    string
 	field   string
+	typ     reflect.Type
 }
 
 // Vars lists every setting in the order of Config's fields.
@@ -100,9 +102,47 @@ func Vars() []Var {
 			Default: f.Tag.Get("envDefault"),
 			Help:    f.Tag.Get("help"),
 			field:   f.Name,
+			typ:     f.Type,
 		})
 	}
 	return vars
+}
+
+// AddFlags defines a flag for every setting, of the setting's type, so that
+// --help shows `--history int`, `--write-timeout duration` and a bool flag
+// that needs no value (`--store-private`), each with its default once.
+// FlagValues reads back the ones given.
+func AddFlags(fs *pflag.FlagSet) {
+	for _, v := range Vars() {
+		help := fmt.Sprintf("%s (%s)", v.Help, v.Env)
+		switch v.typ {
+		case reflect.TypeFor[bool]():
+			fs.Bool(v.Flag, v.Default == "true", help)
+		case reflect.TypeFor[int]():
+			n, _ := strconv.Atoi(v.Default)
+			fs.Int(v.Flag, n, help)
+		case reflect.TypeFor[float64]():
+			f, _ := strconv.ParseFloat(v.Default, 64)
+			fs.Float64(v.Flag, f, help)
+		case reflect.TypeFor[time.Duration]():
+			d, _ := time.ParseDuration(v.Default)
+			fs.Duration(v.Flag, d, help)
+		default: // text, checked by Load as the variable is
+			fs.String(v.Flag, v.Default, help)
+		}
+	}
+}
+
+// FlagValues returns the settings given as flags in fs, as variables, to
+// merge over the environment's before Load.
+func FlagValues(fs *pflag.FlagSet) map[string]string {
+	given := map[string]string{}
+	for _, v := range Vars() {
+		if f := fs.Lookup(v.Flag); f != nil && f.Changed {
+			given[v.Env] = f.Value.String()
+		}
+	}
+	return given
 }
 
 // Load reads the settings from environ, the variables as a map (the process
