@@ -30,6 +30,9 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 	if greeting == "" {
 		greeting = s.opts.Lang.Greeting()
 	}
+	// Counted now, before the reading below can see the member leave: the
+	// welcome says how many others were there when it came.
+	others := s.opts.Hub.Count() - 1
 	written := make(chan error, 1)
 	go func() {
 		defer func() {
@@ -42,7 +45,7 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 			// session, which also ends the read below.
 			_ = sess.Exit(0)
 		}()
-		written <- lineproto.Deliver(out, s.opts.Lang, greeting, m, s.opts.Hub.Count()-1, history)
+		written <- lineproto.Deliver(out, s.opts.Lang, greeting, m, others, history)
 	}()
 
 	reason := room.ReasonClosed
