@@ -84,7 +84,7 @@ type Options struct {
 	OpPassword string
 
 	// IPv6Prefix is the length of the IPv6 network one subscriber holds:
-	// a ban holds an address's whole network. 0: netgroup.DefaultIPv6Prefix.
+	// a ban holds an address's whole network. 0: DefaultIPv6Prefix.
 	IPv6Prefix int
 	// Exempt networks are shared by many (a class behind one NAT): a ban
 	// on a key there holds the key alone, not the network's keyless

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"palabre/internal/netgroup"
 )
 
 // moderateLocked carries out an operator's command. Every one of them is
@@ -330,10 +328,10 @@ func (h *Hub) loadBan(b Ban) {
 
 // netOf is the network addr stands for in bans ("" if addr is no IP).
 func (h *Hub) netOf(addr string) string {
-	if _, ok := netgroup.Parse(addr); !ok {
+	if _, ok := ParseAddr(addr); !ok {
 		return ""
 	}
-	return netgroup.Key(addr, h.opts.IPv6Prefix)
+	return NetworkKey(addr, h.opts.IPv6Prefix)
 }
 
 // exempt reports whether net (as netOf gives it) meets an exempt network.

@@ -25,7 +25,7 @@ type Store interface {
 // Ban turns a key, or the keyless newcomers of a network, away until a
 // time (zero: for good).
 type Ban struct {
-	Target string // what /unban takes: an SSH key's SHA256 fingerprint, or a network (netgroup.Key)
+	Target string // what /unban takes: an SSH key's SHA256 fingerprint, or a network (NetworkKey)
 	// Net is the network whose keyless newcomers the ban refuses: the
 	// target itself for a ban on an address; for a ban on a key, the
 	// network its holder came from, unless that network is exempt when a

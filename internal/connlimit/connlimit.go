@@ -6,7 +6,7 @@
 // classroom that reaches the server from behind one NAT address.
 //
 // A network is an IPv4 address, or an IPv6 prefix (a /64 by default): see
-// internal/netgroup.
+// room.NetworkOf.
 package connlimit
 
 import (
@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"palabre/internal/netgroup"
+	"palabre/room"
 )
 
 var (
@@ -35,7 +35,7 @@ type Limiter struct {
 	Rate       float64          // new connections per second per network; 0: no limit
 	Burst      int              // new connections allowed at once before Rate applies
 	Exempt     []netip.Prefix   // addresses never limited
-	IPv6Prefix int              // the prefix length of an IPv6 network; 0: netgroup.DefaultIPv6Prefix
+	IPv6Prefix int              // the prefix length of an IPv6 network; 0: room.DefaultIPv6Prefix
 	Now        func() time.Time // nil: time.Now
 
 	mu   sync.Mutex
@@ -58,7 +58,7 @@ func (l *Limiter) Admit(addr net.Addr) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nets.sweep(func(st *ipState) bool { return st.idle(now) })
-	st := l.nets.get(netgroup.Of(ip, l.IPv6Prefix), l.fresh)
+	st := l.nets.get(room.NetworkOf(ip, l.IPv6Prefix), l.fresh)
 	if l.MaxPerIP > 0 && st.open >= l.MaxPerIP {
 		return nil, ErrTooMany
 	}
@@ -92,7 +92,7 @@ func (l *Limiter) Open(addr net.Addr) int {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if st := l.nets.lookup(netgroup.Of(ip, l.IPv6Prefix)); st != nil {
+	if st := l.nets.lookup(room.NetworkOf(ip, l.IPv6Prefix)); st != nil {
 		return st.open
 	}
 	return 0
@@ -129,5 +129,5 @@ func addrIP(addr net.Addr) (netip.Addr, bool) {
 		ip, ok := netip.AddrFromSlice(tcp.IP)
 		return ip.Unmap().WithZone(""), ok
 	}
-	return netgroup.Parse(addr.String())
+	return room.ParseAddr(addr.String())
 }

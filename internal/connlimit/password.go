@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"palabre/internal/netgroup"
+	"palabre/room"
 )
 
 // Defaults for a PasswordGate's fields left at zero. A home or a phone
@@ -61,7 +61,7 @@ type PasswordGate struct {
 	ExemptEvery time.Duration // Every for Exempt networks; 0: DefaultExemptPasswordEvery
 	Exempt      []netip.Prefix
 	MaxWait     time.Duration // longest wait for a turn; 0: DefaultPasswordMaxWait; below 0: none
-	IPv6Prefix  int           // the prefix length of an IPv6 network; 0: netgroup.DefaultIPv6Prefix
+	IPv6Prefix  int           // the prefix length of an IPv6 network; 0: room.DefaultIPv6Prefix
 
 	Now   func() time.Time                                   // nil: time.Now
 	Sleep func(d time.Duration, cancel <-chan struct{}) bool // nil: a timer; false if cancel closed first
@@ -119,7 +119,7 @@ func (g *PasswordGate) key(addr net.Addr) gateKey {
 	if !ok {
 		return gateKey{}
 	}
-	return gateKey{net: netgroup.Of(ip, g.IPv6Prefix), exempt: exempt(g.Exempt, ip)}
+	return gateKey{net: room.NetworkOf(ip, g.IPv6Prefix), exempt: exempt(g.Exempt, ip)}
 }
 
 // take spends a token of k's bucket, now or after the wait it returns.

@@ -1,8 +1,8 @@
-package netgroup
+package room
 
 import "testing"
 
-func TestKey(t *testing.T) {
+func TestNetworkKey(t *testing.T) {
 	for _, tc := range []struct {
 		addr string
 		bits int
@@ -22,8 +22,8 @@ func TestKey(t *testing.T) {
 		{"pipe", 64, "pipe"},
 		{"", 64, ""},
 	} {
-		if got := Key(tc.addr, tc.bits); got != tc.want {
-			t.Errorf("Key(%q, %d) = %q, want %q", tc.addr, tc.bits, got, tc.want)
+		if got := NetworkKey(tc.addr, tc.bits); got != tc.want {
+			t.Errorf("NetworkKey(%q, %d) = %q, want %q", tc.addr, tc.bits, got, tc.want)
 		}
 	}
 }
