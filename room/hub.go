@@ -155,7 +155,7 @@ func NewHub(opts Options) *Hub {
 		opts.MsgBurst = 1
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = Sleep
 	}
 	if opts.Store == nil {
 		opts.Store = noStore{}
@@ -489,7 +489,7 @@ func (h *Hub) Shutdown() {
 	}
 	for _, m := range h.members {
 		h.detachLocked(m, ReasonShutdown)
-		h.store.Record(h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: ReasonShutdown}))
+		h.store.Record(h.stampLocked(m.leave(ReasonShutdown)))
 	}
 	h.members = nil
 	h.store.Record(h.stampLocked(Message{Kind: KindStop}))
@@ -627,7 +627,7 @@ func (h *Hub) evictLocked(slow []*Member) {
 			continue
 		}
 		h.detachLocked(m, ReasonTooSlow)
-		msg := h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: ReasonTooSlow})
+		msg := h.stampLocked(m.leave(ReasonTooSlow))
 		h.store.Record(msg)
 		if n == 0 {
 			first = msg
@@ -649,7 +649,7 @@ func (h *Hub) removeLocked(m *Member, r Reason) {
 	}
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
 	h.detachLocked(m, r)
-	h.broadcastLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: r})
+	h.broadcastLocked(m.leave(r))
 }
 
 // detachLocked forgets m's name, records why it left and closes Done.
@@ -696,8 +696,10 @@ func splitText(text string, max int) iter.Seq[string] {
 	}
 }
 
-// sleep is Options.Sleep on a real timer.
-func sleep(d time.Duration, cancel <-chan struct{}) bool {
+// Sleep is Options.Sleep on a real timer: it waits d, or until cancel is
+// closed, and reports whether the whole of d passed. The doors' own waits
+// (a password check waiting its turn) take it too.
+func Sleep(d time.Duration, cancel <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -222,6 +222,11 @@ func (m *Member) push(msg *Message, now time.Time) bool {
 	return true
 }
 
+// leave is m's leave for reason r, as the room and the transcript tell it.
+func (m *Member) leave(r Reason) Message {
+	return Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: r}
+}
+
 func (m *Member) info() MemberInfo {
 	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp()}
 }

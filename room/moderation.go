@@ -106,7 +106,7 @@ func (h *Hub) detachQuietLocked(m *Member, r Reason) {
 	}
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
 	h.detachLocked(m, r)
-	msg := h.stampLocked(Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: r})
+	msg := h.stampLocked(m.leave(r))
 	h.store.Record(msg) // the transcript keeps the leave; the room read the kick or ban
 }
 

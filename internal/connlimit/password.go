@@ -173,14 +173,7 @@ func (g *PasswordGate) sleep(d time.Duration, cancel <-chan struct{}) bool {
 	if g.Sleep != nil {
 		return g.Sleep(d, cancel)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-cancel:
-		return false
-	}
+	return room.Sleep(d, cancel)
 }
 
 // pick is v, or def when v is zero.
