@@ -44,7 +44,19 @@ const (
 
 // Options configure a Hub. The zero value is usable.
 type Options struct {
-	History History // nil: an in-memory ring of DefaultHistory messages
+	// Room is the default room's name: where a member lands unless it asks
+	// for another. "": DefaultRoom.
+	Room    string
+	History History // the default room's; nil: an in-memory ring of HistorySize messages
+	// HistorySize is how many recent public messages each room keeps for
+	// its newcomers; 0: DefaultHistory.
+	HistorySize int
+	// Rooms says who may create a room; MaxRooms bounds how many exist at
+	// once (0: DefaultMaxRooms); an empty room that is neither the default
+	// nor an operator's goes after RoomIdle (0: DefaultRoomIdle).
+	Rooms    Creation
+	MaxRooms int
+	RoomIdle time.Duration
 	// A member is too slow, and removed, when the oldest message waiting for
 	// it has waited longer than OutboxAge, or when OutboxBytes of messages
 	// wait for it: both measure the member's own reading, never how many
@@ -192,7 +204,7 @@ type noStore struct{}
 func (noStore) Record(Message)                     {}
 func (noStore) SaveBan(Ban)                        {}
 func (noStore) DeleteBan(string)                   {}
-func (noStore) SaveTopic(string)                   {}
+func (noStore) SaveTopic(string, string)           {}
 func (noStore) BindName(string, string, time.Time) {}
 func (noStore) ReleaseName(string)                 {}
 

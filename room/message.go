@@ -33,6 +33,10 @@ const (
 	KindStart                    // record only: the server started (the previous one stopped in order)
 	KindStop                     // record only: the server stopped in order, after its members' leaves
 	KindCrash                    // record only: the server started again after a crash (no KindStop)
+	KindMove                     // reply: the reader is now in room Room (From: the operator who moved it, "" itself); Members: who else is there; History: what it has not seen there; Text: the topic
+	KindRooms                    // reply: Rooms, the reader's own marked Here
+	KindBreakout                 // operator From spread Others+1 members of Room into Rooms
+	KindGather                   // operator From brought Others+1 members back into Room from Rooms
 )
 
 var kindNames = [...]string{
@@ -59,6 +63,10 @@ var kindNames = [...]string{
 	KindStart:    "start",
 	KindStop:     "stop",
 	KindCrash:    "crash",
+	KindMove:     "move",
+	KindRooms:    "rooms",
+	KindBreakout: "breakout",
+	KindGather:   "gather",
 }
 
 func (k Kind) String() string {
@@ -118,6 +126,7 @@ const (
 	ReasonBanned                     // an operator banned it
 	ReasonReset                      // the peer reset the connection (RST, broken pipe)
 	ReasonCrash                      // the server crashed while it was in the room (recorded at the next start)
+	ReasonMoved                      // it went to another room, named in Text
 )
 
 var reasonNames = [...]string{
@@ -133,6 +142,7 @@ var reasonNames = [...]string{
 	ReasonBanned:   "banned",
 	ReasonReset:    "connection reset",
 	ReasonCrash:    "server crash",
+	ReasonMoved:    "moved",
 }
 
 func (r Reason) String() string {
@@ -164,6 +174,14 @@ const (
 	ErrNoBanNumbered                       // Text: a number that is no ban of the last /bans shown
 	ErrBanAmbiguous                        // Text: a name that several bans hold (/unban NAME)
 	ErrNameCleaned                         // not an error: Text is the name made of the one asked for at joining
+	ErrRoomName                            // Text: a room name that cannot be one; Problem says why
+	ErrNoSuchRoom                          // Text: a room that does not exist, and only operators create rooms
+	ErrTooManyRooms                        // Text: the room that would have been created
+	ErrNotInRoom                           // Text: a member who is in another room than the operator
+	ErrAlreadyInRoom                       // Text: the room the member is in already
+	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
+	ErrRoomBusy                            // Text: a breakout room name held by a room with members
+	ErrNoBreakout                          // /gather with no breakout rooms of this room
 )
 
 // NameProblem says why a name was refused.
@@ -191,9 +209,10 @@ type MemberInfo struct {
 // values: each recipient's outbox holds its own copy, and only a join or
 // leave notice still waiting there changes, when others gather into it.
 type Message struct {
-	Seq  uint64 // order of the room; 0 for replies sent to one member only
+	Seq  uint64 // order of the server, across rooms; 0 for replies sent to one member only
 	At   time.Time
 	Kind Kind
+	Room string // the room the event happened in; KindMove: the room the reader is now in
 	From string // the sender, or the subject of a system event
 	// SenderID is the Member.ID of From, so a door can tell its own
 	// member's words from others' even across a change of name.
@@ -212,6 +231,16 @@ type Message struct {
 	Until   time.Time    // KindMute, KindBan, ErrMuted: the end (zero: none)
 	Bans    []Ban        // KindBans
 	ForOp   bool         // KindHelp: the reader is an operator, and is shown their commands
+	Rooms   []RoomInfo   // KindRooms, KindBreakout, KindGather
+	History []Message    // KindMove: the room's recent public messages the reader has not seen, oldest first
+}
+
+// RoomInfo is a snapshot of one room, for /rooms and breakout notices.
+type RoomInfo struct {
+	Name    string
+	Members int
+	Topic   string
+	Here    bool // the reader is in it (KindRooms)
 }
 
 // size is what a message costs in an outbox, for its byte bound.
@@ -219,6 +248,12 @@ func (m *Message) size() int {
 	n := len(m.From) + len(m.To) + len(m.Text) + 64
 	for _, mi := range m.Members {
 		n += len(mi.Name) + 32
+	}
+	for _, r := range m.Rooms {
+		n += len(r.Name) + len(r.Topic) + 32
+	}
+	for i := range m.History {
+		n += m.History[i].size()
 	}
 	return n
 }

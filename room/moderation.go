@@ -224,7 +224,7 @@ func (h *Hub) topicLocked(m *Member, text string) {
 		text = ""
 	}
 	h.topic = text
-	h.store.SaveTopic(text)
+	h.store.SaveTopic(h.opts.Room, text)
 	h.events = append(h.events, event{"operator action", []any{"op", m.Name(), "op_key", m.key, "command", "topic", "text", Clip(text, 128)}})
 	h.broadcastLocked(Message{Kind: KindTopic, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: text})
 }

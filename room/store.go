@@ -13,7 +13,10 @@ type Store interface {
 	Record(Message)
 	SaveBan(Ban)
 	DeleteBan(target string)
-	SaveTopic(topic string)
+	// SaveTopic keeps the topic of a room ("": none), by the room's name
+	// as the hub gives it (rooms are named case-insensitively: a store
+	// keeps one topic per name whatever its case).
+	SaveTopic(room, topic string)
 	// BindName keeps that key (a SHA256 fingerprint) owns name (as the
 	// member wrote it) and no other: a name it owned before is no longer
 	// its. seen is the key's last visit; binding again refreshes it.
@@ -59,9 +62,13 @@ type NameOwner struct {
 // State is what a hub starts from, as a Store loaded it.
 type State struct {
 	Seq     uint64      // the last sequence number given: the next one follows it
-	History []Message   // the last public messages, oldest first
+	History []Message   // the last public messages of the default room, oldest first
 	Bans    []Ban       // bans still in force
-	Topic   string      //
+	Topic   string      // the default room's topic
+	// Rooms holds the other rooms' recent public messages and topics, by
+	// the room's name lower-cased: a room created again after a restart
+	// starts from them.
+	Rooms map[string]RoomState
 	Names   []NameOwner // the owned names, the most recently seen last
 	// Numbers holds the highest number each prefix of the server's names
 	// was given, by its lower-cased prefix ("thread-": 41): a door that
@@ -73,4 +80,10 @@ type State struct {
 	// was never recorded. Hub.Started records both.
 	Crashed bool
 	Present []MemberInfo
+}
+
+// RoomState is what a Store kept of one room.
+type RoomState struct {
+	Topic   string
+	History []Message // the last public messages, oldest first
 }

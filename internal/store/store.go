@@ -269,7 +269,7 @@ func (s *Store) SaveBan(b room.Ban) {
 func (s *Store) DeleteBan(target string) { s.enqueue(op{what: opDeleteBan, target: target}) }
 
 // SaveTopic queues the room's topic.
-func (s *Store) SaveTopic(topic string) { s.enqueue(op{what: opTopic, text: topic}) }
+func (s *Store) SaveTopic(room, topic string) { s.enqueue(op{what: opTopic, text: topic}) }
 
 // BindName queues that key owns name (any case) and no other name, and was
 // last seen at seen. The hub decides who owns what; the table follows it.
