@@ -31,7 +31,7 @@ func (s *memStore) DeleteBan(t string) {
 	delete(s.bans, t)
 	s.mu.Unlock()
 }
-func (s *memStore) SaveTopic(t string) { s.mu.Lock(); s.topic = t; s.mu.Unlock() }
+func (s *memStore) SaveTopic(_, t string) { s.mu.Lock(); s.topic = t; s.mu.Unlock() }
 
 // BindName and ReleaseName keep what a Store must: one name per key.
 func (s *memStore) BindName(n, k string, _ time.Time) {

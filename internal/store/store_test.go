@@ -51,7 +51,7 @@ func sampleDB(t *testing.T, dir string, n int) {
 		m.Text = fmt.Sprintf("message %d of the lesson", seq)
 		s.Record(m)
 	}
-	s.SaveTopic("damage")
+	s.SaveTopic("main", "damage")
 	s.SaveBan(room.Ban{Target: "SHA256:mallory", Name: "mallory", At: t0})
 	s.BindName("alice", "SHA256:alice", t0)
 	if err := s.Close(); err != nil {
@@ -265,8 +265,8 @@ func TestBansTopicNames(t *testing.T) {
 	s.DeleteBan(lifted.Target)
 	s.DeleteBan("never banned")
 
-	s.SaveTopic("first topic")
-	s.SaveTopic("TP 3: sockets")
+	s.SaveTopic("main", "first topic")
+	s.SaveTopic("main", "TP 3: sockets")
 
 	// The table follows the hub: one name per key, the last bound.
 	seen := func(min int) time.Time { return now.Add(time.Duration(min) * time.Minute) }

@@ -60,7 +60,7 @@ func TestQueueFullDrops(t *testing.T) {
 		for seq := uint64(1); seq <= 1+extra; seq++ {
 			s.Record(chat(seq, room.KindChat)) // the first fills the queue
 		}
-		s.SaveTopic("dropped too")
+		s.SaveTopic("main", "dropped too")
 	}()
 	select {
 	case <-done:
@@ -181,7 +181,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 	for seq := uint64(1); seq <= n; seq++ {
 		s.Record(chat(seq, room.KindChat))
 	}
-	s.SaveTopic("kept")
+	s.SaveTopic("main", "kept")
 	flush(t, s)
 	crashed := t.TempDir()
 	copyFiles(t, dir, crashed) // the server is still running: nothing checkpointed, no Close
