@@ -10,27 +10,27 @@ import (
 type Command uint8
 
 const (
-	CmdSay     Command = iota // plain text: a public message
-	CmdNick                   // /nick NAME
-	CmdWho                    // /who
-	CmdMe                     // /me ACTION
-	CmdMsg                    // /msg NAME TEXT
-	CmdHelp                   // /help
-	CmdQuit                   // /quit
-	CmdOp                     // /op PASSWORD
-	CmdKick                   // /kick NAME [reason]
-	CmdMute                   // /mute NAME [duration]
-	CmdUnmute                 // /unmute NAME
-	CmdBan                    // /ban NAME [duration] [reason]
-	CmdUnban                  // /unban N|NAME|KEY|ADDRESS
-	CmdBans                   // /bans
-	CmdTopic                  // /topic [TEXT|-]
-	CmdRelease                // /release NAME
-	CmdJoin                   // /join ROOM
-	CmdPart                   // /part
-	CmdRooms                  // /rooms
-	CmdBreakout               // /breakout N
-	CmdGather                 // /gather
+	CmdSay      Command = iota // plain text: a public message
+	CmdNick                    // /nick NAME
+	CmdWho                     // /who
+	CmdMe                      // /me ACTION
+	CmdMsg                     // /msg NAME TEXT
+	CmdHelp                    // /help
+	CmdQuit                    // /quit
+	CmdOp                      // /op PASSWORD
+	CmdKick                    // /kick NAME [reason]
+	CmdMute                    // /mute NAME [duration]
+	CmdUnmute                  // /unmute NAME
+	CmdBan                     // /ban NAME [duration] [reason]
+	CmdUnban                   // /unban N|NAME|KEY|ADDRESS
+	CmdBans                    // /bans
+	CmdTopic                   // /topic [TEXT|-]
+	CmdRelease                 // /release NAME
+	CmdJoin                    // /join ROOM
+	CmdPart                    // /part
+	CmdRooms                   // /rooms
+	CmdBreakout                // /breakout N
+	CmdGather                  // /gather
 )
 
 // Input is one parsed line of a member's input.

@@ -122,10 +122,10 @@ type Hub struct {
 	closed  bool
 	events  []event // log lines to write once the lock is released
 
-	def       *Room                       // the default room: never goes
-	rooms     map[string]*Room            // by nameKey
-	list      atomic.Pointer[[]*Room]     // the rooms, for readers that take no lock (Activity)
-	nextSweep time.Time                   // when the first idle empty room is due to go; zero: none
+	def       *Room                   // the default room: never goes
+	rooms     map[string]*Room        // by nameKey
+	list      atomic.Pointer[[]*Room] // the rooms, for readers that take no lock (Activity)
+	nextSweep time.Time               // when the first idle empty room is due to go; zero: none
 
 	congested bool // set by a push into an outbox over half full, during one Post
 
