@@ -68,7 +68,7 @@ func TestRoomCommandsOverTCP(t *testing.T) {
 			b := dialWith(t, ts.addr, from("127.0.0.2")) // Thread-2, banned later by address
 			b.next()
 			b.next()
-			op.next() // b joined
+			op.next()   // b joined
 			c := join() // Thread-3
 			op.next()
 			b.next()
