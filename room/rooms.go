@@ -408,7 +408,11 @@ func (h *Hub) gatherLocked(op *Member) {
 		h.dropRoomLocked(r)
 	}
 	for _, m := range moved {
-		h.tellMovedLocked(m, op)
+		by := op
+		if m == op {
+			by = nil // an operator gathering from a breakout room came back of itself
+		}
+		h.tellMovedLocked(m, by)
 	}
 	h.broadcastLocked(origin, Message{Kind: KindGather, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Others: len(moved), Rooms: infos})
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "gather", "room", origin.name, "rooms", len(rooms), "members", len(moved)}})
