@@ -85,7 +85,7 @@ func TestCourseClientsInMainWhileOthersChatElsewhere(t *testing.T) {
 				{y, []string{"/join tp2\n", "/join tp1\n"}[i%2]},
 				{x, "/me codes in tp1\n"},
 			} {
-				if _, werr := io.WriteString(s.c.nc, s.text); werr != nil && err == nil {
+				if _, werr := io.WriteString(s.c.w, s.text); werr != nil && err == nil {
 					err = werr
 				}
 			}

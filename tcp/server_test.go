@@ -21,9 +21,10 @@ import (
 const patience = 10 * time.Second
 
 type testServer struct {
-	hub  *room.Hub
-	srv  *tcp.Server
-	addr string
+	hub     *room.Hub
+	srv     *tcp.Server
+	addr    string
+	sshAddr string // once startSSH has opened the SSH door on the same hub
 }
 
 func start(t *testing.T, opts room.Options, configure func(*tcp.Server)) *testServer {
@@ -59,7 +60,8 @@ func start(t *testing.T, opts room.Options, configure func(*tcp.Server)) *testSe
 // into a channel, so that a test can wait for a line with a deadline.
 type client struct {
 	t     *testing.T
-	nc    net.Conn
+	nc    net.Conn  // nil for a session of another door (an SSH session without a terminal)
+	w     io.Writer // where send writes: nc, or the session's input
 	lines chan string
 	eof   chan struct{} // closed when the server closes the connection
 }
@@ -76,10 +78,17 @@ func dialWith(t *testing.T, addr string, d *net.Dialer) *client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	c := &client{t: t, nc: nc, lines: make(chan string, 4096), eof: make(chan struct{})}
+	c := lineClient(t, nc, nc)
+	c.nc = nc
+	return c
+}
+
+// lineClient reads the lines of r, and sends to w.
+func lineClient(t *testing.T, r io.Reader, w io.Writer) *client {
+	c := &client{t: t, w: w, lines: make(chan string, 4096), eof: make(chan struct{})}
 	go func() {
 		defer close(c.eof)
-		sc := bufio.NewScanner(nc)
+		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			c.lines <- sc.Text()
 		}
@@ -100,7 +109,7 @@ func (ts *testServer) join(t *testing.T) (*client, string) {
 
 func (c *client) send(s string) {
 	c.t.Helper()
-	if _, err := io.WriteString(c.nc, s); err != nil {
+	if _, err := io.WriteString(c.w, s); err != nil {
 		c.t.Fatalf("send %q: %v", s, err)
 	}
 }
