@@ -191,7 +191,10 @@ func presence(k Kind) (group int, ok bool) {
 func (m *Member) push(msg *Message, now time.Time) bool {
 	m.mu.Lock()
 	if g, ok := presence(msg.Kind); ok {
-		if m.presence >= presenceKept && m.groups[g] > 0 {
+		// Gathered with the line of its kind waiting, if that line is of
+		// the same room: a member that moved reads each room's arrivals and
+		// leaves in that room's lines.
+		if m.presence >= presenceKept && m.groups[g] > 0 && m.msgs[m.groups[g]-1].Room == msg.Room {
 			m.msgs[m.groups[g]-1].Others += 1 + msg.Others
 			m.mu.Unlock()
 			return true
