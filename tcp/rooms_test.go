@@ -193,15 +193,46 @@ func TestRoomCommandsOverTCP(t *testing.T) {
 
 			// /kick in the operator's room works; the kicked member goes.
 			op.send("/join tp1\n")
-			op.expect("*** " + w.s("You are now in #tp1, with Thread-3", "Vous êtes maintenant dans #tp1, avec Thread-3"))
+			op.expectExactly("*** " + w.s("You are now in #tp1, with Thread-3", "Vous êtes maintenant dans #tp1, avec Thread-3"))
+			op.expectExactly("*** " + w.s("Topic: Groupe 1", "Sujet : Groupe 1"))
 			op.send("/kick Thread-3\n")
-			c.expect("*** " + w.s("Thread-3 was kicked by Thread-1", "Thread-3 a été exclu par Thread-1"))
+			kicked := "*** " + w.s("Thread-3 was kicked by Thread-1", "Thread-3 a été exclu par Thread-1")
+			op.expectExactly(kicked)
+			c.expect(kicked)
 			c.closed()
 			d.expectExactly("*** " + w.s("Thread-1 went to #tp1", "Thread-1 est parti dans #tp1"))
 			d.send("/rooms\n")
 			d.expectExactly("*** " + w.s("2 room(s):", "2 salon(s) :"))
 			d.expectExactly("*** " + w.s("  #main: 1 member(s), you are here — Lecture notes", "  #main : 1 membre(s), vous y êtes — Lecture notes"))
 			d.expectExactly("*** " + w.s("  #tp1: 1 member(s) — Groupe 1", "  #tp1 : 1 membre(s) — Groupe 1"))
+			d.next() // how to go
+
+			// /breakout and /gather are the operators'; each member is told
+			// where it is taken, and the room the operator stays in is told.
+			d.send("/breakout 1\n")
+			d.expectExactly("*** " + w.s("/breakout is for operators only", "/breakout est réservé aux opérateurs"))
+			d.send("/gather\n")
+			d.expectExactly("*** " + w.s("/gather is for operators only", "/gather est réservé aux opérateurs"))
+			op.send("/part\n")
+			op.expectExactly("*** " + w.s("You are now in #main, with Thread-4", "Vous êtes maintenant dans #main, avec Thread-4"))
+			op.expectExactly("*** " + w.s("Topic: Lecture notes", "Sujet : Lecture notes"))
+			d.expectExactly("*** " + w.s("Thread-1 came from #tp1 (tcp)", "Thread-1 arrive de #tp1 (tcp)"))
+			op.send("/breakout 2\n")
+			op.expectExactly("*** " + w.s("/breakout N takes a number of rooms from 1 to 1 (the members to spread: operators stay)",
+				"/breakout N prend un nombre de salons de 1 à 1 (les membres à répartir : les opérateurs restent)"))
+			op.send("/gather\n")
+			op.expectExactly("*** " + w.s("#main has no breakout rooms to gather", "#main n'a pas de salons de groupe à rassembler"))
+			op.send("/breakout 1\n")
+			d.expectExactly("*** " + w.s("Thread-1 moved you: you are now in #main-1, alone for now", "Thread-1 vous a déplacé : vous êtes maintenant dans #main-1, seul pour l'instant"))
+			op.expectExactly("*** " + w.s("Thread-1 spread 1 member(s) into 1 room(s): #main-1 (1); /gather brings them back",
+				"Thread-1 a réparti 1 membre(s) dans 1 salon(s) : #main-1 (1) ; /gather les ramène"))
+			d.send("alone in main-1\n")
+			op.send("/gather\n")
+			d.expectExactly("*** " + w.s("Thread-1 moved you: you are now in #main, with Thread-1", "Thread-1 vous a déplacé : vous êtes maintenant dans #main, avec Thread-1"))
+			d.expectExactly("*** " + w.s("Topic: Lecture notes", "Sujet : Lecture notes"))
+			gathered := "*** " + w.s("Thread-1 brought 1 member(s) back from #main-1 (1)", "Thread-1 a ramené 1 membre(s) de #main-1 (1)")
+			d.expectExactly(gathered)
+			op.expectExactly(gathered)
 		})
 	}
 }
