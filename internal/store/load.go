@@ -14,9 +14,10 @@ import (
 )
 
 // Load reads what a hub starts from, as committed (Flush first to include
-// what is queued): the last sequence number, the last history chat and
-// action messages oldest first, the bans in force now, the topic and the
-// name owners.
+// what is queued): the last sequence number; of every room, its last
+// history chat and action messages oldest first and its topic, the default
+// room's as State's own and the others' in State.Rooms; the bans in force
+// now and the name owners.
 func (s *Store) Load(history int) (room.State, error) {
 	ctx := context.Background()
 	db, err := openReader(ctx, s.path, readLive) // the writer is open
@@ -29,14 +30,14 @@ func (s *Store) Load(history int) (room.State, error) {
 		return room.State{}, fmt.Errorf("store: loading: %w", err)
 	}
 	defer tx.Rollback()
-	st, err := load(ctx, tx, history, time.Now())
+	st, err := load(ctx, tx, history, s.opts.Room, time.Now())
 	if err != nil {
 		return room.State{}, fmt.Errorf("store: loading %s: %w", s.path, err)
 	}
 	return st, nil
 }
 
-func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.State, error) {
+func load(ctx context.Context, tx *sql.Tx, history int, defaultRoom string, now time.Time) (room.State, error) {
 	var st room.State
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&seq); err != nil {
@@ -54,16 +55,12 @@ func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.Sta
 		}
 	}
 
-	var err error
-	if st.History, err = loadHistory(ctx, tx, history); err != nil {
-		return st, fmt.Errorf("history: %w", err)
+	if err := loadRooms(ctx, tx, &st, history, defaultRoom); err != nil {
+		return st, fmt.Errorf("rooms: %w", err)
 	}
+	var err error
 	if st.Bans, err = loadBans(ctx, tx, now); err != nil {
 		return st, fmt.Errorf("bans: %w", err)
-	}
-	err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, settingTopic).Scan(&st.Topic)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("topic: %w", err)
 	}
 	if st.Numbers, err = loadNumbers(ctx, tx); err != nil {
 		return st, fmt.Errorf("name numbers: %w", err)
@@ -178,12 +175,82 @@ func loadLastRun(ctx context.Context, tx *sql.Tx) (crashed bool, present []room.
 	return crashed || len(in) > 0, in, nil
 }
 
-func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error) {
-	if n <= 0 {
-		return nil, nil
+// loadRooms gives st the last n public messages and the topic of every
+// room that has either: the default room's as st's own, the others' in
+// st.Rooms by lower-cased name. A room that kept only joins and leaves has
+// nothing to start from, and is left out.
+func loadRooms(ctx context.Context, tx *sql.Tx, st *room.State, n int, defaultRoom string) error {
+	rooms := map[string]room.RoomState{}
+	if n > 0 {
+		names, err := roomNames(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			h, err := loadHistory(ctx, tx, name, n)
+			if err != nil {
+				return fmt.Errorf("history of %s: %w", name, err)
+			}
+			if len(h) > 0 {
+				rooms[strings.ToLower(name)] = room.RoomState{History: h}
+			}
+		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, at, kind, door, name, key, text FROM messages
-		WHERE kind IN ('chat', 'action') ORDER BY seq DESC LIMIT ?`, n)
+	rows, err := tx.QueryContext(ctx, `SELECT room, topic FROM topics WHERE topic <> ''`)
+	if err != nil {
+		return fmt.Errorf("topics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, topic string
+		if err := rows.Scan(&key, &topic); err != nil {
+			return fmt.Errorf("topics: %w", err)
+		}
+		r := rooms[key]
+		r.Topic = topic
+		rooms[key] = r
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("topics: %w", err)
+	}
+	def := strings.ToLower(defaultRoom)
+	st.History, st.Topic = rooms[def].History, rooms[def].Topic
+	delete(rooms, def)
+	if len(rooms) > 0 {
+		st.Rooms = rooms
+	}
+	return nil
+}
+
+// roomNames lists the rooms the transcript names, in name order, each once
+// whatever the case of its rows (as its first row names it). It steps
+// through the index once per room, reading none of the rooms' rows.
+func roomNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `WITH RECURSIVE r(name) AS (
+			SELECT (SELECT MIN(room) FROM messages WHERE room > '')
+			UNION ALL
+			SELECT (SELECT MIN(room) FROM messages WHERE room > r.name) FROM r WHERE r.name IS NOT NULL
+		) SELECT name FROM r WHERE name IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}
+
+// loadHistory reads the last n chat and action messages of the room named
+// name (any case), oldest first.
+func loadHistory(ctx context.Context, tx *sql.Tx, name string, n int) ([]room.Message, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, at, kind, room, door, name, key, text FROM messages
+		WHERE room = ? AND kind IN ('chat', 'action') ORDER BY seq DESC LIMIT ?`, name, n)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +262,7 @@ func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error)
 			kind, door string
 			m          room.Message
 		)
-		if err := rows.Scan(&seq, &at, &kind, &door, &m.From, &m.Key, &m.Text); err != nil {
+		if err := rows.Scan(&seq, &at, &kind, &m.Room, &door, &m.From, &m.Key, &m.Text); err != nil {
 			return nil, err
 		}
 		m.Kind, _ = room.ParseKind(kind)

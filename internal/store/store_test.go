@@ -79,14 +79,18 @@ func TestKindsRoundTrip(t *testing.T) {
 		msg  room.Message
 		want Entry // Seq and At are filled in
 	}{
-		{"chat", room.Message{Kind: room.KindChat, From: "alice", Text: "bonjour à tous", Key: key, SenderID: 7},
-			Entry{Kind: "chat", Name: "alice", Text: "bonjour à tous", Key: key}},
+		{"chat", room.Message{Kind: room.KindChat, Room: "main", From: "alice", Text: "bonjour à tous", Key: key, SenderID: 7},
+			Entry{Kind: "chat", Room: "main", Name: "alice", Text: "bonjour à tous", Key: key}},
 		{"action", room.Message{Kind: room.KindAction, From: "bob", Text: "waves"},
 			Entry{Kind: "action", Name: "bob", Text: "waves"}},
 		{"join", room.Message{Kind: room.KindJoin, From: "Thread-1", Door: room.DoorTCP},
 			Entry{Kind: "join", Name: "Thread-1", Door: "tcp"}},
 		{"leave", room.Message{Kind: room.KindLeave, From: "Thread-1", Door: room.DoorTCP, Reason: room.ReasonTooSlow},
 			Entry{Kind: "leave", Name: "Thread-1", Door: "tcp", Reason: "too slow"}},
+		{"move", room.Message{Kind: room.KindLeave, Room: "main", From: "bob", Door: room.DoorSSH, Reason: room.ReasonMoved, Text: "TP1"},
+			Entry{Kind: "leave", Room: "main", Name: "bob", Door: "ssh", Reason: room.ReasonMoved.String(), Text: "TP1"}},
+		{"join after a move", room.Message{Kind: room.KindJoin, Room: "TP1", From: "bob", Door: room.DoorSSH},
+			Entry{Kind: "join", Room: "TP1", Name: "bob", Door: "ssh"}},
 		{"nick", room.Message{Kind: room.KindNick, From: "Thread-2", To: "carol", Door: room.DoorSSH, Key: key},
 			Entry{Kind: "nick", Name: "Thread-2", Target: "carol", Door: "ssh", Key: key}},
 		{"kick", room.Message{Kind: room.KindKick, From: "prof", To: "carol", Text: "spam"},
@@ -154,8 +158,9 @@ func TestPrivateAndReplies(t *testing.T) {
 	}
 }
 
+// chat is message seq of the default room.
 func chat(seq uint64, kind room.Kind) room.Message {
-	return room.Message{Seq: seq, At: t0.Add(time.Duration(seq) * time.Millisecond), Kind: kind,
+	return room.Message{Seq: seq, At: t0.Add(time.Duration(seq) * time.Millisecond), Kind: kind, Room: room.DefaultRoom,
 		From: fmt.Sprintf("user%d", seq%7), Text: fmt.Sprintf("message %d", seq), Door: room.DoorSSH, Key: "SHA256:k"}
 }
 

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -16,7 +17,8 @@ import (
 type Entry struct {
 	Seq    uint64    `json:"seq"`
 	At     time.Time `json:"at"`
-	Kind   string    `json:"kind"` // room.Kind.String()
+	Kind   string    `json:"kind"`           // room.Kind.String()
+	Room   string    `json:"room,omitempty"` // as the server named it; "": the server's own event (its start, stop, crash)
 	Door   string    `json:"door,omitempty"`
 	Name   string    `json:"name"` // the sender, or the subject (Message.From)
 	Key    string    `json:"key,omitempty"`
@@ -63,32 +65,78 @@ func readerAccess(path string) access {
 	return readFrozen
 }
 
-// ReadTranscript calls fn for every event of the transcript in dir/palabre.db
-// stamped at or after from (zero: all), in seq order, and stops at fn's
-// first error, which it returns. It opens the database read-only and may
-// run while a server writes it: it reads the transcript as committed when
-// it starts.
-func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
+// Transcript is the transcript of a data directory, opened read-only: it
+// never writes the database, and may be read while a server writes it.
+// Its reads see one snapshot, the transcript as committed when it was
+// opened.
+type Transcript struct {
+	path string
+	db   *sql.DB
+	tx   *sql.Tx
+}
+
+// OpenTranscript opens the transcript in dir/palabre.db. Close it.
+func OpenTranscript(dir string) (*Transcript, error) {
 	ctx := context.Background()
 	path := filepath.Join(dir, FileName)
 	db, err := openReader(ctx, path, readerAccess(path))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		db.Close()
+		return nil, damaged(path, "reading", err)
+	}
+	return &Transcript{path: path, db: db, tx: tx}, nil
+}
+
+// Close ends the reading.
+func (t *Transcript) Close() error {
+	t.tx.Rollback() // read-only: nothing to keep
+	return t.db.Close()
+}
+
+// Rooms lists the rooms the transcript names, in name order, each once
+// whatever the case of its events (as its first one names it).
+func (t *Transcript) Rooms() ([]string, error) {
+	names, err := roomNames(context.Background(), t.tx)
+	if err != nil {
+		return nil, damaged(t.path, "reading", err)
+	}
+	return names, nil
+}
+
+// Filter chooses the events Transcript.Read gives.
+type Filter struct {
+	From time.Time // those stamped at or after it; zero: from the start
+	// Room keeps the events of the room of that name (any case, with or
+	// without its '#') and no others, not even the server's own; "": the
+	// events of every room and the server's.
+	Room string
+}
+
+// Read calls fn for every event f selects, in seq order, and stops at
+// fn's first error, which it returns.
+func (t *Transcript) Read(f Filter, fn func(Entry) error) error {
 	var lo int64 = math.MinInt64
-	if !from.IsZero() {
-		lo = from.UnixNano()
+	if !f.From.IsZero() {
+		lo = f.From.UnixNano()
 	}
 	// The subquery finds where to start through the index on at (its cost
 	// is that of the rows read, not of the whole transcript); the scan
 	// then runs in seq order from there, still checking at, as a clock
-	// set back may have stamped a later message earlier.
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, kind, door, name, key, target, text, reason, until
-		FROM messages WHERE seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
-		ORDER BY seq`, lo, lo)
+	// set back may have stamped a later message earlier. A room's scan
+	// runs on the room's index, reading no other room's rows.
+	where, args := ``, []any{lo, lo}
+	if name := strings.TrimPrefix(f.Room, "#"); name != "" {
+		where, args = `room = ? AND `, []any{name, lo, lo}
+	}
+	rows, err := t.tx.QueryContext(context.Background(), `SELECT seq, at, kind, room, door, name, key, target, text, reason, until
+		FROM messages WHERE `+where+`seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
+		ORDER BY seq`, args...)
 	if err != nil {
-		return damaged(path, "reading", err)
+		return damaged(t.path, "reading", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -97,8 +145,8 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 			seq, at int64
 			until   sql.NullInt64
 		)
-		if err := rows.Scan(&seq, &at, &e.Kind, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
-			return damaged(path, "reading", err)
+		if err := rows.Scan(&seq, &at, &e.Kind, &e.Room, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
+			return damaged(t.path, "reading", err)
 		}
 		e.Seq, e.At, e.Until = uint64(seq), time.Unix(0, at), fromNanos(until)
 		if err := fn(e); err != nil {
@@ -106,7 +154,19 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return damaged(path, "reading", err)
+		return damaged(t.path, "reading", err)
 	}
 	return nil
+}
+
+// ReadTranscript calls fn for every event of the transcript in dir/palabre.db
+// stamped at or after from (zero: all), every room's and the server's, as
+// Transcript.Read does.
+func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
+	t, err := OpenTranscript(dir)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	return t.Read(Filter{From: from}, fn)
 }
