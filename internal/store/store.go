@@ -1,6 +1,6 @@
-// Package store keeps palabre's room on disk: the transcript, the bans, the
-// topic and which key owns which name, in one SQLite database (pure Go,
-// through modernc.org/sqlite) under the data directory.
+// Package store keeps palabre's rooms on disk: the transcript, the bans, the
+// rooms' topics and which key owns which name, in one SQLite database (pure
+// Go, through modernc.org/sqlite) under the data directory.
 //
 // The hub calls a Store under its lock, so every write is queued and the
 // call returns at once. One writer goroutine owns the write connection and
@@ -256,7 +256,7 @@ func (s *Store) Record(m room.Message) {
 	}
 	s.enqueue(op{
 		what: opRecord, kind: m.Kind, reason: m.Reason, seq: m.Seq, at: m.At, until: m.Until,
-		room: m.Room, door: m.Door, name: m.From, key: m.Key, target: m.To, text: m.Text,
+		room: m.Room, others: m.Others, rooms: m.Rooms, door: m.Door, name: m.From, key: m.Key, target: m.To, text: m.Text,
 	})
 	if m.Kind == room.KindJoin {
 		if prefix, n, ok := room.GeneratedNumber(m.From); ok {

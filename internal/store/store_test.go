@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func sameEntry(a, b Entry) bool {
 		return false
 	}
 	a.At, a.Until, b.At, b.Until = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	return a == b
+	return reflect.DeepEqual(a, b)
 }
 
 func TestKindsRoundTrip(t *testing.T) {
@@ -107,6 +108,11 @@ func TestKindsRoundTrip(t *testing.T) {
 			Entry{Kind: "unban", Name: "prof", Text: "203.0.113.9"}},
 		{"topic", room.Message{Kind: room.KindTopic, From: "prof", Text: "TP 3: sockets"},
 			Entry{Kind: "topic", Name: "prof", Text: "TP 3: sockets"}},
+		{"breakout", room.Message{Kind: room.KindBreakout, Room: "main", From: "prof", Others: 5,
+			Rooms: []room.RoomInfo{{Name: "main-1", Members: 3, Topic: "not kept"}, {Name: "main-2", Members: 2}}},
+			Entry{Kind: "breakout", Room: "main", Name: "prof", Others: 5, Rooms: []EntryRoom{{"main-1", 3}, {"main-2", 2}}}},
+		{"gather", room.Message{Kind: room.KindGather, Room: "main", From: "prof", Others: 4, Rooms: []room.RoomInfo{{Name: "main-1", Members: 2}}},
+			Entry{Kind: "gather", Room: "main", Name: "prof", Others: 4, Rooms: []EntryRoom{{"main-1", 2}}}},
 		{"op", room.Message{Kind: room.KindOp, From: "prof", Key: key},
 			Entry{Kind: "op", Name: "prof", Key: key}},
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,17 +16,26 @@ import (
 
 // Entry is one event of the transcript, as ReadTranscript gives it.
 type Entry struct {
-	Seq    uint64    `json:"seq"`
-	At     time.Time `json:"at"`
-	Kind   string    `json:"kind"`           // room.Kind.String()
-	Room   string    `json:"room,omitempty"` // as the server named it; "": the server's own event (its start, stop, crash)
-	Door   string    `json:"door,omitempty"`
-	Name   string    `json:"name"` // the sender, or the subject (Message.From)
-	Key    string    `json:"key,omitempty"`
-	Target string    `json:"target,omitempty"` // Message.To
-	Text   string    `json:"text,omitempty"`
-	Reason string    `json:"reason,omitempty"` // room.Reason.String(), for leaves
-	Until  time.Time `json:"until,omitzero"`
+	Seq    uint64      `json:"seq"`
+	At     time.Time   `json:"at"`
+	Kind   string      `json:"kind"`           // room.Kind.String()
+	Room   string      `json:"room,omitempty"` // as the server named it; "": the server's own event (its start, stop, crash)
+	Door   string      `json:"door,omitempty"`
+	Name   string      `json:"name"` // the sender, or the subject (Message.From)
+	Key    string      `json:"key,omitempty"`
+	Target string      `json:"target,omitempty"` // Message.To
+	Text   string      `json:"text,omitempty"`
+	Reason string      `json:"reason,omitempty"` // room.Reason.String(), for leaves
+	Until  time.Time   `json:"until,omitzero"`
+	Others int         `json:"others,omitempty"` // KindBreakout, KindGather: how many members moved
+	Rooms  []EntryRoom `json:"rooms,omitempty"`  // KindBreakout, KindGather: where to or from
+}
+
+// EntryRoom is a room a breakout spread members into, or a gather brought
+// them back from, with its members then.
+type EntryRoom struct {
+	Name    string `json:"name"`
+	Members int    `json:"members"`
 }
 
 // openReader opens the database at path read-only (see dsn for the two
@@ -132,7 +142,7 @@ func (t *Transcript) Read(f Filter, fn func(Entry) error) error {
 	if name := strings.TrimPrefix(f.Room, "#"); name != "" {
 		where, args = `room = ? AND `, []any{name, lo, lo}
 	}
-	rows, err := t.tx.QueryContext(context.Background(), `SELECT seq, at, kind, room, door, name, key, target, text, reason, until
+	rows, err := t.tx.QueryContext(context.Background(), `SELECT seq, at, kind, room, door, name, key, target, text, reason, until, others, rooms
 		FROM messages WHERE `+where+`seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
 		ORDER BY seq`, args...)
 	if err != nil {
@@ -144,9 +154,15 @@ func (t *Transcript) Read(f Filter, fn func(Entry) error) error {
 			e       Entry
 			seq, at int64
 			until   sql.NullInt64
+			rooms   string
 		)
-		if err := rows.Scan(&seq, &at, &e.Kind, &e.Room, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
+		if err := rows.Scan(&seq, &at, &e.Kind, &e.Room, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until, &e.Others, &rooms); err != nil {
 			return damaged(t.path, "reading", err)
+		}
+		if rooms != "" {
+			if err := json.Unmarshal([]byte(rooms), &e.Rooms); err != nil {
+				return fmt.Errorf("store: reading %s: message %d: rooms %q: %w", t.path, seq, rooms, err)
+			}
 		}
 		e.Seq, e.At, e.Until = uint64(seq), time.Unix(0, at), fromNanos(until)
 		if err := fn(e); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -37,7 +38,9 @@ type op struct {
 	kind   room.Kind
 	reason room.Reason
 	seq    uint64
-	room   string    // Message.Room; the room of a topic
+	room   string // Message.Room; the room of a topic
+	others int    // Message.Others
+	rooms  []room.RoomInfo
 	at     time.Time // Message.At; Ban.At; when the name's owner was seen
 	until  time.Time // Message.Until; Ban.Until
 	door   room.Door
@@ -54,8 +57,8 @@ type op struct {
 const maxBatch = 4096
 
 const (
-	sqlInsertMessage = `INSERT INTO messages (seq, at, kind, room, door, name, key, target, text, reason, until)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertMessage = `INSERT INTO messages (seq, at, kind, room, door, name, key, target, text, reason, until, others, rooms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlSaveBan = `INSERT INTO bans (target, net, name, reason, by_op, at, until) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (target) DO UPDATE SET net = excluded.net, name = excluded.name, reason = excluded.reason,
 			by_op = excluded.by_op, at = excluded.at, until = excluded.until`
@@ -246,7 +249,7 @@ func args(o *op) []any {
 			reason = o.reason.String()
 		}
 		return []any{int64(o.seq), o.at.UnixNano(), o.kind.String(), o.room, string(o.door),
-			o.name, o.key, o.target, o.text, reason, nanos(o.until)}
+			o.name, o.key, o.target, o.text, reason, nanos(o.until), o.others, encodeRooms(o.rooms)}
 	case opSaveBan:
 		return []any{o.target, o.key, o.name, o.text, o.by, o.at.UnixNano(), nanos(o.until)}
 	case opDeleteBan:
@@ -289,6 +292,19 @@ func (o *op) describe() string {
 		return fmt.Sprintf("keeping the name number %s%d", o.name, o.seq)
 	}
 	return fmt.Sprintf("op %d", o.what)
+}
+
+// encodeRooms is the rooms column's value for rooms: JSON, or ” for none.
+func encodeRooms(rooms []room.RoomInfo) string {
+	if len(rooms) == 0 {
+		return ""
+	}
+	out := make([]EntryRoom, len(rooms))
+	for i, r := range rooms {
+		out[i] = EntryRoom{Name: r.Name, Members: r.Members}
+	}
+	b, _ := json.Marshal(out) // names and numbers: it cannot fail
+	return string(b)
 }
 
 // nanos is t in unix nanoseconds, or NULL for the zero time.
