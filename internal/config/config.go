@@ -33,10 +33,10 @@ type Config struct {
 	History  int        `env:"PALABRE_HISTORY" envDefault:"50" help:"how many recent messages a newcomer is shown (0 to 10000)"`
 	LogLevel slog.Level `env:"PALABRE_LOG_LEVEL" envDefault:"info" help:"log level: debug, info, warn or error"`
 
-	Room     string        `env:"PALABRE_ROOM" envDefault:"main" help:"the default room, where everyone lands who does not /join another (a name such as main or #cours)"`
+	Room     string        `env:"PALABRE_ROOM" envDefault:"main" help:"the room where everyone lands who does not /join another (a name such as main or #cours)"`
 	Rooms    room.Creation `env:"PALABRE_ROOMS" envDefault:"open" help:"who creates a room by joining it: open (anyone) or ops (operators; others join the rooms there are)"`
 	MaxRooms int           `env:"PALABRE_MAX_ROOMS" envDefault:"100" help:"rooms at once, at most (1 to 100000)"`
-	RoomIdle time.Duration `env:"PALABRE_ROOM_IDLE" envDefault:"10m" help:"an empty room goes after this long, unless it is the default room or an operator's"`
+	RoomIdle time.Duration `env:"PALABRE_ROOM_IDLE" envDefault:"10m" help:"an empty room goes after this long, unless it is PALABRE_ROOM or an operator made it"`
 
 	MaxMessageBytes int     `env:"PALABRE_MAX_MESSAGE_BYTES" envDefault:"1024" help:"longer input is split into consecutive messages (64 to 16384)"`
 	MsgBurst        int     `env:"PALABRE_MSG_BURST" envDefault:"5" help:"flood control: messages a member may send at once"`
