@@ -165,3 +165,81 @@ func TestTranscriptOfOneRoomReadsAsBefore(t *testing.T) {
 		t.Errorf("exit %d (%s):\n%s\nwant\n%s", code, errs, out, want)
 	}
 }
+
+// waitContaining reads m's lines until one holds want, in any case: a
+// room keeps the case it was made in.
+func waitContaining(t *testing.T, m *member, want string) {
+	t.Helper()
+	for !strings.Contains(strings.ToLower(m.next(t)), strings.ToLower(want)) {
+	}
+}
+
+// The same through the real server, across its restart: members who
+// `/join tp1` over TCP speak there, others in the default room, and
+// `transcript --room tp1` gives tp1's lines of both runs, in order, and
+// nothing else; without --room, the default room's lines name it and the
+// server's own name none.
+func TestTranscriptByRoomAcrossRestartOfTheServer(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PALABRE_MSG_RATE=0"}
+	moveTo := func(m *member, name string) {
+		t.Helper()
+		m.send(t, "/join "+name)
+		waitContaining(t, m, "You are now in #"+name)
+	}
+
+	first := startProc(t, dir, env...)
+	inMain, mainWitness, inTP1, tp1Witness := joinAny(t, first.addr), joinAny(t, first.addr), joinAny(t, first.addr), joinAny(t, first.addr)
+	moveTo(inTP1, "tp1")
+	moveTo(tp1Witness, "tp1")
+	inTP1.send(t, "dans tp1")
+	tp1Witness.waitFor(t, inTP1.name+"> dans tp1")
+	inMain.send(t, "dans main")
+	mainWitness.waitFor(t, inMain.name+"> dans main")
+	stop(t, first)
+
+	second := startProc(t, dir, env...)
+	again, witness := joinAny(t, second.addr), joinAny(t, second.addr)
+	moveTo(again, "TP1")
+	moveTo(witness, "tp1")
+	again.send(t, "encore")
+	witness.waitFor(t, again.name+"> encore")
+	stop(t, second)
+
+	data := filepath.Join(dir, "data")
+	es := entries(t, data, "--room", "tp1")
+	checkSeqs(t, es)
+	var joined []string
+	for _, e := range es {
+		if !strings.EqualFold(e.Room, "tp1") {
+			t.Errorf("--room tp1 gave a row of %q: %+v", e.Room, e)
+		}
+		if e.Kind == "join" {
+			joined = append(joined, e.Name)
+		}
+	}
+	if got, want := chats(es), []string{inTP1.name + "> dans tp1", again.name + "> encore"}; !slices.Equal(got, want) {
+		t.Errorf("--room tp1: chats %q, want %q", got, want)
+	}
+	if want := []string{inTP1.name, tp1Witness.name, again.name, witness.name}; !slices.Equal(joined, want) {
+		t.Errorf("--room tp1: joins of %q, want %q", joined, want)
+	}
+
+	all := entries(t, data)
+	checkSeqs(t, all)
+	runs := 0
+	for _, e := range all {
+		switch {
+		case e.Kind == "start" || e.Kind == "stop":
+			runs++
+			if e.Room != "" {
+				t.Errorf("the server's own %s names room %q", e.Kind, e.Room)
+			}
+		case e.Kind == "chat" && e.Text == "dans main" && e.Room != "main":
+			t.Errorf("the default room's chat names room %q, want main", e.Room)
+		}
+	}
+	if runs != 4 {
+		t.Errorf("%d starts and stops, want 4: %v", runs, all)
+	}
+}
