@@ -75,13 +75,14 @@ var migrations = []string{
 	// has to tell an old '' from a server-wide one. NOCASE: rooms are named
 	// in any case, and a room's rows are found whatever case each was
 	// written in. The index serves a room's transcript and its last
-	// messages at start, and lists the rooms a step per room. A breakout
-	// and a gather say how many members went where.
+	// messages at start, and lists the rooms a step per room, for a cost
+	// to the writer of every message (docs/performance.md). A breakout and
+	// a gather say how many members went where.
 	`ALTER TABLE messages ADD COLUMN room TEXT NOT NULL DEFAULT '' COLLATE NOCASE; -- room.Message.Room, as the hub named it
 	ALTER TABLE messages ADD COLUMN others INTEGER NOT NULL DEFAULT 0; -- room.Message.Others
 	ALTER TABLE messages ADD COLUMN rooms TEXT NOT NULL DEFAULT '';    -- room.Message.Rooms: JSON [{"name", "members"}], or ''
-	CREATE INDEX messages_room ON messages(room, seq);
 	UPDATE messages SET room = :default_room WHERE kind NOT IN ('start', 'stop', 'crash');
+	CREATE INDEX messages_room ON messages(room); -- and so by (room, seq): seq is the row id; made after the update, in one sort
 	CREATE TABLE topics (
 		room    TEXT PRIMARY KEY,        -- lower-cased
 		written TEXT NOT NULL,           -- as the hub named it
