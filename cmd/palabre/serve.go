@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -80,7 +81,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		OpPassword:      cfg.OpPassword,
 		Room:            defaultRoom,
 		History:         room.NewRing(cfg.History),
-		HistorySize:     cfg.History,
+		HistorySize:     cmp.Or(cfg.History, -1), // 0 is none here, in every room
 		Rooms:           cfg.Rooms,
 		MaxRooms:        cfg.MaxRooms,
 		RoomIdle:        cfg.RoomIdle,

@@ -138,7 +138,7 @@ func loadLastRun(ctx context.Context, tx *sql.Tx) (crashed bool, present []room.
 	default:
 		crashed = true
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT kind, door, name, key, target, at FROM messages
+	rows, err := tx.QueryContext(ctx, `SELECT kind, door, name, key, target, at, room FROM messages
 		WHERE seq > ? AND kind IN ('join', 'leave', 'nick') ORDER BY seq`, since)
 	if err != nil {
 		return false, nil, err
@@ -150,15 +150,15 @@ func loadLastRun(ctx context.Context, tx *sql.Tx) (crashed bool, present []room.
 	}
 	for rows.Next() {
 		var (
-			kind, door, name, key, target string
-			at                            int64
+			kind, door, name, key, target, rm string
+			at                                int64
 		)
-		if err := rows.Scan(&kind, &door, &name, &key, &target, &at); err != nil {
+		if err := rows.Scan(&kind, &door, &name, &key, &target, &at, &rm); err != nil {
 			return false, nil, err
 		}
 		switch k, _ := room.ParseKind(kind); k {
 		case room.KindJoin:
-			in = append(in, room.MemberInfo{Name: name, Door: room.Door(door), Key: key, Joined: time.Unix(0, at)})
+			in = append(in, room.MemberInfo{Name: name, Door: room.Door(door), Key: key, Joined: time.Unix(0, at), Room: rm})
 		case room.KindLeave:
 			if i := find(name); i >= 0 {
 				in = slices.Delete(in, i, i+1)
