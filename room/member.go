@@ -50,7 +50,7 @@ type Member struct {
 	// back, it is shown only what it missed.
 	room *Room
 	at   atomic.Pointer[Room]
-	seen map[*Room]uint64
+	seen map[string]uint64 // by the room's nameKey: a room that went holds no memory here
 
 	op         atomic.Bool // an operator: set at join or by /op
 	mutedUntil time.Time   // guarded by the hub's lock; zero: not muted
@@ -247,5 +247,5 @@ func (m *Member) leave(r *Room, why Reason) Message {
 func (m *Member) Room() *Room { return m.at.Load() }
 
 func (m *Member) info() MemberInfo {
-	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp()}
+	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp(), Room: m.Room().Name()}
 }

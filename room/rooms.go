@@ -222,10 +222,10 @@ func (h *Hub) leaveRoomLocked(m *Member) {
 	}
 	r.members = slices.DeleteFunc(r.members, func(x *Member) bool { return x == m })
 	r.count.Store(int64(len(r.members)))
-	if m.seen == nil {
-		m.seen = make(map[*Room]uint64)
+	if m.seen == nil || len(m.seen) > 2*h.opts.MaxRooms {
+		m.seen = make(map[string]uint64) // bounded: a member hopping through rooms for hours
 	}
-	m.seen[r] = h.seq
+	m.seen[nameKey(r.name)] = h.seq
 	if len(r.members) == 0 {
 		r.emptySince = h.opts.Now()
 		if !r.byOp {
@@ -289,7 +289,7 @@ func (h *Hub) tellMovedLocked(m *Member, by *Member) {
 		}
 	}
 	msg.Others = len(r.members) - 1 // how many others, listed or not
-	seen := m.seen[r]
+	seen := m.seen[nameKey(r.name)]
 	for _, past := range r.history.Recent() {
 		if past.Seq > seen {
 			msg.History = append(msg.History, past)
@@ -360,6 +360,7 @@ func (h *Hub) breakoutLocked(op *Member, arg string) {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrTooManyRooms, Text: names[n-1]})
 		return
 	}
+	origin.byOp = true // it lasts while its members are out: /gather brings them back to it
 	rooms := make([]*Room, n)
 	for i, name := range names {
 		r := h.rooms[nameKey(name)]

@@ -447,3 +447,53 @@ func TestNoMessageCrossesRooms(t *testing.T) {
 		t.Fatalf("only %d chat deliveries: the test proves little", chats)
 	}
 }
+
+// TestBreakoutOriginOutlivesItsIdleness: a room a member made, emptied
+// while its members are out in breakout rooms (the operator listening in
+// one of them), is still there for /gather to bring them back to.
+func TestBreakoutOriginOutlivesItsIdleness(t *testing.T) {
+	clock := fakeclock.New(testClock)
+	h := newTestHub(t, Options{OpPassword: "pw", RoomIdle: time.Minute, Now: clock.Now})
+	ms := joinAll(t, h, "prof", "alice", "bob")
+	prof, alice, bob := ms[0], ms[1], ms[2]
+	h.Post(alice, "/join tp1")
+	h.Post(bob, "/join tp1")
+	h.Post(prof, "/op pw")
+	h.Post(prof, "/join tp1")
+	h.Post(prof, "/breakout 2")
+	h.Post(prof, "/join tp1-1")
+	clock.Advance(time.Hour)
+	h.Post(prof, "/rooms")
+	h.Post(prof, "/gather")
+	got := received(prof)
+	if g := lastKind(t, got, KindGather); g.Room != "tp1" || g.Others != 3 {
+		t.Fatalf("gather: %+v", g)
+	}
+	for _, m := range ms {
+		if m.Room().Name() != "tp1" {
+			t.Fatalf("%s in %s", m.Name(), m.Room().Name())
+		}
+	}
+	h.Post(bob, "/rooms")
+	if rooms := lastKind(t, received(bob), KindRooms).Rooms; len(rooms) != 2 || rooms[1].Name != "tp1" || rooms[1].Members != 3 {
+		t.Fatalf("rooms %+v", rooms)
+	}
+}
+
+// TestNoHistoryInAnyRoom: PALABRE_HISTORY=0 means none, in every room.
+func TestNoHistoryInAnyRoom(t *testing.T) {
+	for _, tc := range []struct {
+		size, want int
+	}{{-1, 0}, {0, DefaultHistory}, {2, 2}} {
+		h := newTestHub(t, Options{HistorySize: tc.size})
+		a := joinAll(t, h, "alice")[0]
+		h.Post(a, "/join tp1")
+		for i := range DefaultHistory + 1 {
+			h.Post(a, fmt.Sprint(i))
+		}
+		b, hist, _ := h.Join(JoinRequest{Name: "bob", Door: DoorTCP, Room: "tp1"})
+		if len(hist) != tc.want || b.Room().Name() != "tp1" {
+			t.Errorf("HistorySize %d: %d messages of history, want %d", tc.size, len(hist), tc.want)
+		}
+	}
+}
