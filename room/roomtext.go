@@ -76,7 +76,11 @@ func roomList(rooms []RoomInfo) string {
 func (l Lang) describeRoomError(m Message) string {
 	switch m.Err {
 	case ErrRoomName:
-		return fmt.Sprintf(l.pick("the room name %q is refused: %s", "le nom de salon %q est refusé : %s"), m.Text, l.NameProblem(m.Problem))
+		why := l.NameProblem(m.Problem)
+		if m.Problem == NameTooLong {
+			why = fmt.Sprintf(l.pick("at most %d characters", "au plus %d caractères"), MaxRoomNameLen)
+		}
+		return fmt.Sprintf(l.pick("the room name %q is refused: %s", "le nom de salon %q est refusé : %s"), m.Text, why)
 	case ErrNoSuchRoom:
 		return fmt.Sprintf(l.pick("there is no room #%s, and only operators make rooms here; /rooms lists them",
 			"il n'y a pas de salon #%s, et seuls les opérateurs en créent ici ; /rooms les liste"), m.Text)

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,8 @@ func allReasons(t *testing.T) []Reason {
 
 var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, ErrNameTaken, ErrNameInvalid, ErrMsgSelf,
 	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned,
-	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned}
+	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned,
+	ErrRoomName, ErrNoSuchRoom, ErrTooManyRooms, ErrNotInRoom, ErrAlreadyInRoom, ErrBreakoutCount, ErrRoomBusy, ErrNoBreakout}
 
 var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
 
@@ -124,6 +126,17 @@ func TestDescribeErrors(t *testing.T) {
 		}
 		if en == fr {
 			t.Errorf("error %d: French is the English %q", code, en)
+		}
+	}
+}
+
+// TestRoomNameTooLongSaysTheRoomsBound: a room's name may be longer than a
+// member's, and the refusal says by how much.
+func TestRoomNameTooLongSaysTheRoomsBound(t *testing.T) {
+	msg := Message{Kind: KindError, Err: ErrRoomName, Text: "x", Problem: NameTooLong}
+	for _, l := range []Lang{LangEN, LangFR} {
+		if got := l.Describe(msg); !strings.Contains(got, fmt.Sprint(MaxRoomNameLen)) {
+			t.Errorf("%v: %q", l, got)
 		}
 	}
 }
