@@ -127,7 +127,7 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 	m.conn, m.w, m.eol = nc, nc, '\n'
 	m.reading = true
 	go r.receive(m, nc, tcpWelcome, tcpMoved, false)
-	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms == 1 {
+	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
 		return err
 	}
 	// The course's protocol has no room: a member moves with /join.
@@ -175,7 +175,7 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	if err := sess.RequestPty("xterm-256color", r.rows, r.cols, gossh.TerminalModes{}); err != nil {
 		return fmt.Errorf("ssh pty: %w", err)
 	}
-	if r.rooms == 1 {
+	if r.rooms <= 1 {
 		err = sess.Shell()
 	} else {
 		err = sess.Start(roomName(m.room)) // the command names the room the screen opens in
@@ -266,7 +266,7 @@ func (r *runner) receive(m *member, rd io.Reader, welcome, moved [][]byte, scree
 				}
 				// The move may come in the same read as the welcome: a
 				// screen opened in its room.
-				if ready && (r.rooms == 1 || hasRoom(window, moved, roomName(m.room))) {
+				if ready && (r.rooms <= 1 || hasRoom(window, moved, roomName(m.room))) {
 					inRoom, window = true, nil
 					close(m.moved)
 					if m.stalled {
