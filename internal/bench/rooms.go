@@ -72,7 +72,7 @@ func (r *runner) spread() {
 // senderRoom is the room of sender s: the senders go round the rooms, and
 // the flood is the first room's.
 func (r *runner) senderRoom(s int) int {
-	if s >= r.senders {
+	if s >= r.senders || r.rooms <= 1 {
 		return 0
 	}
 	return s % r.rooms
