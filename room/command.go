@@ -10,22 +10,27 @@ import (
 type Command uint8
 
 const (
-	CmdSay     Command = iota // plain text: a public message
-	CmdNick                   // /nick NAME
-	CmdWho                    // /who
-	CmdMe                     // /me ACTION
-	CmdMsg                    // /msg NAME TEXT
-	CmdHelp                   // /help
-	CmdQuit                   // /quit
-	CmdOp                     // /op PASSWORD
-	CmdKick                   // /kick NAME [reason]
-	CmdMute                   // /mute NAME [duration]
-	CmdUnmute                 // /unmute NAME
-	CmdBan                    // /ban NAME [duration] [reason]
-	CmdUnban                  // /unban N|NAME|KEY|ADDRESS
-	CmdBans                   // /bans
-	CmdTopic                  // /topic [TEXT|-]
-	CmdRelease                // /release NAME
+	CmdSay      Command = iota // plain text: a public message
+	CmdNick                    // /nick NAME
+	CmdWho                     // /who
+	CmdMe                      // /me ACTION
+	CmdMsg                     // /msg NAME TEXT
+	CmdHelp                    // /help
+	CmdQuit                    // /quit
+	CmdOp                      // /op PASSWORD
+	CmdKick                    // /kick NAME [reason]
+	CmdMute                    // /mute NAME [duration]
+	CmdUnmute                  // /unmute NAME
+	CmdBan                     // /ban NAME [duration] [reason]
+	CmdUnban                   // /unban N|NAME|KEY|ADDRESS
+	CmdBans                    // /bans
+	CmdTopic                   // /topic [TEXT|-]
+	CmdRelease                 // /release NAME
+	CmdJoin                    // /join ROOM
+	CmdPart                    // /part
+	CmdRooms                   // /rooms
+	CmdBreakout                // /breakout N
+	CmdGather                  // /gather
 )
 
 // Input is one parsed line of a member's input.
@@ -87,6 +92,15 @@ var commands = []commandSpec{
 		help:    map[Lang]string{LangEN: "show the topic", LangFR: "afficher le sujet"},
 		opUsage: map[Lang]string{LangEN: "/topic TEXT, /topic -", LangFR: "/topic TEXTE, /topic -"},
 		opHelp:  map[Lang]string{LangEN: "set the topic; - clears it", LangFR: "changer le sujet ; - l'efface"}},
+	{cmd: CmdJoin, name: "join", args: argsWord,
+		usage: map[Lang]string{LangEN: "/join ROOM", LangFR: "/join SALON"},
+		help:  map[Lang]string{LangEN: "go to another room (made if it does not exist)", LangFR: "aller dans un autre salon (créé s'il n'existe pas)"}},
+	{cmd: CmdPart, name: "part", args: argsNone,
+		usage: map[Lang]string{LangEN: "/part", LangFR: "/part"},
+		help:  map[Lang]string{LangEN: "go back to the main room", LangFR: "revenir au salon principal"}},
+	{cmd: CmdRooms, name: "rooms", args: argsNone,
+		usage: map[Lang]string{LangEN: "/rooms", LangFR: "/rooms"},
+		help:  map[Lang]string{LangEN: "list the rooms, their members and topics", LangFR: "lister les salons, leurs membres et sujets"}},
 	{cmd: CmdOp, name: "op", args: argsText,
 		usage: map[Lang]string{LangEN: "/op PASSWORD", LangFR: "/op MOT-DE-PASSE"},
 		help:  map[Lang]string{LangEN: "become an operator", LangFR: "devenir opérateur"}},
@@ -108,6 +122,12 @@ var commands = []commandSpec{
 	{cmd: CmdUnban, name: "unban", args: argsWord, op: true,
 		usage: map[Lang]string{LangEN: "/unban N|NAME|KEY|ADDRESS", LangFR: "/unban N|NOM|CLÉ|ADRESSE"},
 		help:  map[Lang]string{LangEN: "lift a ban (N: its number in /bans)", LangFR: "lever un bannissement (N : son numéro dans /bans)"}},
+	{cmd: CmdBreakout, name: "breakout", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/breakout N", LangFR: "/breakout N"},
+		help:  map[Lang]string{LangEN: "spread this room's members (not operators) into N rooms", LangFR: "répartir les membres de ce salon (sauf opérateurs) dans N salons"}},
+	{cmd: CmdGather, name: "gather", args: argsNone, op: true,
+		usage: map[Lang]string{LangEN: "/gather", LangFR: "/gather"},
+		help:  map[Lang]string{LangEN: "bring everyone back from the breakout rooms", LangFR: "ramener tout le monde des salons de groupe"}},
 	{cmd: CmdRelease, name: "release", args: argsWord, op: true,
 		usage: map[Lang]string{LangEN: "/release NAME", LangFR: "/release NOM"},
 		help:  map[Lang]string{LangEN: "free a name from the key that owns it", LangFR: "libérer un nom de la clé qui le possède"}},

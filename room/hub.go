@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -113,22 +114,27 @@ type Hub struct {
 	log  *slog.Logger
 
 	mu      sync.Mutex
-	members []*Member          // in join order
-	byName  map[string]*Member // by nameKey
+	members []*Member          // every member of every room, in join order
+	byName  map[string]*Member // by nameKey: names are unique server-wide
 	nextID  uint64
 	seq     uint64
+	seqSeen atomic.Uint64 // seq, for readers that take no lock
 	closed  bool
 	events  []event // log lines to write once the lock is released
+
+	def       *Room                   // the default room: never goes
+	rooms     map[string]*Room        // by nameKey
+	list      atomic.Pointer[[]*Room] // the rooms, for readers that take no lock (Activity)
+	nextSweep time.Time               // when the first idle empty room is due to go; zero: none
 
 	congested bool // set by a push into an outbox over half full, during one Post
 
 	store  Store
-	topic  string
 	bans   map[string]Ban        // by target: key fingerprint or network
 	owners map[string]string     // nameKey → the key that owns it (or keeps it in grace)
 	keys   map[string]*ownership // key fingerprint → the names it owns (owners.go)
 	opKeys map[string]bool
-	mutes  map[string]time.Time // key fingerprint → end of its mute (zero: none)
+	mutes  map[string]time.Time // muteKey(room, member) → end of its mute (zero: none)
 }
 
 // event is a log line decided under the lock and written after it.
@@ -139,8 +145,20 @@ type event struct {
 
 // NewHub returns an open room.
 func NewHub(opts Options) *Hub {
+	if opts.HistorySize <= 0 {
+		opts.HistorySize = DefaultHistory
+	}
 	if opts.History == nil {
-		opts.History = NewRing(DefaultHistory)
+		opts.History = NewRing(opts.HistorySize)
+	}
+	if opts.Room == "" {
+		opts.Room = DefaultRoom
+	}
+	if opts.MaxRooms <= 0 {
+		opts.MaxRooms = DefaultMaxRooms
+	}
+	if opts.RoomIdle <= 0 {
+		opts.RoomIdle = DefaultRoomIdle
 	}
 	if opts.OutboxNow == nil {
 		opts.OutboxNow = time.Now
@@ -178,15 +196,20 @@ func NewHub(opts Options) *Hub {
 		store:  opts.Store,
 		byName: make(map[string]*Member),
 		seq:    opts.State.Seq,
-		topic:  opts.State.Topic,
+		rooms:  make(map[string]*Room),
 		bans:   make(map[string]Ban),
 		owners: make(map[string]string),
 		keys:   make(map[string]*ownership),
 		opKeys: make(map[string]bool),
 		mutes:  make(map[string]time.Time),
 	}
+	h.seqSeen.Store(h.seq)
+	h.def = h.addRoomLocked(opts.Room, true, nil)
+	h.def.history = opts.History
+	h.def.topic = opts.State.Topic
 	for _, m := range opts.State.History {
-		opts.History.Append(m)
+		h.def.history.Append(m)
+		h.def.last.Store(m.Seq)
 	}
 	for _, b := range opts.State.Bans {
 		h.loadBan(b)
@@ -222,6 +245,10 @@ type JoinRequest struct {
 	// screen that shows the conversation does. The course's protocol has no
 	// echo: without it, a fast sender's outbox never fills with its own words.
 	Echo bool
+	// Room is the room to enter ("": the default room). One that cannot be
+	// entered (a bad name, or one only operators may create) leaves the
+	// member in the default room, told why.
+	Room string
 	// Notify, when set, is called when the outbox gets its first message
 	// after being empty, and when the member is removed: a door can then
 	// start a writer only when there is something to write, instead of
@@ -257,11 +284,11 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 		m.limiter = rate.NewLimiter(rate.Limit(h.opts.MsgRate), h.opts.MsgBurst)
 	}
 	m.op.Store(req.Key != "" && h.opKeys[req.Key])
-	if until, ok := h.mutes[req.Key]; ok && req.Key != "" {
-		if until.IsZero() || now.Before(until) {
-			m.muted, m.mutedUntil = true, until
-		} else {
-			delete(h.mutes, req.Key)
+	r, roomRefusal := h.def, (*Message)(nil)
+	if req.Room != "" {
+		r, roomRefusal = h.enterableLocked(m, req.Room)
+		if r == nil {
+			r = h.def
 		}
 	}
 
@@ -300,18 +327,20 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 		notice.Text = name
 	}
 
-	h.broadcastLocked(Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id})
 	h.members = append(h.members, m)
 	h.byName[nameKey(name)] = m
-	if notice != nil {
-		notice.At = now
-		m.push(notice, h.outboxNow())
+	h.enterLocked(m, r, Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id}, false)
+	for _, n := range []*Message{notice, roomRefusal} {
+		if n != nil {
+			n.At = now
+			m.push(n, h.outboxNow())
+		}
 	}
-	if h.topic != "" {
-		m.push(&Message{At: now, Kind: KindTopic, Text: h.topic}, h.outboxNow())
+	if r.topic != "" {
+		m.push(&Message{At: now, Kind: KindTopic, Room: r.name, Text: r.topic}, h.outboxNow())
 	}
-	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp()}})
-	return m, h.opts.History.Recent(), nil
+	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp(), "room", r.name}})
+	return m, r.history.Recent(), nil
 }
 
 // freeNameLocked returns name, or name with the first suffix that nobody
@@ -350,7 +379,7 @@ func (h *Hub) renameLocked(m *Member, name string) {
 	h.byName[nameKey(name)] = m
 	m.name.Store(&name)
 	h.events = append(h.events, event{"nick", []any{"door", m.door, "old", old, "name", name, "addr", m.addr}})
-	h.broadcastLocked(Message{Kind: KindNick, From: old, To: name, SenderID: m.id, Door: m.door, Key: m.key})
+	h.broadcastLocked(m.room, Message{Kind: KindNick, From: old, To: name, SenderID: m.id, Door: m.door, Key: m.key})
 }
 
 // Post carries out one line of input from m: a public message or a command.
@@ -366,6 +395,7 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 	if !h.presentLocked(m) {
 		return
 	}
+	h.sweepRoomsLocked()
 	switch {
 	case in.Err != ErrUnknownCommand && in.Cmd.opOnly() && !m.IsOp():
 		// Refused before its arguments are read: what an operator's
@@ -391,11 +421,11 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 			return
 		}
 		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
-			h.broadcastLocked(Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: part})
+			h.broadcastLocked(m.room, Message{Kind: KindChat, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: part})
 		}
 	case CmdMe:
 		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
-			h.broadcastLocked(Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: part})
+			h.broadcastLocked(m.room, Message{Kind: KindAction, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: part})
 		}
 	case CmdMsg:
 		for part := range splitText(in.Text, h.opts.MaxMessageBytes) {
@@ -406,7 +436,7 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 	case CmdNick:
 		h.nickLocked(m, in.Name)
 	case CmdWho:
-		h.replyLocked(m, Message{Kind: KindWho, Members: h.membersLocked()})
+		h.replyLocked(m, Message{Kind: KindWho, Room: m.room.name, Members: m.room.infos()})
 	case CmdHelp:
 		h.replyLocked(m, Message{Kind: KindHelp, ForOp: m.IsOp()})
 	case CmdQuit:
@@ -417,6 +447,16 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.topicLocked(m, in.Text)
 	case CmdKick, CmdMute, CmdUnmute, CmdBan, CmdUnban, CmdBans, CmdRelease:
 		h.moderateLocked(m, in)
+	case CmdJoin:
+		h.joinRoomLocked(m, in.Name)
+	case CmdPart:
+		h.partLocked(m)
+	case CmdRooms:
+		h.replyLocked(m, Message{Kind: KindRooms, Room: m.room.name, Rooms: h.roomInfosLocked(m.room)})
+	case CmdBreakout:
+		h.breakoutLocked(m, in.Name)
+	case CmdGather:
+		h.gatherLocked(m)
 	}
 	return
 }
@@ -500,10 +540,15 @@ func (h *Hub) Shutdown() {
 		m.push(&msg, now) // best effort: a full outbox is closed just the same
 	}
 	for _, m := range h.members {
+		r := m.room
 		h.detachLocked(m, ReasonShutdown)
-		h.store.Record(h.stampLocked(m.leave(ReasonShutdown)))
+		h.store.Record(h.stampLocked(m.leave(r, ReasonShutdown)))
 	}
 	h.members = nil
+	for _, r := range h.rooms {
+		r.members = nil
+		r.count.Store(0)
+	}
 	h.store.Record(h.stampLocked(Message{Kind: KindStop}))
 }
 
@@ -526,37 +571,42 @@ func (h *Hub) Started() {
 	h.events = append(h.events, event{"restarted after a crash", []any{"members_gone", len(st.Present)}})
 }
 
-// Members lists who is in the room, in join order.
+// Members lists who is on the server, in every room, in join order.
 func (h *Hub) Members() []MemberInfo {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.membersLocked()
 }
 
-// MembersHead lists the first n members to have joined, and how many are
-// in the room: a screen shows a few of them, and copying all of a room of
-// 500 for each of its 500 screens on each join was a join storm's cost.
-func (h *Hub) MembersHead(n int) ([]MemberInfo, int) {
+// MembersHead lists the first n members to have entered self's room, and
+// how many are in it: a screen shows a few of them, and copying all of a
+// room of 500 for each of its 500 screens on each join was a join storm's
+// cost.
+func (h *Hub) MembersHead(self *Member, n int) ([]MemberInfo, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]MemberInfo, min(max(n, 0), len(h.members)))
-	for i := range out {
-		out[i] = h.members[i].info()
+	r := self.room
+	if r == nil {
+		r = h.def
 	}
-	return out, len(h.members)
+	out := make([]MemberInfo, min(max(n, 0), len(r.members)))
+	for i := range out {
+		out[i] = r.members[i].info()
+	}
+	return out, len(r.members)
 }
 
 // outboxNow is the time by which outbox ages are measured.
 func (h *Hub) outboxNow() time.Time { return h.opts.OutboxNow() }
 
-// Count is how many members are in the room: a newcomer's greeting needs
-// the number, not a copy of everyone.
+// Count is how many members are on the server, in every room.
 func (h *Hub) Count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.members)
 }
 
+// Members lists every member of every room, in join order.
 func (h *Hub) membersLocked() []MemberInfo {
 	out := make([]MemberInfo, len(h.members))
 	for i, m := range h.members {
@@ -569,27 +619,30 @@ func (h *Hub) presentLocked(m *Member) bool {
 	return h.byName[nameKey(m.Name())] == m
 }
 
-// stampLocked gives msg the room's next sequence number and the time.
+// stampLocked gives msg the server's next sequence number and the time.
 func (h *Hub) stampLocked(msg Message) Message {
 	h.seq++
+	h.seqSeen.Store(h.seq)
 	msg.Seq = h.seq
 	msg.At = h.opts.Now()
 	return msg
 }
 
-// broadcastLocked stamps msg, keeps it in the history when it is a public
-// message, and sends it to every member; the sender of a public message
-// gets it back only if it asked for an echo.
-func (h *Hub) broadcastLocked(msg Message) {
+// broadcastLocked stamps msg, keeps it in r's history when it is a public
+// message, and sends it to every member of r; the sender of a public
+// message gets it back only if it asked for an echo.
+func (h *Hub) broadcastLocked(r *Room, msg Message) {
+	msg.Room = r.name
 	msg = h.stampLocked(msg)
 	h.store.Record(msg)
 	public := msg.Kind == KindChat || msg.Kind == KindAction
 	if public {
-		h.opts.History.Append(msg)
+		r.history.Append(msg)
+		r.last.Store(msg.Seq)
 	}
 	var slow []*Member
 	now := h.outboxNow()
-	for _, m := range h.members {
+	for _, m := range r.members {
 		if public && m.id == msg.SenderID && !m.echo {
 			continue
 		}
@@ -623,49 +676,65 @@ func (h *Hub) sendLocked(msg *Message, to []*Member) {
 }
 
 // evictLocked removes the members a fan-out found too slow, once it is
-// done. Many at once (a class's Wi-Fi dropping) are told to the room as one
-// line, "Thread-3 and 499 others left": one fan-out for all of them, not
-// one each, so the lock is held for one pass over the room; the transcript
-// still keeps each leave. A leave never makes anyone too slow in turn.
+// done. Many at once (a class's Wi-Fi dropping) are told to each room as
+// one line, "Thread-3 and 499 others left": one fan-out for all of them,
+// not one each, so the lock is held for one pass over the room; the
+// transcript still keeps each leave. A leave never makes anyone too slow in
+// turn.
 func (h *Hub) evictLocked(slow []*Member) {
 	if len(slow) == 1 {
 		h.removeLocked(slow[0], ReasonTooSlow)
 		return
 	}
-	var first Message
-	n := 0
+	type gathered struct {
+		first Message
+		n     int
+	}
+	var rooms []*Room
+	byRoom := map[*Room]*gathered{}
 	for _, m := range slow {
 		if !h.presentLocked(m) {
 			continue
 		}
+		r := m.room
 		h.detachLocked(m, ReasonTooSlow)
-		msg := h.stampLocked(m.leave(ReasonTooSlow))
+		msg := h.stampLocked(m.leave(r, ReasonTooSlow))
 		h.store.Record(msg)
-		if n == 0 {
-			first = msg
+		g := byRoom[r]
+		if g == nil {
+			g = &gathered{first: msg}
+			byRoom[r] = g
+			rooms = append(rooms, r)
 		}
-		n++
+		g.n++
 	}
-	if n == 0 {
+	if len(rooms) == 0 {
 		return
 	}
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x.Reason() != 0 })
-	first.Others = n - 1
-	h.sendLocked(&first, h.members)
+	for _, r := range rooms {
+		g := byRoom[r]
+		g.first.Others = g.n - 1
+		h.sendLocked(&g.first, r.members)
+	}
 }
 
 // removeLocked takes m out of the room and announces its leave.
-func (h *Hub) removeLocked(m *Member, r Reason) {
+func (h *Hub) removeLocked(m *Member, reason Reason) {
 	if !h.presentLocked(m) {
 		return
 	}
+	r := m.room
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
-	h.detachLocked(m, r)
-	h.broadcastLocked(m.leave(r))
+	h.detachLocked(m, reason)
+	h.broadcastLocked(r, m.leave(r, reason))
 }
 
-// detachLocked forgets m's name, records why it left and closes Done.
+// detachLocked forgets m's name, takes it out of its room, records why it
+// left and closes Done.
 func (h *Hub) detachLocked(m *Member, r Reason) {
+	h.leaveRoomLocked(m)
+	h.forgetMutesLocked(m)
 	delete(h.byName, nameKey(m.Name()))
 	m.reason.Store(uint32(r))
 	close(m.done)

@@ -44,9 +44,17 @@ type Member struct {
 
 	notify func() // JoinRequest.Notify
 
+	// room is the room the member is in, guarded by the hub's lock; at is
+	// the same, for its door to read without the lock. seen holds, for each
+	// room it has left, the last sequence number it had seen there: coming
+	// back, it is shown only what it missed.
+	room *Room
+	at   atomic.Pointer[Room]
+	seen map[string]uint64 // by the room's nameKey: a room that went holds no memory here
+
 	op         atomic.Bool // an operator: set at join or by /op
 	mutedUntil time.Time   // guarded by the hub's lock; zero: not muted
-	muted      bool        // guarded by the hub's lock
+	muted      bool        // guarded by the hub's lock: in its current room
 	shownBans  []string    // guarded by the hub's lock: the targets of the last /bans it was shown, in order
 }
 
@@ -222,10 +230,18 @@ func (m *Member) push(msg *Message, now time.Time) bool {
 	return true
 }
 
-// leave is m's leave for reason r, as the room and the transcript tell it.
-func (m *Member) leave(r Reason) Message {
-	return Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: r}
+// leave is m's leave of room r for reason why, as the room and the
+// transcript tell it.
+func (m *Member) leave(r *Room, why Reason) Message {
+	msg := Message{Kind: KindLeave, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Reason: why}
+	if r != nil {
+		msg.Room = r.name
+	}
+	return msg
 }
+
+// Room is the room the member is in now, or was in when it left.
+func (m *Member) Room() *Room { return m.at.Load() }
 
 func (m *Member) info() MemberInfo {
 	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp()}

@@ -33,10 +33,10 @@ const (
 	KindStart                    // record only: the server started (the previous one stopped in order)
 	KindStop                     // record only: the server stopped in order, after its members' leaves
 	KindCrash                    // record only: the server started again after a crash (no KindStop)
-	KindMove                     // reply: the reader is now in room Room (From: the operator who moved it, "" itself); Members: who else is there; History: what it has not seen there; Text: the topic
+	KindMove                     // reply: the reader is now in room Room (From: the operator who moved it, "" itself); Members: who else is there (the first few of Others); History: what it has not seen there; Text: the topic
 	KindRooms                    // reply: Rooms, the reader's own marked Here
-	KindBreakout                 // operator From spread Others+1 members of Room into Rooms
-	KindGather                   // operator From brought Others+1 members back into Room from Rooms
+	KindBreakout                 // operator From spread Others members of Room into Rooms
+	KindGather                   // operator From brought Others members back into Room from Rooms
 )
 
 var kindNames = [...]string{
@@ -240,7 +240,8 @@ type RoomInfo struct {
 	Name    string
 	Members int
 	Topic   string
-	Here    bool // the reader is in it (KindRooms)
+	Here    bool   // the reader is in it (KindRooms)
+	Last    uint64 // the sequence number of its last public message (Hub.Activity)
 }
 
 // size is what a message costs in an outbox, for its byte bound.

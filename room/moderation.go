@@ -43,13 +43,18 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 	case target == op && in.Cmd != CmdUnmute:
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrSelf, Text: in.Word})
 		return
+	case target.room != op.room && in.Cmd != CmdBan:
+		// /kick and /mute act in the operator's room; /ban is server-wide.
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrNotInRoom, Text: target.Name()})
+		return
 	}
+	r := target.room
 	now := h.opts.Now()
 	msg := Message{From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, To: target.Name()}
 	switch in.Cmd {
 	case CmdKick:
 		msg.Kind, msg.Text = KindKick, in.Text
-		h.broadcastLocked(msg) // the target reads it too, before it goes
+		h.broadcastLocked(r, msg) // the target reads it too, before it goes
 		h.detachQuietLocked(target, ReasonKicked)
 	case CmdMute:
 		msg.Kind = KindMute
@@ -57,18 +62,17 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 			msg.Until = now.Add(in.Dur)
 		}
 		target.muted, target.mutedUntil = true, msg.Until
-		if target.key != "" {
-			// A keyed member stays muted if it comes back; a keyless one is
-			// muted for this session (muting an address would mute a whole
-			// class behind one NAT): /ban is there for one that evades.
-			h.mutes[target.key] = msg.Until
-		}
-		h.broadcastLocked(msg)
+		// A mute holds in this room. A keyed member stays muted there if it
+		// comes back; a keyless one for this session (muting an address
+		// would mute a whole class behind one NAT): /ban is there for one
+		// that evades.
+		h.mutes[muteKey(r, target)] = msg.Until
+		h.broadcastLocked(r, msg)
 	case CmdUnmute:
 		target.muted, target.mutedUntil = false, time.Time{}
-		delete(h.mutes, target.key)
+		delete(h.mutes, muteKey(r, target))
 		msg.Kind = KindUnmute
-		h.broadcastLocked(msg)
+		h.broadcastLocked(r, msg)
 	case CmdBan:
 		reason := in.Text
 		// A ban on a key holds its holder's network too, or the holder
@@ -85,7 +89,10 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.bans[b.Target] = b
 		h.store.SaveBan(b)
 		msg.Kind, msg.Text, msg.Until = KindBan, reason, b.Until
-		h.broadcastLocked(msg)
+		h.broadcastLocked(r, msg)
+		if op.room != r {
+			h.sendLocked(&msg, []*Member{op}) // the operator sees the ban it typed
+		}
 		// The operator is told what the ban holds: in an exempt network
 		// (a class behind one NAT) a key ban holds the key alone.
 		h.replyLocked(op, Message{Kind: KindBanScope, Bans: []Ban{h.shownLocked(b)}})
@@ -104,9 +111,10 @@ func (h *Hub) detachQuietLocked(m *Member, r Reason) {
 	if !h.presentLocked(m) {
 		return
 	}
+	room := m.room
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
 	h.detachLocked(m, r)
-	msg := h.stampLocked(m.leave(r))
+	msg := h.stampLocked(m.leave(room, r))
 	h.store.Record(msg) // the transcript keeps the leave; the room read the kick or ban
 }
 
@@ -201,15 +209,16 @@ func (h *Hub) opLocked(m *Member, password string) {
 		return // already one
 	}
 	h.events = append(h.events, event{"operator", []any{"name", m.Name(), "addr", m.addr, "by", "password"}})
-	h.broadcastLocked(Message{Kind: KindOp, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key})
+	h.broadcastLocked(m.room, Message{Kind: KindOp, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key})
 }
 
 // topicLocked shows the topic, or sets it when text is given by an
 // operator; "-" clears it. (A bare /topic shows it, for everyone: an
 // operator checking the topic must not clear it by the same keystrokes.)
 func (h *Hub) topicLocked(m *Member, text string) {
+	r := m.room
 	if text == "" {
-		h.replyLocked(m, Message{Kind: KindTopic, Text: h.topic})
+		h.replyLocked(m, Message{Kind: KindTopic, Room: r.name, Text: r.topic})
 		return
 	}
 	if !m.IsOp() {
@@ -217,16 +226,16 @@ func (h *Hub) topicLocked(m *Member, text string) {
 		return
 	}
 	if text == "-" {
-		if h.topic == "" {
-			h.replyLocked(m, Message{Kind: KindTopic})
+		if r.topic == "" {
+			h.replyLocked(m, Message{Kind: KindTopic, Room: r.name})
 			return
 		}
 		text = ""
 	}
-	h.topic = text
-	h.store.SaveTopic(h.opts.Room, text)
-	h.events = append(h.events, event{"operator action", []any{"op", m.Name(), "op_key", m.key, "command", "topic", "text", Clip(text, 128)}})
-	h.broadcastLocked(Message{Kind: KindTopic, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: text})
+	r.topic = text
+	h.store.SaveTopic(r.name, text)
+	h.events = append(h.events, event{"operator action", []any{"op", m.Name(), "op_key", m.key, "command", "topic", "room", r.name, "text", Clip(text, 128)}})
+	h.broadcastLocked(r, Message{Kind: KindTopic, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: text})
 }
 
 // mutedLocked reports whether m may not post now, and tells it so. A mute
@@ -352,9 +361,9 @@ func (h *Hub) exempt(net string) bool {
 	return false
 }
 
-// Topic returns the room's topic.
+// Topic returns the default room's topic.
 func (h *Hub) Topic() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.topic
+	return h.def.topic
 }

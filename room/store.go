@@ -61,15 +61,15 @@ type NameOwner struct {
 
 // State is what a hub starts from, as a Store loaded it.
 type State struct {
-	Seq     uint64      // the last sequence number given: the next one follows it
-	History []Message   // the last public messages of the default room, oldest first
-	Bans    []Ban       // bans still in force
-	Topic   string      // the default room's topic
+	Seq     uint64    // the last sequence number given: the next one follows it
+	History []Message // the last public messages of the default room, oldest first
+	Bans    []Ban     // bans still in force
+	Topic   string    // the default room's topic
 	// Rooms holds the other rooms' recent public messages and topics, by
 	// the room's name lower-cased: a room created again after a restart
 	// starts from them.
 	Rooms map[string]RoomState
-	Names   []NameOwner // the owned names, the most recently seen last
+	Names []NameOwner // the owned names, the most recently seen last
 	// Numbers holds the highest number each prefix of the server's names
 	// was given, by its lower-cased prefix ("thread-": 41): a door that
 	// numbers its members goes on from it, so that no newcomer takes the

@@ -88,6 +88,8 @@ func (l Lang) Reason(r Reason) string {
 		return "connexion réinitialisée"
 	case ReasonCrash:
 		return "arrêt brutal du serveur"
+	case ReasonMoved:
+		return "parti dans un autre salon"
 	}
 	return r.String()
 }
@@ -196,10 +198,16 @@ func (l Lang) Describe(m Message) string {
 		if m.Others > 0 {
 			return l.Joined([]string{m.From}, 1+m.Others)
 		}
+		if m.Text != "" {
+			return fmt.Sprintf(l.pick("%s came from #%s (%s)", "%s arrive de #%s (%s)"), m.From, m.Text, m.Door)
+		}
 		return fmt.Sprintf(l.pick("%s joined (%s)", "%s a rejoint le salon (%s)"), m.From, m.Door)
 	case KindLeave:
 		if m.Others > 0 {
 			return l.Left([]string{m.From}, 1+m.Others)
+		}
+		if m.Reason == ReasonMoved && m.Text != "" {
+			return fmt.Sprintf(l.pick("%s went to #%s", "%s est parti dans #%s"), m.From, m.Text)
 		}
 		return fmt.Sprintf(l.pick("%s left (%s)", "%s est parti (%s)"), m.From, l.Reason(m.Reason))
 	case KindNick:
@@ -273,6 +281,8 @@ func (l Lang) Describe(m Message) string {
 		return l.pick("server stopped", "serveur arrêté")
 	case KindCrash:
 		return l.pick("server restarted after a crash", "serveur redémarré après un arrêt brutal")
+	case KindMove, KindRooms, KindBreakout, KindGather:
+		return l.describeRoom(m)
 	}
 	return ""
 }
@@ -438,6 +448,9 @@ func (l Lang) describeError(m Message) string {
 	case ErrNameCleaned:
 		return fmt.Sprintf(l.pick("your name here is %s (names use ASCII letters, digits, _ and -)",
 			"votre nom ici est %s (un nom n'a que des lettres ASCII, des chiffres, _ et -)"), m.Text)
+	}
+	if s := l.describeRoomError(m); s != "" {
+		return s
 	}
 	return fmt.Sprintf("error %d", m.Err)
 }

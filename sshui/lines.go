@@ -32,7 +32,7 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 	}
 	// Counted now, before the reading below can see the member leave: the
 	// welcome says how many others were there when it came.
-	others := s.opts.Hub.Count() - 1
+	others := m.Room().Count() - 1 // of its room
 	written := make(chan error, 1)
 	go func() {
 		defer func() {

@@ -38,7 +38,7 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		Member:   m,
 		History:  history,
 		Send:     queue.send,
-		Head:     s.opts.Hub.MembersHead,
+		Head:     func(n int) ([]room.MemberInfo, int) { return s.opts.Hub.MembersHead(m, n) },
 		Members:  s.opts.Hub.Members,
 		Held:     queue.waiting,
 		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },

@@ -43,7 +43,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 // closes.
 func (c *conn) serve(history []room.Message, early []byte, greeting string) {
 	s := c.srv
-	intro := lineproto.AppendIntro(nil, s.Lang, greeting, c.m, s.Hub.Count()-1, history)
+	intro := lineproto.AppendIntro(nil, s.Lang, greeting, c.m, c.m.Room().Count()-1, history)
 	if err := c.writeOut(intro); err != nil {
 		c.writeFailed(err)
 	}

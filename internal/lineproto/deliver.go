@@ -2,6 +2,7 @@ package lineproto
 
 import (
 	"io"
+	"time"
 
 	"palabre/room"
 )
@@ -64,15 +65,20 @@ func AppendIntro(b []byte, lang room.Lang, greeting string, m *room.Member, othe
 // live: a newcomer tells the past from the present, and live lines keep
 // the course's own form. No history, no marks.
 func AppendHistory(b []byte, lang room.Lang, m *room.Member, history []room.Message) []byte {
+	return appendPast(b, lang, m.ID(), history, m.Joined())
+}
+
+// appendPast is AppendHistory for the member selfID, shown the past at now.
+func appendPast(b []byte, lang room.Lang, selfID uint64, history []room.Message, now time.Time) []byte {
 	shown := false
 	var line []byte
 	for i := range history {
 		msg := &history[i]
-		if line = AppendMessage(line[:0], lang, m.ID(), msg); len(line) == 0 {
+		if line = AppendMessage(line[:0], lang, selfID, msg); len(line) == 0 {
 			continue // nothing of it is for m
 		}
 		if !shown {
-			b = AppendLine(b, "*** ", lang.EarlierMessages(msg.At, m.Joined()))
+			b = AppendLine(b, "*** ", lang.EarlierMessages(msg.At, now))
 			shown = true
 		}
 		b = append(b, '[')

@@ -39,6 +39,11 @@ func AppendMessage(b []byte, lang room.Lang, selfID uint64, msg *room.Message) [
 	for line := range strings.SplitSeq(lang.Describe(*msg), "\n") {
 		b = AppendLine(b, "*** ", line)
 	}
+	if msg.Kind == room.KindMove {
+		// What was said in the room before the member came in, as a
+		// newcomer is shown it.
+		b = appendPast(b, lang, selfID, msg.History, msg.At)
+	}
 	return b
 }
 
