@@ -126,7 +126,7 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 	}
 	m.conn, m.w, m.eol = nc, nc, '\n'
 	m.reading = true
-	go r.receive(m, nc, tcpWelcome, tcpMoved, false)
+	go r.receive(m, nc, tcpWelcome, movedMarks, false)
 	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
 		return err
 	}
@@ -175,12 +175,7 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	if err := sess.RequestPty("xterm-256color", r.rows, r.cols, gossh.TerminalModes{}); err != nil {
 		return fmt.Errorf("ssh pty: %w", err)
 	}
-	if r.rooms <= 1 {
-		err = sess.Shell()
-	} else {
-		err = sess.Start(roomName(m.room)) // the command names the room the screen opens in
-	}
-	if err != nil {
+	if err := sess.Shell(); err != nil {
 		return fmt.Errorf("ssh shell: %w", err)
 	}
 	if m.stalled {
@@ -195,8 +190,16 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	}
 	m.w, m.eol = stdin, '\r'
 	m.reading = true
-	go r.receive(m, stdout, screenWelcome(m.name), screenMoved, true)
-	return r.wait(ctx, m, m.moved, "screen in #"+roomName(m.room))
+	go r.receive(m, stdout, screenWelcome(m.name), movedMarks, true)
+	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
+		return err
+	}
+	// The SSH door does not yet take the room from the command: the member
+	// types /join on its screen, as a student would.
+	if _, err := fmt.Fprintf(stdin, "/join %s\r", roomName(m.room)); err != nil {
+		return err
+	}
+	return r.wait(ctx, m, m.moved, "move to #"+roomName(m.room))
 }
 
 // wait waits until done closes: the member's welcome, or its move.

@@ -78,12 +78,12 @@ func (r *runner) senderRoom(s int) int {
 	return s % r.rooms
 }
 
-// The line that tells a TCP member it moved, in either language:
-// "*** You are now in #bench-3 …", "*** Vous êtes maintenant dans #bench-3 …".
-var tcpMoved = [][]byte{[]byte("*** You are now in #"), []byte("*** Vous êtes maintenant dans #")}
-
-// screenMoved is what a screen shows once in the room: its title bar names it.
-var screenMoved = [][]byte{[]byte("#")}
+// movedMarks are what the line telling a member it moved holds before the
+// room's name, on either door and in either language: "You are now in
+// #bench-3, with …", "Vous êtes maintenant dans #bench-3 …", and the same
+// after "NAME moved you: you are …". Not a bare "#": the room a member
+// leaves reads "NAME went to #bench-3" of those who go before it.
+var movedMarks = [][]byte{[]byte("ou are now in #"), []byte("tes maintenant dans #")}
 
 // hasRoom reports whether text holds one of the marks followed by the room's
 // name, whole: bench-1 is not the start of bench-12.
