@@ -49,7 +49,8 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"and PALABRE_MAX_MEMBERS above the members, or its flood control paces the senders and\n" +
 			"its door turns members away. Loopback addresses only: a name must resolve to loopback.\n" +
 			"A running server's room must be empty, for the bench floods it: the bench joins once\n" +
-			"first to count who is there, and refuses if anyone is; --i-know skips the count.",
+			"first to count who is there (with --rooms, in its rooms too, by /rooms), and refuses if\n" +
+			"anyone is; --i-know skips the count.",
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -71,7 +72,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			members := cfg.TCPClients + cfg.SSHClients + cfg.Stalled + cfg.StalledSSH
 			cfg.StartServer = func(ctx context.Context) (string, string, func() error, error) {
-				return startBenchServer(ctx, members)
+				return startBenchServer(ctx, members, cfg.Rooms)
 			}
 			rep, err := bench.Run(ctx, cfg)
 			if err != nil {
@@ -113,8 +114,9 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 
 // startBenchServer runs palabre in this process on two loopback ports, with
 // its own data directory, flood control and connection limits off (the
-// bench's rate is the load), room for the members, and no logs.
-func startBenchServer(ctx context.Context, members int) (tcpAddr, sshAddr string, stop func() error, err error) {
+// bench's rate is the load), room for the members and their rooms, and no
+// logs.
+func startBenchServer(ctx context.Context, members, rooms int) (tcpAddr, sshAddr string, stop func() error, err error) {
 	dir, err := os.MkdirTemp("", "palabre-bench-")
 	if err != nil {
 		return "", "", nil, err
@@ -127,6 +129,7 @@ func startBenchServer(ctx context.Context, members int) (tcpAddr, sshAddr string
 		"PALABRE_MAX_PER_IP":   "0",
 		"PALABRE_CONNECT_RATE": "0",
 		"PALABRE_MAX_MEMBERS":  strconv.Itoa(max(members+16, 1000)),
+		"PALABRE_MAX_ROOMS":    strconv.Itoa(max(rooms+16, 100)),
 		"PALABRE_LOG_LEVEL":    "error",
 	})
 	if err != nil {

@@ -303,7 +303,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := cfg.check(); err != nil {
 		return Report{}, err
 	}
-	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now()}
+	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now(), rooms: max(1, cfg.Rooms)}
 	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients,
 		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, ConnectRate: cfg.ConnectRate,
 		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(),
@@ -329,8 +329,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			if err != nil {
 				return rep, fmt.Errorf("counting the room's members before the run (--i-know skips it): %w", err)
 			}
-			if others > 0 {
+			if others > 0 && r.rooms <= 1 {
 				return rep, fmt.Errorf("the room has %d member(s), who would be flooded with the bench's messages: bench an empty room, or give --i-know", others)
+			}
+			if others > 0 {
+				return rep, fmt.Errorf("the default room and bench-1 … bench-%d have %d member(s), who would be flooded with the bench's messages and moves: bench empty rooms, or give --i-know", r.rooms, others)
 			}
 		}
 		if cfg.PID != 0 {

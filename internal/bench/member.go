@@ -223,6 +223,9 @@ func (r *runner) wait(ctx context.Context, m *member, done <-chan struct{}, what
 		}
 		return fmt.Errorf("closed before the %s", what)
 	case <-t.C:
+		if l := m.last.line(); l != "" {
+			return fmt.Errorf("no %s within %v, after %q", what, r.cfg.ConnectTimeout, l) // "no room #bench-120: the server has as many rooms as it may"
+		}
 		return fmt.Errorf("no %s within %v", what, r.cfg.ConnectTimeout)
 	case <-ctx.Done():
 		return ctx.Err()
