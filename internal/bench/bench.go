@@ -217,7 +217,8 @@ type runner struct {
 	inRoom  [][2]int // reading members, by room and door
 
 	hist       [2]histogram      // latencies, by the receiver's door
-	roomHist   []histogram       // latencies, by the receiver's room, with rooms
+	roomHist   []histogram       // latencies of the senders' messages, by the receiver's room, with rooms
+	floodHist  histogram         // latencies of the flood's messages
 	seen       [2]atomic.Int64   // measured deliveries, by the receiver's door
 	roomSent   [][2]atomic.Int64 // measured messages, by the sender's room and door
 	floodSent  atomic.Int64      // measured messages of the flood
@@ -290,7 +291,10 @@ func (r *runner) deliver(m *member, s, seq int, now time.Duration) {
 	}
 	d := now - time.Duration(sent)
 	r.hist[m.door].add(d)
-	if r.roomHist != nil {
+	switch {
+	case s == r.senders:
+		r.floodHist.add(d)
+	case r.roomHist != nil:
 		r.roomHist[m.room].add(d)
 	}
 	r.seen[m.door].Add(1)
