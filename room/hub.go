@@ -50,7 +50,7 @@ type Options struct {
 	Room    string
 	History History // the default room's; nil: an in-memory ring of HistorySize messages
 	// HistorySize is how many recent public messages each room keeps for
-	// its newcomers; 0: DefaultHistory.
+	// its newcomers; 0: DefaultHistory; below 0: none.
 	HistorySize int
 	// Rooms says who may create a room; MaxRooms bounds how many exist at
 	// once (0: DefaultMaxRooms); an empty room that is neither the default
@@ -145,8 +145,11 @@ type event struct {
 
 // NewHub returns an open room.
 func NewHub(opts Options) *Hub {
-	if opts.HistorySize <= 0 {
+	switch {
+	case opts.HistorySize == 0:
 		opts.HistorySize = DefaultHistory
+	case opts.HistorySize < 0:
+		opts.HistorySize = 0 // none: newcomers are shown nothing, in any room
 	}
 	if opts.History == nil {
 		opts.History = NewRing(opts.HistorySize)
@@ -566,7 +569,7 @@ func (h *Hub) Started() {
 	}
 	h.store.Record(h.stampLocked(Message{Kind: KindCrash}))
 	for _, mi := range st.Present {
-		h.store.Record(h.stampLocked(Message{Kind: KindLeave, From: mi.Name, Door: mi.Door, Key: mi.Key, Reason: ReasonCrash}))
+		h.store.Record(h.stampLocked(Message{Kind: KindLeave, From: mi.Name, Door: mi.Door, Key: mi.Key, Reason: ReasonCrash, Room: mi.Room}))
 	}
 	h.events = append(h.events, event{"restarted after a crash", []any{"members_gone", len(st.Present)}})
 }

@@ -419,9 +419,9 @@ func TestWho(t *testing.T) {
 
 	h.Post(bob, "/who")
 	expect(t, bob, Message{Kind: KindWho, Members: []MemberInfo{
-		{Name: "alice", Door: DoorTCP, Joined: testClock},
-		{Name: "bob", Door: DoorSSH, Joined: testClock},
-		{Name: "carol", Door: DoorTCP, Joined: testClock},
+		{Name: "alice", Door: DoorTCP, Joined: testClock, Room: "main"},
+		{Name: "bob", Door: DoorSSH, Joined: testClock, Room: "main"},
+		{Name: "carol", Door: DoorTCP, Joined: testClock, Room: "main"},
 	}})
 	expect(t, alice)
 	expect(t, carol)
@@ -432,8 +432,8 @@ func TestWho(t *testing.T) {
 	carol.Drain(nil)
 	h.Post(carol, "/WHO")
 	got := expect(t, carol, Message{Kind: KindWho, Members: []MemberInfo{
-		{Name: "zoe", Door: DoorTCP, Joined: testClock},
-		{Name: "carol", Door: DoorTCP, Joined: testClock},
+		{Name: "zoe", Door: DoorTCP, Joined: testClock, Room: "main"},
+		{Name: "carol", Door: DoorTCP, Joined: testClock, Room: "main"},
 	}})
 	if !reflect.DeepEqual(got[0].Members, h.Members()) {
 		t.Errorf("who reply %v differs from Members() %v", got[0].Members, h.Members())

@@ -244,5 +244,5 @@ func (m *Member) leave(r *Room, why Reason) Message {
 func (m *Member) Room() *Room { return m.at.Load() }
 
 func (m *Member) info() MemberInfo {
-	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp()}
+	return MemberInfo{Name: m.Name(), Door: m.door, Joined: m.joined, Key: m.key, Op: m.IsOp(), Room: m.Room().Name()}
 }

@@ -203,6 +203,7 @@ type MemberInfo struct {
 	Joined time.Time
 	Key    string // SSH key fingerprint, or ""
 	Op     bool   // an operator
+	Room   string // the room it is in
 }
 
 // Message is one event of the room, as delivered to members. Messages are

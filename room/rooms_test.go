@@ -479,3 +479,21 @@ func TestBreakoutOriginOutlivesItsIdleness(t *testing.T) {
 		t.Fatalf("rooms %+v", rooms)
 	}
 }
+
+// TestNoHistoryInAnyRoom: PALABRE_HISTORY=0 means none, in every room.
+func TestNoHistoryInAnyRoom(t *testing.T) {
+	for _, tc := range []struct {
+		size, want int
+	}{{-1, 0}, {0, DefaultHistory}, {2, 2}} {
+		h := newTestHub(t, Options{HistorySize: tc.size})
+		a := joinAll(t, h, "alice")[0]
+		h.Post(a, "/join tp1")
+		for i := range DefaultHistory + 1 {
+			h.Post(a, fmt.Sprint(i))
+		}
+		b, hist, _ := h.Join(JoinRequest{Name: "bob", Door: DoorTCP, Room: "tp1"})
+		if len(hist) != tc.want || b.Room().Name() != "tp1" {
+			t.Errorf("HistorySize %d: %d messages of history, want %d", tc.size, len(hist), tc.want)
+		}
+	}
+}

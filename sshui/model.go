@@ -2,6 +2,7 @@ package sshui
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -378,6 +379,10 @@ func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case tea.KeyEnd:
 		m.scroll(-m.offset) // and the input's cursor goes to the end too
 	}
+	// bubbletea gives every program the same slice for a space's runes
+	// (key.go, spaceRunes), and the text input's sanitiser writes its
+	// result in place: screens typing spaces at once would race on it.
+	k.Runes = slices.Clone(k.Runes)
 	var cmd tea.Cmd
 	m.ti, cmd = m.ti.Update(k)
 	return m, cmd

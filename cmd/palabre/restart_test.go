@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"palabre/internal/store"
 )
 
 // welcomeIn matches the welcome line in either language.
@@ -121,13 +123,19 @@ func TestCrashRecordedAtRestart(t *testing.T) {
 	c := joinAny(t, first.addr)
 	c.send(t, "FIN")
 	b.send(t, "/nick bob")
-	// The kill comes once the transcript holds the name change and the
-	// leave: what the test is about is what a restart makes of a kept
-	// transcript.
+	b.send(t, "/join tp1")
+	// The kill comes once the transcript holds the name change, the leave
+	// and bob's arrival in tp1: what the test is about is what a restart
+	// makes of a kept transcript.
+	kept := func(es []store.Entry) bool {
+		return slices.Contains(kinds(es), "nick") &&
+			slices.ContainsFunc(es, func(e store.Entry) bool { return e.Kind == "leave" && e.Reason == "FIN" }) &&
+			slices.ContainsFunc(es, func(e store.Entry) bool { return e.Kind == "join" && e.Room == "tp1" })
+	}
 	deadline := time.Now().Add(patience)
-	for k := kinds(entries(t, data)); !slices.Contains(k, "nick") || !slices.Contains(k, "leave"); k = kinds(entries(t, data)) {
+	for es := entries(t, data); !kept(es); es = entries(t, data) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the name change and the leave never reached the transcript: %v", k)
+			t.Fatalf("the name change, the leave and the move never reached the transcript: %v", kinds(es))
 		}
 		time.Sleep(10 * time.Millisecond) // polling the file, not synchronising goroutines
 	}
@@ -148,10 +156,11 @@ func TestCrashRecordedAtRestart(t *testing.T) {
 	for _, e := range es {
 		seen = seen || e.Kind == "crash"
 		if seen && e.Kind != "join" {
-			after = append(after, e.Kind+" "+e.Name+" "+e.Reason)
+			after = append(after, e.Kind+" "+e.Name+" "+e.Reason+" "+e.Room)
 		}
 	}
-	want := []string{"crash  ", "leave Thread-1 server crash", "leave bob server crash", "leave Thread-4 server shutdown", "stop  "}
+	// Each leave in the room its member was in.
+	want := []string{"crash   ", "leave Thread-1 server crash main", "leave bob server crash tp1", "leave Thread-4 server shutdown main", "stop   "}
 	if !slices.Equal(after, want) {
 		t.Errorf("from the crash on, the transcript holds\n%q\nwant\n%q", after, want)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -57,7 +59,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	if len(bad) > 0 {
 		logger.Warn("lines that are not keys, skipped", "file", cfg.AllowedKeys, "lines", bad)
 	}
-	st, err := store.Open(cfg.DataDir, store.Options{StorePrivate: cfg.StorePrivate, Logger: logger})
+	defaultRoom := strings.TrimPrefix(cfg.Room, "#") // the '#' is how it may be written, not its name
+	st, err := store.Open(cfg.DataDir, store.Options{Room: defaultRoom, StorePrivate: cfg.StorePrivate, Logger: logger})
 	if err != nil {
 		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
 	}
@@ -76,7 +79,12 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		State:           state,
 		OpKeys:          slices.Collect(maps.Keys(opKeys)),
 		OpPassword:      cfg.OpPassword,
+		Room:            defaultRoom,
 		History:         room.NewRing(cfg.History),
+		HistorySize:     cmp.Or(cfg.History, -1), // 0 is none here, in every room
+		Rooms:           cfg.Rooms,
+		MaxRooms:        cfg.MaxRooms,
+		RoomIdle:        cfg.RoomIdle,
 		Logger:          logger,
 		OutboxAge:       cfg.WriteTimeout,
 		OutboxBytes:     cfg.OutboxBytes,
@@ -130,7 +138,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	if ready != nil {
 		ready(addrs)
 	}
-	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "lang", cfg.Lang,
+	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "room", defaultRoom, "lang", cfg.Lang,
 		"history", cfg.History, "data", cfg.DataDir, "seq", state.Seq, "bans", len(state.Bans), "operator_keys", len(opKeys),
 		"room_password", cfg.Password != "", "allowed_keys", len(allowed))
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,14 +18,16 @@ import (
 
 func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 	var since time.Duration
-	var from, format, dataDir string
+	var from, format, dataDir, roomName string
 	cmd := &cobra.Command{
 		Use:   "transcript",
-		Short: "Print the room's transcript from the data directory",
-		Long: "transcript prints what the room kept: every public message, action, join, leave,\n" +
-			"name change, kick, mute, ban and topic change, and each start, stop or crash of the\n" +
-			"server, oldest first. It reads the database\n" +
-			"in the data directory read-only, and may run while the server does, or on a copy.",
+		Short: "Print the rooms' transcript from the data directory",
+		Long: "transcript prints what the rooms kept: every public message, action, join, leave,\n" +
+			"name change, kick, mute, ban, topic change, breakout and gather, and each start, stop\n" +
+			"or crash of the server, oldest first, in the server's one order. Once the server has\n" +
+			"had more than one room, each line names its room (#tp1); the server's own lines name\n" +
+			"none. --room keeps one room's lines. It reads the database in the data directory\n" +
+			"read-only, and may run while the server does, or on a copy.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("since") && cmd.Flags().Changed("from") {
@@ -44,28 +47,78 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 			if !cmd.Flags().Changed("data-dir") {
 				dataDir = dataDirFrom(environ)
 			}
+			if format != "text" && format != "json" {
+				return fmt.Errorf("--format %q: text or json", format)
+			}
+			t, err := store.OpenTranscript(dataDir)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			rooms, err := t.Rooms()
+			if err != nil {
+				return err
+			}
+			only := strings.TrimPrefix(roomName, "#")
+			if cmd.Flags().Changed("room") && !slices.ContainsFunc(rooms, func(r string) bool { return strings.EqualFold(r, only) }) {
+				return fmt.Errorf("--room %q: %s", roomName, noSuchRoom(rooms))
+			}
 			var print func(store.Entry) error
 			switch format {
 			case "text":
+				// One room's lines need no room; a server that never had
+				// more than one room keeps its transcript as it always read.
+				width := 0
+				if only == "" && len(rooms) > 1 {
+					for _, r := range rooms {
+						width = max(width, len("#"+r))
+					}
+				}
 				print = func(e store.Entry) error {
-					_, err := fmt.Fprintln(stdout, e.At.Local().Format("2006-01-02 15:04"), transcriptLine(e))
+					at := e.At.Local().Format("2006-01-02 15:04")
+					var err error
+					if width == 0 {
+						_, err = fmt.Fprintln(stdout, at, transcriptLine(e))
+					} else {
+						_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), transcriptLine(e))
+					}
 					return err
 				}
 			case "json":
 				enc := json.NewEncoder(stdout)
 				print = func(e store.Entry) error { return enc.Encode(e) }
-			default:
-				return fmt.Errorf("--format %q: text or json", format)
 			}
-			return store.ReadTranscript(dataDir, start, print)
+			return t.Read(store.Filter{From: start, Room: only}, print)
 		},
 	}
 	// The room's one duration syntax, as /mute and /ban read it (1d, 1h30m, 10min).
 	cmd.Flags().Var((*room.Duration)(&since), "since", "only the last DURATION (e.g. 2h, 1d, 1h30m)")
 	cmd.Flags().StringVar(&from, "from", "", `only from TIME on ("2026-11-24 10:00", "2026-11-24", or RFC 3339)`)
+	cmd.Flags().StringVar(&roomName, "room", "", "only the room NAME's lines (any case, # or not); default: every room's and the server's")
 	cmd.Flags().StringVar(&format, "format", "text", "text, or json (one object a line)")
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
 	return cmd
+}
+
+// roomTag names a line's room in the text transcript; the server's own
+// lines have none.
+func roomTag(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "#" + name
+}
+
+// noSuchRoom says that --room named none of rooms, and which there are.
+func noSuchRoom(rooms []string) string {
+	if len(rooms) == 0 {
+		return "no such room: the transcript names no room yet"
+	}
+	tags := make([]string, len(rooms))
+	for i, r := range rooms {
+		tags[i] = "#" + r
+	}
+	return "no such room in the transcript; its rooms: " + strings.Join(tags, ", ")
 }
 
 // dataDirFrom finds PALABRE_DATA_DIR in the environment, else in .env.
@@ -109,8 +162,12 @@ func transcriptLine(e store.Entry) string {
 	case room.KindPrivate:
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
 	}
-	text := room.LangEN.Describe(room.Message{Kind: kind, From: e.Name, To: e.Target, Text: e.Text,
-		Door: room.Door(e.Door), Reason: reason, Until: e.Until, At: e.At})
+	rooms := make([]room.RoomInfo, len(e.Rooms))
+	for i, r := range e.Rooms {
+		rooms[i] = room.RoomInfo{Name: r.Name, Members: r.Members}
+	}
+	text := room.LangEN.Describe(room.Message{Kind: kind, Room: e.Room, From: e.Name, To: e.Target, Text: e.Text,
+		Door: room.Door(e.Door), Reason: reason, Until: e.Until, At: e.At, Others: e.Others, Rooms: rooms})
 	if text == "" {
 		text = e.Kind + " " + e.Name + " " + e.Text
 	}

@@ -33,6 +33,11 @@ type Config struct {
 	History  int        `env:"PALABRE_HISTORY" envDefault:"50" help:"how many recent messages a newcomer is shown (0 to 10000)"`
 	LogLevel slog.Level `env:"PALABRE_LOG_LEVEL" envDefault:"info" help:"log level: debug, info, warn or error"`
 
+	Room     string        `env:"PALABRE_ROOM" envDefault:"main" help:"the room where everyone lands who does not /join another (a name such as main or #cours)"`
+	Rooms    room.Creation `env:"PALABRE_ROOMS" envDefault:"open" help:"who creates a room by joining it: open (anyone) or ops (operators; others join the rooms there are)"`
+	MaxRooms int           `env:"PALABRE_MAX_ROOMS" envDefault:"100" help:"rooms at once, at most (1 to 100000)"`
+	RoomIdle time.Duration `env:"PALABRE_ROOM_IDLE" envDefault:"10m" help:"an empty room goes after this long, unless it is PALABRE_ROOM or an operator made it"`
+
 	MaxMessageBytes int     `env:"PALABRE_MAX_MESSAGE_BYTES" envDefault:"1024" help:"longer input is split into consecutive messages (64 to 16384)"`
 	MsgBurst        int     `env:"PALABRE_MSG_BURST" envDefault:"5" help:"flood control: messages a member may send at once"`
 	MsgRate         float64 `env:"PALABRE_MSG_RATE" envDefault:"2" help:"flood control: messages per second past the burst; 0 turns it off"`
@@ -199,6 +204,9 @@ func (c Config) Validate() error {
 	if room.Sanitize(c.Greeting) != c.Greeting {
 		return errors.New("PALABRE_GREETING: must be one line of printable text")
 	}
+	if p := room.CheckName(strings.TrimPrefix(c.Room, "#")); p != room.NameOK {
+		return fmt.Errorf("PALABRE_ROOM: %q: %s", c.Room, roomNameProblem(p))
+	}
 	if strings.TrimSpace(c.Password) != c.Password {
 		return errors.New("PALABRE_PASSWORD: must not begin or end with white space (answers are compared without it)")
 	}
@@ -209,6 +217,7 @@ func (c Config) Validate() error {
 		{"PALABRE_MAX_MESSAGE_BYTES", c.MaxMessageBytes, 64, 16384},
 		{"PALABRE_MSG_BURST", c.MsgBurst, 1, 10000},
 		{"PALABRE_MAX_MEMBERS", c.MaxMembers, 1, 1000000},
+		{"PALABRE_MAX_ROOMS", c.MaxRooms, 1, 100000},
 		{"PALABRE_MAX_PER_IP", c.MaxPerIP, 0, 1000000},
 		{"PALABRE_CONNECT_BURST", c.ConnectBurst, 1, 1000000},
 		{"PALABRE_IPV6_PREFIX", c.IPv6Prefix, 1, 128},
@@ -230,12 +239,21 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		env string
 		v   time.Duration
-	}{{"PALABRE_WRITE_TIMEOUT", c.WriteTimeout}, {"PALABRE_SSH_AUTH_TIMEOUT", c.SSHAuthTimeout}, {"PALABRE_SSH_KEEPALIVE", c.SSHKeepAlive}} {
+	}{{"PALABRE_WRITE_TIMEOUT", c.WriteTimeout}, {"PALABRE_SSH_AUTH_TIMEOUT", c.SSHAuthTimeout}, {"PALABRE_SSH_KEEPALIVE", c.SSHKeepAlive}, {"PALABRE_ROOM_IDLE", c.RoomIdle}} {
 		if d.v < 100*time.Millisecond || d.v > 24*time.Hour {
 			return fmt.Errorf("%s: %v is out of range (100ms to 24h)", d.env, d.v)
 		}
 	}
 	return nil
+}
+
+// roomNameProblem words why a room name is refused: as a member's name
+// would be, and the '#' it may start with.
+func roomNameProblem(p room.NameProblem) string {
+	if p == room.NameBadChars {
+		return "only ASCII letters, digits, _ and -, after an optional #"
+	}
+	return room.LangEN.NameProblem(p)
 }
 
 func checkAddr(addr string) error {

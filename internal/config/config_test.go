@@ -19,6 +19,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo,
+		Room: "main", Rooms: room.RoomsOpen, MaxRooms: 100, RoomIdle: 10 * time.Minute,
 		MaxMessageBytes: 1024, MsgBurst: 5, MsgRate: 2, MaxMembers: 1000, MaxPerIP: 64, ConnectRate: 5, ConnectBurst: 20,
 		ExemptCIDRs: CIDRs{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, IPv6Prefix: 64,
 		OutboxBytes: 65536, WriteTimeout: 10 * time.Second, SSHAuthTimeout: 20 * time.Second, SSHKeepAlive: time.Minute}
@@ -31,13 +32,14 @@ func TestValues(t *testing.T) {
 	c, err := Load(map[string]string{
 		"PALABRE_TCP_ADDR": "127.0.0.1:0", "PALABRE_LANG": "FR", "PALABRE_HISTORY": "0",
 		"PALABRE_LOG_LEVEL": "debug", "PALABRE_GREETING": "Bonjour la classe", "PALABRE_IPV6_PREFIX": "48",
-		"PALABRE_PASSWORD": "open sesame",
+		"PALABRE_PASSWORD": "open sesame", "PALABRE_ROOM": "#Cours", "PALABRE_ROOMS": "ops", "PALABRE_MAX_ROOMS": "1",
+		"PALABRE_ROOM_IDLE": "1h",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.TCPAddr != "127.0.0.1:0" || c.Lang != room.LangFR || c.History != 0 || c.LogLevel != slog.LevelDebug || c.Greeting != "Bonjour la classe" ||
-		c.IPv6Prefix != 48 || c.Password != "open sesame" {
+		c.IPv6Prefix != 48 || c.Password != "open sesame" || c.Room != "#Cours" || c.Rooms != room.RoomsOps || c.MaxRooms != 1 || c.RoomIdle != time.Hour {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -94,6 +96,16 @@ func TestBadValues(t *testing.T) {
 		{"PALABRE_PASSWORD", " "},
 		{"PALABRE_WRITE_TIMEOUT", "10"},
 		{"PALABRE_SSH_KEEPALIVE", "1ms"},
+		{"PALABRE_ROOM", "#"},
+		{"PALABRE_ROOM", "two words"},
+		{"PALABRE_ROOM", "##main"},
+		{"PALABRE_ROOM", "salle-à-manger"},
+		{"PALABRE_ROOM", "a-room-name-too-long"},
+		{"PALABRE_ROOM", "all"},
+		{"PALABRE_ROOMS", "teachers"},
+		{"PALABRE_MAX_ROOMS", "0"},
+		{"PALABRE_MAX_ROOMS", "-1"},
+		{"PALABRE_ROOM_IDLE", "0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {

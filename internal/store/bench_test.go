@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +11,8 @@ import (
 	"palabre/room"
 )
 
-// benchMessages are chat lines as a classroom types them: 100 senders,
-// some through SSH with a key, lines of 10 to 120 bytes.
+// benchMessages are chat lines as a classroom types them: 100 senders in
+// four rooms, some through SSH with a key, lines of 10 to 120 bytes.
 func benchMessages() []room.Message {
 	const senders = 100
 	texts := []string{
@@ -25,7 +26,7 @@ func benchMessages() []room.Message {
 	msgs := make([]room.Message, 0, senders*len(texts))
 	for i := range cap(msgs) {
 		m := room.Message{Kind: room.KindChat, From: fmt.Sprintf("Thread-%d", i%senders), Text: texts[i%len(texts)],
-			Door: room.DoorTCP, SenderID: uint64(i % senders)}
+			Room: []string{"main", "tp1", "tp2", "tp3"}[i%senders/25], Door: room.DoorTCP, SenderID: uint64(i % senders)}
 		if i%3 == 0 {
 			m.Door, m.Key = room.DoorSSH, "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
 		}
@@ -148,6 +149,66 @@ func BenchmarkOpen(b *testing.B) {
 			classroomDB(b, dir, n)
 			b.ResetTimer()
 			for range b.N {
+				s, err := Open(dir, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				s.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkLoad: what a server reads at start from a database of a term's
+// messages, or ten, in four rooms, after a clean stop: each room's last 50
+// messages, found through the room index, and the rest of State.
+func BenchmarkLoad(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			classroomDB(b, dir, n)
+			s := openStore(b, dir, Options{})
+			s.Record(room.Message{Seq: uint64(n + 1), Kind: room.KindStop})
+			flush(b, s)
+			b.ResetTimer()
+			for range b.N {
+				st, err := s.Load(50)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(st.History) != 50 || len(st.Rooms) != 3 {
+					b.Fatalf("%d history, %d other rooms; want 50 and 3", len(st.History), len(st.Rooms))
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMigrateToRooms: the first start of a palabre with rooms on a
+// database of a term's messages, or ten, kept before rooms: migration 4
+// gives every row the default room (and indexes it), once.
+func BenchmarkMigrateToRooms(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				dir := b.TempDir()
+				db, err := sql.Open("sqlite", filepath.Join(dir, FileName))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, q := range []string{migrations[0], migrations[1], migrations[2], `PRAGMA user_version = 3`,
+					fmt.Sprintf(`WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < %d)
+						INSERT INTO messages (seq, at, kind, door, name, text) SELECT n, n, 'chat', 'tcp', 'Thread-' || (n %% 100),
+						'est-ce que quelqu''un a réussi la question 3 du TP ?' FROM i`, n)} {
+					if _, err := db.Exec(q); err != nil {
+						b.Fatal(err)
+					}
+				}
+				db.Close()
+				b.StartTimer()
 				s, err := Open(dir, Options{})
 				if err != nil {
 					b.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"palabre/room"
 )
 
 // Recovered says what Recover found and kept.
@@ -125,7 +127,9 @@ func build(ctx context.Context, src *sql.DB, readable bool, fresh string, rec *R
 	}
 	defer dst.Close()
 	dst.SetMaxOpenConns(1)
-	if err := migrate(ctx, dst, fresh); err != nil {
+	// Empty, the fresh database has nothing from before rooms for a
+	// default room to take: the rows copied name their rooms already.
+	if err := migrate(ctx, dst, fresh, room.DefaultRoom); err != nil {
 		return err
 	}
 	tables, err := columns(ctx, dst)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"palabre/room"
 )
 
 func TestRecoverKeepsWhatIsReadable(t *testing.T) {
@@ -68,6 +70,9 @@ func TestRecoverKeepsWhatIsReadable(t *testing.T) {
 			kept := map[uint64]bool{}
 			for _, e := range got {
 				kept[e.Seq] = true
+				if e.Room != room.DefaultRoom {
+					t.Errorf("message %d kept in room %q, want %q", e.Seq, e.Room, room.DefaultRoom)
+				}
 			}
 			for seq := int64(1); seq <= n; seq++ {
 				lost := false

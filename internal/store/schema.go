@@ -17,6 +17,9 @@ const FileName = "palabre.db"
 // migrations builds the schema, in order: migrations[i] takes a database
 // from user_version i to i+1. Append to the list, never edit an entry that
 // has shipped: a database records how far it went, not what each step was.
+// A step may read :default_room, the name of the default room of the
+// server that migrates (Options.Room): what it held before rooms was that
+// room's.
 var migrations = []string{
 	// 1: the transcript, the bans, the name owners, the settings.
 	`CREATE TABLE messages (
@@ -66,6 +69,27 @@ var migrations = []string{
 	SELECT 'last_number:' || lower(substr(name, 1, 6)), CAST(MAX(CAST(substr(name, 7) AS INTEGER)) AS TEXT) FROM messages
 	WHERE kind = 'join' AND lower(substr(name, 1, 6)) = 'guest-' AND substr(name, 7) <> '' AND substr(name, 7) NOT GLOB '*[^0-9]*'
 	HAVING COUNT(*) > 0;`,
+	// 4: rooms (issue 12). Every event names its room; '' is the server's
+	// own (its starts, stops and crashes). What was kept before was the one
+	// room's: it becomes the default room's, here, once, so that no reader
+	// has to tell an old '' from a server-wide one. NOCASE: rooms are named
+	// in any case, and a room's rows are found whatever case each was
+	// written in. The index serves a room's transcript and its last
+	// messages at start, and lists the rooms a step per room, for a cost
+	// to the writer of every message (docs/performance.md). A breakout and
+	// a gather say how many members went where.
+	`ALTER TABLE messages ADD COLUMN room TEXT NOT NULL DEFAULT '' COLLATE NOCASE; -- room.Message.Room, as the hub named it
+	ALTER TABLE messages ADD COLUMN others INTEGER NOT NULL DEFAULT 0; -- room.Message.Others
+	ALTER TABLE messages ADD COLUMN rooms TEXT NOT NULL DEFAULT '';    -- room.Message.Rooms: JSON [{"name", "members"}], or ''
+	UPDATE messages SET room = :default_room WHERE kind NOT IN ('start', 'stop', 'crash');
+	CREATE INDEX messages_room ON messages(room); -- and so by (room, seq): seq is the row id; made after the update, in one sort
+	CREATE TABLE topics (
+		room    TEXT PRIMARY KEY,        -- lower-cased
+		written TEXT NOT NULL,           -- as the hub named it
+		topic   TEXT NOT NULL
+	);
+	INSERT INTO topics (room, written, topic) SELECT lower(:default_room), :default_room, value FROM settings WHERE name = 'topic';
+	DELETE FROM settings WHERE name = 'topic';`,
 }
 
 // Version is the schema version this program writes and reads.
@@ -131,8 +155,9 @@ func userVersion(ctx context.Context, q interface {
 var ErrNewerSchema = errors.New("store: database schema is newer than this program")
 
 // migrate brings db up to Version, one transaction per step, and refuses a
-// database at a version it does not know.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
+// database at a version it does not know. defaultRoom is the server's
+// default room (see migrations).
+func migrate(ctx context.Context, db *sql.DB, path, defaultRoom string) error {
 	v, err := userVersion(ctx, db)
 	if err != nil {
 		return err
@@ -142,14 +167,14 @@ func migrate(ctx context.Context, db *sql.DB, path string) error {
 			ErrNewerSchema, path, v, len(migrations))
 	}
 	for i := v; i < len(migrations); i++ {
-		if err := migrateStep(ctx, db, i); err != nil {
+		if err := migrateStep(ctx, db, i, defaultRoom); err != nil {
 			return fmt.Errorf("store: migrating %s from version %d to %d: %w", path, i, i+1, err)
 		}
 	}
 	return nil
 }
 
-func migrateStep(ctx context.Context, db *sql.DB, from int) error {
+func migrateStep(ctx context.Context, db *sql.DB, from int, defaultRoom string) error {
 	tx, err := db.BeginTx(ctx, nil) // IMMEDIATE: one migrator at a time
 	if err != nil {
 		return err
@@ -163,7 +188,7 @@ func migrateStep(ctx context.Context, db *sql.DB, from int) error {
 	if v != from {
 		return tx.Commit()
 	}
-	if _, err := tx.ExecContext(ctx, migrations[from]); err != nil {
+	if _, err := tx.ExecContext(ctx, migrations[from], sql.Named("default_room", defaultRoom)); err != nil {
 		return err
 	}
 	// PRAGMA takes no parameters; the value is a trusted integer.

@@ -1,6 +1,6 @@
-// Package store keeps palabre's room on disk: the transcript, the bans, the
-// topic and which key owns which name, in one SQLite database (pure Go,
-// through modernc.org/sqlite) under the data directory.
+// Package store keeps palabre's rooms on disk: the transcript, the bans, the
+// rooms' topics and which key owns which name, in one SQLite database (pure
+// Go, through modernc.org/sqlite) under the data directory.
 //
 // The hub calls a Store under its lock, so every write is queued and the
 // call returns at once. One writer goroutine owns the write connection and
@@ -37,6 +37,10 @@ import (
 
 // Options tunes a Store; the zero value is usable.
 type Options struct {
+	// Room is the default room's name, with or without its '#' ("":
+	// room.DefaultRoom). Load gives its history and topic as State's own;
+	// what a database kept from before rooms becomes its, once.
+	Room         string
 	StorePrivate bool         // keep KindPrivate messages in the transcript (default: not)
 	QueueSize    int          // writes waiting for the writer; 0: 65536
 	Logger       *slog.Logger // nil: slog.Default()
@@ -104,6 +108,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Room = strings.TrimPrefix(opts.Room, "#"); opts.Room == "" {
+		opts.Room = room.DefaultRoom
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -152,7 +159,7 @@ func open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := migrate(ctx, db, path); err != nil {
+	if err := migrate(ctx, db, path, opts.Room); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -233,8 +240,9 @@ func (s *Store) Stats() Stats {
 	}
 }
 
-// Record queues one event of the room for the transcript. Replies (Seq 0)
-// are not events; private messages are kept only with StorePrivate.
+// Record queues one event for the transcript, in its room (Message.Room;
+// "": the server's own). Replies (Seq 0) are not events; private messages
+// are kept only with StorePrivate.
 func (s *Store) Record(m room.Message) {
 	if m.Seq == 0 {
 		return
@@ -248,7 +256,7 @@ func (s *Store) Record(m room.Message) {
 	}
 	s.enqueue(op{
 		what: opRecord, kind: m.Kind, reason: m.Reason, seq: m.Seq, at: m.At, until: m.Until,
-		door: m.Door, name: m.From, key: m.Key, target: m.To, text: m.Text,
+		room: m.Room, others: m.Others, rooms: m.Rooms, door: m.Door, name: m.From, key: m.Key, target: m.To, text: m.Text,
 	})
 	if m.Kind == room.KindJoin {
 		if prefix, n, ok := room.GeneratedNumber(m.From); ok {
@@ -268,8 +276,10 @@ func (s *Store) SaveBan(b room.Ban) {
 // DeleteBan queues the lifting of the ban on target.
 func (s *Store) DeleteBan(target string) { s.enqueue(op{what: opDeleteBan, target: target}) }
 
-// SaveTopic queues the room's topic.
-func (s *Store) SaveTopic(room, topic string) { s.enqueue(op{what: opTopic, text: topic}) }
+// SaveTopic queues the topic of the room named name ("": none).
+func (s *Store) SaveTopic(name, topic string) {
+	s.enqueue(op{what: opTopic, room: name, text: topic})
+}
 
 // BindName queues that key owns name (any case) and no other name, and was
 // last seen at seen. The hub decides who owns what; the table follows it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func sameEntry(a, b Entry) bool {
 		return false
 	}
 	a.At, a.Until, b.At, b.Until = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	return a == b
+	return reflect.DeepEqual(a, b)
 }
 
 func TestKindsRoundTrip(t *testing.T) {
@@ -79,14 +80,18 @@ func TestKindsRoundTrip(t *testing.T) {
 		msg  room.Message
 		want Entry // Seq and At are filled in
 	}{
-		{"chat", room.Message{Kind: room.KindChat, From: "alice", Text: "bonjour à tous", Key: key, SenderID: 7},
-			Entry{Kind: "chat", Name: "alice", Text: "bonjour à tous", Key: key}},
+		{"chat", room.Message{Kind: room.KindChat, Room: "main", From: "alice", Text: "bonjour à tous", Key: key, SenderID: 7},
+			Entry{Kind: "chat", Room: "main", Name: "alice", Text: "bonjour à tous", Key: key}},
 		{"action", room.Message{Kind: room.KindAction, From: "bob", Text: "waves"},
 			Entry{Kind: "action", Name: "bob", Text: "waves"}},
 		{"join", room.Message{Kind: room.KindJoin, From: "Thread-1", Door: room.DoorTCP},
 			Entry{Kind: "join", Name: "Thread-1", Door: "tcp"}},
 		{"leave", room.Message{Kind: room.KindLeave, From: "Thread-1", Door: room.DoorTCP, Reason: room.ReasonTooSlow},
 			Entry{Kind: "leave", Name: "Thread-1", Door: "tcp", Reason: "too slow"}},
+		{"move", room.Message{Kind: room.KindLeave, Room: "main", From: "bob", Door: room.DoorSSH, Reason: room.ReasonMoved, Text: "TP1"},
+			Entry{Kind: "leave", Room: "main", Name: "bob", Door: "ssh", Reason: room.ReasonMoved.String(), Text: "TP1"}},
+		{"join after a move", room.Message{Kind: room.KindJoin, Room: "TP1", From: "bob", Door: room.DoorSSH},
+			Entry{Kind: "join", Room: "TP1", Name: "bob", Door: "ssh"}},
 		{"nick", room.Message{Kind: room.KindNick, From: "Thread-2", To: "carol", Door: room.DoorSSH, Key: key},
 			Entry{Kind: "nick", Name: "Thread-2", Target: "carol", Door: "ssh", Key: key}},
 		{"kick", room.Message{Kind: room.KindKick, From: "prof", To: "carol", Text: "spam"},
@@ -103,6 +108,11 @@ func TestKindsRoundTrip(t *testing.T) {
 			Entry{Kind: "unban", Name: "prof", Text: "203.0.113.9"}},
 		{"topic", room.Message{Kind: room.KindTopic, From: "prof", Text: "TP 3: sockets"},
 			Entry{Kind: "topic", Name: "prof", Text: "TP 3: sockets"}},
+		{"breakout", room.Message{Kind: room.KindBreakout, Room: "main", From: "prof", Others: 5,
+			Rooms: []room.RoomInfo{{Name: "main-1", Members: 3, Topic: "not kept"}, {Name: "main-2", Members: 2}}},
+			Entry{Kind: "breakout", Room: "main", Name: "prof", Others: 5, Rooms: []EntryRoom{{"main-1", 3}, {"main-2", 2}}}},
+		{"gather", room.Message{Kind: room.KindGather, Room: "main", From: "prof", Others: 4, Rooms: []room.RoomInfo{{Name: "main-1", Members: 2}}},
+			Entry{Kind: "gather", Room: "main", Name: "prof", Others: 4, Rooms: []EntryRoom{{"main-1", 2}}}},
 		{"op", room.Message{Kind: room.KindOp, From: "prof", Key: key},
 			Entry{Kind: "op", Name: "prof", Key: key}},
 	}
@@ -154,8 +164,9 @@ func TestPrivateAndReplies(t *testing.T) {
 	}
 }
 
+// chat is message seq of the default room.
 func chat(seq uint64, kind room.Kind) room.Message {
-	return room.Message{Seq: seq, At: t0.Add(time.Duration(seq) * time.Millisecond), Kind: kind,
+	return room.Message{Seq: seq, At: t0.Add(time.Duration(seq) * time.Millisecond), Kind: kind, Room: room.DefaultRoom,
 		From: fmt.Sprintf("user%d", seq%7), Text: fmt.Sprintf("message %d", seq), Door: room.DoorSSH, Key: "SHA256:k"}
 }
 

@@ -3,32 +3,39 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"palabre/room"
 )
 
 // Entry is one event of the transcript, as ReadTranscript gives it.
 type Entry struct {
-	Seq    uint64    `json:"seq"`
-	At     time.Time `json:"at"`
-	Kind   string    `json:"kind"` // room.Kind.String()
-	Door   string    `json:"door,omitempty"`
-	Name   string    `json:"name"` // the sender, or the subject (Message.From)
-	Key    string    `json:"key,omitempty"`
-	Target string    `json:"target,omitempty"` // Message.To
-	Text   string    `json:"text,omitempty"`
-	Reason string    `json:"reason,omitempty"` // room.Reason.String(), for leaves
-	Until  time.Time `json:"until,omitzero"`
+	Seq    uint64      `json:"seq"`
+	At     time.Time   `json:"at"`
+	Kind   string      `json:"kind"`           // room.Kind.String()
+	Room   string      `json:"room,omitempty"` // as the server named it; "": the server's own event (its start, stop, crash)
+	Door   string      `json:"door,omitempty"`
+	Name   string      `json:"name"` // the sender, or the subject (Message.From)
+	Key    string      `json:"key,omitempty"`
+	Target string      `json:"target,omitempty"` // Message.To
+	Text   string      `json:"text,omitempty"`
+	Reason string      `json:"reason,omitempty"` // room.Reason.String(), for leaves
+	Until  time.Time   `json:"until,omitzero"`
+	Others int         `json:"others,omitempty"` // KindBreakout, KindGather: how many members moved
+	Rooms  []EntryRoom `json:"rooms,omitempty"`  // KindBreakout, KindGather: where to or from
+}
+
+// EntryRoom is a room a breakout spread members into, or a gather brought
+// them back from, with its members then.
+type EntryRoom struct {
+	Name    string `json:"name"`
+	Members int    `json:"members"`
 }
 
 // openReader opens the database at path read-only (see dsn for the two
@@ -68,253 +75,78 @@ func readerAccess(path string) access {
 	return readFrozen
 }
 
-// Load reads what a hub starts from, as committed (Flush first to include
-// what is queued): the last sequence number, the last history chat and
-// action messages oldest first, the bans in force now, the topic and the
-// name owners.
-func (s *Store) Load(history int) (room.State, error) {
-	ctx := context.Background()
-	db, err := openReader(ctx, s.path, readLive) // the writer is open
-	if err != nil {
-		return room.State{}, err
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // one snapshot for all of it
-	if err != nil {
-		return room.State{}, fmt.Errorf("store: loading: %w", err)
-	}
-	defer tx.Rollback()
-	st, err := load(ctx, tx, history, time.Now())
-	if err != nil {
-		return room.State{}, fmt.Errorf("store: loading %s: %w", s.path, err)
-	}
-	return st, nil
+// Transcript is the transcript of a data directory, opened read-only: it
+// never writes the database, and may be read while a server writes it.
+// Its reads see one snapshot, the transcript as committed when it was
+// opened.
+type Transcript struct {
+	path string
+	db   *sql.DB
+	tx   *sql.Tx
 }
 
-func load(ctx context.Context, tx *sql.Tx, history int, now time.Time) (room.State, error) {
-	var st room.State
-	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&seq); err != nil {
-		return st, fmt.Errorf("last seq: %w", err)
-	}
-	st.Seq = uint64(seq)
-	var last string
-	switch err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, settingLastSeq).Scan(&last); {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return st, fmt.Errorf("last seq: %w", err)
-	default:
-		if n, err := strconv.ParseUint(last, 10, 64); err == nil && n > st.Seq {
-			st.Seq = n
-		}
-	}
-
-	var err error
-	if st.History, err = loadHistory(ctx, tx, history); err != nil {
-		return st, fmt.Errorf("history: %w", err)
-	}
-	if st.Bans, err = loadBans(ctx, tx, now); err != nil {
-		return st, fmt.Errorf("bans: %w", err)
-	}
-	err = tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, settingTopic).Scan(&st.Topic)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, fmt.Errorf("topic: %w", err)
-	}
-	if st.Numbers, err = loadNumbers(ctx, tx); err != nil {
-		return st, fmt.Errorf("name numbers: %w", err)
-	}
-	if st.Crashed, st.Present, err = loadLastRun(ctx, tx); err != nil {
-		return st, fmt.Errorf("the last run: %w", err)
-	}
-	// The most recently seen last, and of two seen at once the later bound:
-	// a hub keeps the last name of a key that has several.
-	rows, err := tx.QueryContext(ctx, `SELECT written, key, seen FROM names ORDER BY seen, rowid`)
-	if err != nil {
-		return st, fmt.Errorf("names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			n    room.NameOwner
-			seen int64
-		)
-		if err := rows.Scan(&n.Name, &n.Key, &seen); err != nil {
-			return st, fmt.Errorf("names: %w", err)
-		}
-		if seen != 0 {
-			n.Seen = time.Unix(0, seen)
-		}
-		st.Names = append(st.Names, n)
-	}
-	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("names: %w", err)
-	}
-	return st, nil
-}
-
-func loadNumbers(ctx context.Context, tx *sql.Tx) (map[string]uint64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, value FROM settings WHERE substr(name, 1, ?) = ?`,
-		len(settingNumberPrefix), settingNumberPrefix)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]uint64{}
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			return nil, err
-		}
-		if n, err := strconv.ParseUint(value, 10, 64); err == nil {
-			out[name[len(settingNumberPrefix):]] = n
-		}
-	}
-	return out, rows.Err()
-}
-
-// loadLastRun tells how the previous run ended. Every run records its
-// start (start, or crash after a crash) and an orderly one its stop last:
-// a run whose start is the last of the three crashed, and so did one of a
-// transcript older than these records that leaves members in the room.
-// The members it left are those whose join, since its start, no leave
-// followed, names followed through their changes. The reads walk back
-// from the end to the last start only: one run's records, at start.
-func loadLastRun(ctx context.Context, tx *sql.Tx) (crashed bool, present []room.MemberInfo, err error) {
-	var (
-		since int64
-		kind  string
-	)
-	err = tx.QueryRowContext(ctx, `SELECT seq, kind FROM messages WHERE kind IN ('start', 'crash', 'stop')
-		ORDER BY seq DESC LIMIT 1`).Scan(&since, &kind)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		since = 0
-	case err != nil:
-		return false, nil, err
-	case kind == room.KindStop.String():
-		return false, nil, nil
-	default:
-		crashed = true
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT kind, door, name, key, target, at FROM messages
-		WHERE seq > ? AND kind IN ('join', 'leave', 'nick') ORDER BY seq`, since)
-	if err != nil {
-		return false, nil, err
-	}
-	defer rows.Close()
-	var in []room.MemberInfo
-	find := func(name string) int {
-		return slices.IndexFunc(in, func(mi room.MemberInfo) bool { return strings.EqualFold(mi.Name, name) })
-	}
-	for rows.Next() {
-		var (
-			kind, door, name, key, target string
-			at                            int64
-		)
-		if err := rows.Scan(&kind, &door, &name, &key, &target, &at); err != nil {
-			return false, nil, err
-		}
-		switch k, _ := room.ParseKind(kind); k {
-		case room.KindJoin:
-			in = append(in, room.MemberInfo{Name: name, Door: room.Door(door), Key: key, Joined: time.Unix(0, at)})
-		case room.KindLeave:
-			if i := find(name); i >= 0 {
-				in = slices.Delete(in, i, i+1)
-			}
-		case room.KindNick:
-			if i := find(name); i >= 0 {
-				in[i].Name = target
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return false, nil, err
-	}
-	return crashed || len(in) > 0, in, nil
-}
-
-func loadHistory(ctx context.Context, tx *sql.Tx, n int) ([]room.Message, error) {
-	if n <= 0 {
-		return nil, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT seq, at, kind, door, name, key, text FROM messages
-		WHERE kind IN ('chat', 'action') ORDER BY seq DESC LIMIT ?`, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []room.Message
-	for rows.Next() {
-		var (
-			seq, at    int64
-			kind, door string
-			m          room.Message
-		)
-		if err := rows.Scan(&seq, &at, &kind, &door, &m.From, &m.Key, &m.Text); err != nil {
-			return nil, err
-		}
-		m.Kind, _ = room.ParseKind(kind)
-		m.Seq, m.At, m.Door = uint64(seq), time.Unix(0, at), room.Door(door)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i] // oldest first
-	}
-	return out, nil
-}
-
-func loadBans(ctx context.Context, tx *sql.Tx, now time.Time) ([]room.Ban, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT target, net, name, reason, by_op, at, until FROM bans
-		WHERE until IS NULL OR until > ? ORDER BY at, target`, now.UnixNano())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []room.Ban
-	for rows.Next() {
-		var (
-			b     room.Ban
-			at    int64
-			until sql.NullInt64
-		)
-		if err := rows.Scan(&b.Target, &b.Net, &b.Name, &b.Reason, &b.By, &at, &until); err != nil {
-			return nil, err
-		}
-		b.At, b.Until = time.Unix(0, at), fromNanos(until)
-		out = append(out, b)
-	}
-	return out, rows.Err()
-}
-
-// ReadTranscript calls fn for every event of the transcript in dir/palabre.db
-// stamped at or after from (zero: all), in seq order, and stops at fn's
-// first error, which it returns. It opens the database read-only and may
-// run while a server writes it: it reads the transcript as committed when
-// it starts.
-func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
+// OpenTranscript opens the transcript in dir/palabre.db. Close it.
+func OpenTranscript(dir string) (*Transcript, error) {
 	ctx := context.Background()
 	path := filepath.Join(dir, FileName)
 	db, err := openReader(ctx, path, readerAccess(path))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		db.Close()
+		return nil, damaged(path, "reading", err)
+	}
+	return &Transcript{path: path, db: db, tx: tx}, nil
+}
+
+// Close ends the reading.
+func (t *Transcript) Close() error {
+	t.tx.Rollback() // read-only: nothing to keep
+	return t.db.Close()
+}
+
+// Rooms lists the rooms the transcript names, in name order, each once
+// whatever the case of its events (as its first one names it).
+func (t *Transcript) Rooms() ([]string, error) {
+	names, err := roomNames(context.Background(), t.tx)
+	if err != nil {
+		return nil, damaged(t.path, "reading", err)
+	}
+	return names, nil
+}
+
+// Filter chooses the events Transcript.Read gives.
+type Filter struct {
+	From time.Time // those stamped at or after it; zero: from the start
+	// Room keeps the events of the room of that name (any case, with or
+	// without its '#') and no others, not even the server's own; "": the
+	// events of every room and the server's.
+	Room string
+}
+
+// Read calls fn for every event f selects, in seq order, and stops at
+// fn's first error, which it returns.
+func (t *Transcript) Read(f Filter, fn func(Entry) error) error {
 	var lo int64 = math.MinInt64
-	if !from.IsZero() {
-		lo = from.UnixNano()
+	if !f.From.IsZero() {
+		lo = f.From.UnixNano()
 	}
 	// The subquery finds where to start through the index on at (its cost
 	// is that of the rows read, not of the whole transcript); the scan
 	// then runs in seq order from there, still checking at, as a clock
-	// set back may have stamped a later message earlier.
-	rows, err := db.QueryContext(ctx, `SELECT seq, at, kind, door, name, key, target, text, reason, until
-		FROM messages WHERE seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
-		ORDER BY seq`, lo, lo)
+	// set back may have stamped a later message earlier. A room's scan
+	// runs on the room's index, reading no other room's rows.
+	where, args := ``, []any{lo, lo}
+	if name := strings.TrimPrefix(f.Room, "#"); name != "" {
+		where, args = `room = ? AND `, []any{name, lo, lo}
+	}
+	rows, err := t.tx.QueryContext(context.Background(), `SELECT seq, at, kind, room, door, name, key, target, text, reason, until, others, rooms
+		FROM messages WHERE `+where+`seq >= (SELECT MIN(seq) FROM messages INDEXED BY messages_at WHERE at >= ?) AND at >= ?
+		ORDER BY seq`, args...)
 	if err != nil {
-		return damaged(path, "reading", err)
+		return damaged(t.path, "reading", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -322,9 +154,15 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 			e       Entry
 			seq, at int64
 			until   sql.NullInt64
+			rooms   string
 		)
-		if err := rows.Scan(&seq, &at, &e.Kind, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until); err != nil {
-			return damaged(path, "reading", err)
+		if err := rows.Scan(&seq, &at, &e.Kind, &e.Room, &e.Door, &e.Name, &e.Key, &e.Target, &e.Text, &e.Reason, &until, &e.Others, &rooms); err != nil {
+			return damaged(t.path, "reading", err)
+		}
+		if rooms != "" {
+			if err := json.Unmarshal([]byte(rooms), &e.Rooms); err != nil {
+				return fmt.Errorf("store: reading %s: message %d: rooms %q: %w", t.path, seq, rooms, err)
+			}
 		}
 		e.Seq, e.At, e.Until = uint64(seq), time.Unix(0, at), fromNanos(until)
 		if err := fn(e); err != nil {
@@ -332,7 +170,19 @@ func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return damaged(path, "reading", err)
+		return damaged(t.path, "reading", err)
 	}
 	return nil
+}
+
+// ReadTranscript calls fn for every event of the transcript in dir/palabre.db
+// stamped at or after from (zero: all), every room's and the server's, as
+// Transcript.Read does.
+func ReadTranscript(dir string, from time.Time, fn func(Entry) error) error {
+	t, err := OpenTranscript(dir)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	return t.Read(Filter{From: from}, fn)
 }

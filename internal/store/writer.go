@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -37,6 +38,9 @@ type op struct {
 	kind   room.Kind
 	reason room.Reason
 	seq    uint64
+	room   string // Message.Room; the room of a topic
+	others int    // Message.Others
+	rooms  []room.RoomInfo
 	at     time.Time // Message.At; Ban.At; when the name's owner was seen
 	until  time.Time // Message.Until; Ban.Until
 	door   room.Door
@@ -53,14 +57,14 @@ type op struct {
 const maxBatch = 4096
 
 const (
-	sqlInsertMessage = `INSERT INTO messages (seq, at, kind, door, name, key, target, text, reason, until)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertMessage = `INSERT INTO messages (seq, at, kind, room, door, name, key, target, text, reason, until, others, rooms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlSaveBan = `INSERT INTO bans (target, net, name, reason, by_op, at, until) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (target) DO UPDATE SET net = excluded.net, name = excluded.name, reason = excluded.reason,
 			by_op = excluded.by_op, at = excluded.at, until = excluded.until`
 	sqlDeleteBan = `DELETE FROM bans WHERE target = ?`
-	sqlSetting   = `INSERT INTO settings (name, value) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET value = excluded.value`
+	sqlTopic     = `INSERT INTO topics (room, written, topic) VALUES (?, ?, ?)
+		ON CONFLICT (room) DO UPDATE SET written = excluded.written, topic = excluded.topic`
 	sqlBindName = `INSERT INTO names (name, key, written, seen) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET key = excluded.key, written = excluded.written, seen = excluded.seen`
 	sqlUnbindKey   = `DELETE FROM names WHERE key = ? AND name <> ?`
@@ -69,9 +73,6 @@ const (
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value
 		WHERE CAST(excluded.value AS INTEGER) > CAST(settings.value AS INTEGER)`
 )
-
-// settingTopic is the settings row holding the room's topic.
-const settingTopic = "topic"
 
 // settingLastSeq holds the highest sequence number given to a message that
 // was not kept (a private one, the shutdown notice): numbers never repeat,
@@ -95,7 +96,7 @@ func newWriter(s *Store) (*writer, error) {
 	w := &writer{s: s}
 	for k, q := range map[opKind]string{
 		opRecord: sqlInsertMessage, opSaveBan: sqlSaveBan, opDeleteBan: sqlDeleteBan,
-		opTopic: sqlSetting, opBindName: sqlBindName, opUnbindKey: sqlUnbindKey, opReleaseName: sqlReleaseName, opSeq: sqlSeq, opNumber: sqlSeq,
+		opTopic: sqlTopic, opBindName: sqlBindName, opUnbindKey: sqlUnbindKey, opReleaseName: sqlReleaseName, opSeq: sqlSeq, opNumber: sqlSeq,
 	} {
 		st, err := s.db.Prepare(q)
 		if err != nil {
@@ -247,14 +248,14 @@ func args(o *op) []any {
 		if o.reason != 0 {
 			reason = o.reason.String()
 		}
-		return []any{int64(o.seq), o.at.UnixNano(), o.kind.String(), string(o.door),
-			o.name, o.key, o.target, o.text, reason, nanos(o.until)}
+		return []any{int64(o.seq), o.at.UnixNano(), o.kind.String(), o.room, string(o.door),
+			o.name, o.key, o.target, o.text, reason, nanos(o.until), o.others, encodeRooms(o.rooms)}
 	case opSaveBan:
 		return []any{o.target, o.key, o.name, o.text, o.by, o.at.UnixNano(), nanos(o.until)}
 	case opDeleteBan:
 		return []any{o.target}
 	case opTopic:
-		return []any{settingTopic, o.text}
+		return []any{strings.ToLower(o.room), o.room, o.text}
 	case opBindName:
 		return []any{strings.ToLower(o.name), o.key, o.name, o.at.UnixNano()}
 	case opUnbindKey:
@@ -278,7 +279,7 @@ func (o *op) describe() string {
 	case opDeleteBan:
 		return "deleting the ban on " + o.target
 	case opTopic:
-		return "saving the topic"
+		return "saving the topic of " + o.room
 	case opBindName:
 		return "binding the name " + o.name
 	case opUnbindKey:
@@ -291,6 +292,19 @@ func (o *op) describe() string {
 		return fmt.Sprintf("keeping the name number %s%d", o.name, o.seq)
 	}
 	return fmt.Sprintf("op %d", o.what)
+}
+
+// encodeRooms is the rooms column's value for rooms: JSON, or ” for none.
+func encodeRooms(rooms []room.RoomInfo) string {
+	if len(rooms) == 0 {
+		return ""
+	}
+	out := make([]EntryRoom, len(rooms))
+	for i, r := range rooms {
+		out[i] = EntryRoom{Name: r.Name, Members: r.Members}
+	}
+	b, _ := json.Marshal(out) // names and numbers: it cannot fail
+	return string(b)
 }
 
 // nanos is t in unix nanoseconds, or NULL for the zero time.
