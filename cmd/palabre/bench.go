@@ -32,7 +32,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"reading after their welcome (an SSH client still buffers up to 2 MiB of a stalled screen);\n" +
 			"the report tells how many of them the server hung up on.\n\n" +
 			"--rooms N spreads the members, the senders and the stalled members evenly over rooms\n" +
-			"bench-1 … bench-N (TCP members type /join, SSH screens open in their room); each moves in\n" +
+			"bench-1 … bench-N (each member types /join bench-K, on TCP as on a screen); each moves in\n" +
 			"before anyone sends, and a message is expected only by the other members of its sender's\n" +
 			"room: loss, deliveries and CPU per 1000 count those alone. A message seen in another room\n" +
 			"is an error, reported as \"crossed rooms\" (it must be 0), with each room's p99.\n" +

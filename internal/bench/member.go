@@ -195,11 +195,9 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 		return err
 	}
 	// The SSH door does not yet take the room from the command: the member
-	// pastes /join on its screen (bracketed), as a student might. Not typed:
-	// a typed space is a key whose runes bubbletea shares between every
-	// program, and the text input cleans them in place — a data race
-	// between screens typing at once, that -race reports.
-	if _, err := fmt.Fprintf(stdin, "\x1b[200~/join %s\r\x1b[201~", roomName(m.room)); err != nil {
+	// types /join on its screen, as a student would — all the screens at
+	// once, which once raced on the runes bubbletea shares for a space.
+	if _, err := fmt.Fprintf(stdin, "/join %s\r", roomName(m.room)); err != nil {
 		return err
 	}
 	return r.wait(ctx, m, m.moved, "move to #"+roomName(m.room))
