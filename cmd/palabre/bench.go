@@ -31,6 +31,14 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"1000 deliveries and memory per member. --stalled and --stalled-ssh add members that stop\n" +
 			"reading after their welcome (an SSH client still buffers up to 2 MiB of a stalled screen);\n" +
 			"the report tells how many of them the server hung up on.\n\n" +
+			"--rooms N spreads the members, the senders and the stalled members evenly over rooms\n" +
+			"bench-1 … bench-N (each member types /join bench-K, on TCP as on a screen); each moves in\n" +
+			"before anyone sends, and a message is expected only by the other members of its sender's\n" +
+			"room: loss, deliveries and CPU per 1000 count those alone. A message seen in another room\n" +
+			"is an error, reported as \"crossed rooms\" (it must be 0), with each room's p99.\n" +
+			"--stalled-first-room puts every stalled member in bench-1, and --flood-rate R makes a\n" +
+			"member of bench-1 send R messages a second more: the report gives bench-1's latency\n" +
+			"beside the other rooms', to show that one room's trouble is not the others'.\n\n" +
 			"Members connect all at once, each on its own, as a class arriving does: --connect-rate\n" +
 			"paces them instead. The report counts the reading members dropped before the measured\n" +
 			"window (a join storm's casualties) among those dropped.\n\n" +
@@ -41,7 +49,8 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"and PALABRE_MAX_MEMBERS above the members, or its flood control paces the senders and\n" +
 			"its door turns members away. Loopback addresses only: a name must resolve to loopback.\n" +
 			"A running server's room must be empty, for the bench floods it: the bench joins once\n" +
-			"first to count who is there, and refuses if anyone is; --i-know skips the count.",
+			"first to count who is there (with --rooms, in its rooms too, by /rooms), and refuses if\n" +
+			"anyone is; --i-know skips the count.",
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -63,7 +72,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			members := cfg.TCPClients + cfg.SSHClients + cfg.Stalled + cfg.StalledSSH
 			cfg.StartServer = func(ctx context.Context) (string, string, func() error, error) {
-				return startBenchServer(ctx, members)
+				return startBenchServer(ctx, members, cfg.Rooms)
 			}
 			rep, err := bench.Run(ctx, cfg)
 			if err != nil {
@@ -91,6 +100,9 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.Float64Var(&cfg.ConnectRate, "connect-rate", 0, "members that start connecting each second; 0: all at once, no pacing")
 	f.IntVar(&cfg.Stalled, "stalled", 0, "TCP members that never read (past their welcome)")
 	f.IntVar(&cfg.StalledSSH, "stalled-ssh", 0, "SSH members, each with a pty, that never read their screen (past their welcome)")
+	f.IntVar(&cfg.Rooms, "rooms", 0, "spread the members over rooms bench-1 … bench-N; 0 or 1: everyone in the default room")
+	f.BoolVar(&cfg.StalledFirstRoom, "stalled-first-room", false, "put every stalled member in bench-1 (with --rooms)")
+	f.Float64Var(&cfg.FloodRate, "flood-rate", 0, "a member of bench-1 sends this many messages a second more (with --rooms)")
 	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")
 	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
 	f.BoolVar(&cfg.IKnow, "i-know", false, "bench a running server without counting who is in its room first (they would be flooded)")
@@ -102,8 +114,9 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 
 // startBenchServer runs palabre in this process on two loopback ports, with
 // its own data directory, flood control and connection limits off (the
-// bench's rate is the load), room for the members, and no logs.
-func startBenchServer(ctx context.Context, members int) (tcpAddr, sshAddr string, stop func() error, err error) {
+// bench's rate is the load), room for the members and their rooms, and no
+// logs.
+func startBenchServer(ctx context.Context, members, rooms int) (tcpAddr, sshAddr string, stop func() error, err error) {
 	dir, err := os.MkdirTemp("", "palabre-bench-")
 	if err != nil {
 		return "", "", nil, err
@@ -116,6 +129,7 @@ func startBenchServer(ctx context.Context, members int) (tcpAddr, sshAddr string
 		"PALABRE_MAX_PER_IP":   "0",
 		"PALABRE_CONNECT_RATE": "0",
 		"PALABRE_MAX_MEMBERS":  strconv.Itoa(max(members+16, 1000)),
+		"PALABRE_MAX_ROOMS":    strconv.Itoa(max(rooms+16, 100)),
 		"PALABRE_LOG_LEVEL":    "error",
 	})
 	if err != nil {

@@ -73,6 +73,25 @@ func TestBenchSmoke(t *testing.T) {
 	}
 }
 
+// Needs the hub's rooms (issue 12). `--rooms` through the command line,
+// against the server it starts: the members spread over three rooms, each
+// message read in its room only, and the table tells so.
+func TestBenchRoomsFlag(t *testing.T) {
+	out, _, err := runBench(t, "--rooms", "3", "--tcp-clients", "9", "--ssh-clients", "3", "--senders", "6",
+		"--rate", "5", "--duration", "1s", "--warmup", "200ms", "--flood-rate", "20", "--stalled", "1", "--stalled-first-room")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"3, bench-1 … bench-3", "0 (must be 0)", "lost 0 (0.000%)", "bench-1 p50", "stalled members all in bench-1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table has no %q:\n%s", want, out)
+		}
+	}
+	if _, _, err := runBench(t, "--flood-rate", "5"); err == nil || !strings.Contains(err.Error(), "--rooms") {
+		t.Errorf("a flood without rooms: err = %v, want a refusal naming --rooms", err)
+	}
+}
+
 func TestBenchTableAndProfile(t *testing.T) {
 	prof := t.TempDir() + "/cpu.prof"
 	out, errOut, err := runBench(t, "--tcp-clients", "3", "--ssh-clients", "1", "--senders", "2",

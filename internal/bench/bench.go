@@ -45,6 +45,19 @@ type Config struct {
 	Warmup     time.Duration // sending before the measured window, not counted
 	Drain      time.Duration // how long to wait for stragglers after the last send; 0: 2 s
 
+	// Rooms spreads the members evenly over rooms bench-1 … bench-N, each
+	// of them moving into its room before anyone sends, the senders spread
+	// evenly too; a message is then expected by the other members of its
+	// sender's room only. 0 or 1: everyone in the default room.
+	Rooms int
+	// StalledFirstRoom puts every stalled member in bench-1 instead of
+	// spreading them, to show what a slow reader costs the other rooms.
+	StalledFirstRoom bool
+	// FloodRate, when more than 0, makes a reading member of bench-1 send
+	// that many messages a second more, on top of its share: a flood in
+	// one room, to show what it costs the others.
+	FloodRate float64
+
 	// AddrTCP and AddrSSH target a running server (HOST:PORT on loopback);
 	// both empty: StartServer starts one in this process.
 	AddrTCP, AddrSSH string
@@ -116,6 +129,12 @@ func (c Config) check() error {
 		return errors.New("--warmup must be 0 or more")
 	case c.ConnectRate < 0 || math.IsInf(c.ConnectRate, 0) || math.IsNaN(c.ConnectRate):
 		return errors.New("--connect-rate must be 0 (all at once) or more connections per second")
+	case c.Rooms < 0 || c.Rooms > c.TCPClients+c.SSHClients:
+		return fmt.Errorf("--rooms %d: want 0 (one room) up to the %d reading members", c.Rooms, c.TCPClients+c.SSHClients)
+	case c.FloodRate < 0 || math.IsInf(c.FloodRate, 0) || math.IsNaN(c.FloodRate):
+		return errors.New("--flood-rate must be 0 (no flood) or more messages per second")
+	case (c.FloodRate > 0 || c.StalledFirstRoom) && c.Rooms < 2:
+		return errors.New("--flood-rate and --stalled-first-room load one room beside the others: give --rooms 2 or more")
 	}
 	if c.external() {
 		if c.TCPClients+c.Stalled > 0 && c.AddrTCP == "" {
@@ -183,40 +202,76 @@ type runner struct {
 	start            time.Time // the origin of every time below, on the monotonic clock
 
 	senders, slots int // message ids are sender*slots + seq
+	// The flood, when there is one, is sender number senders, of flooder;
+	// its ids follow the senders', floodSlots of them.
+	flood      bool
+	flooder    *member
+	floodSlots int
 	// t0 is when the first sender sends; the measured window is
 	// [measureStart, sendEnd).
 	t0, measureStart, sendEnd time.Duration
 	sendTimes                 []atomic.Int64 // by message id; 0: not sent
 
 	members []*member
-	readers [2]int // reading members, by door
+	rooms   int      // 1: the default room only
+	inRoom  [][2]int // reading members, by room and door
 
-	hist         [2]histogram    // latencies, by the receiver's door
-	seen         [2]atomic.Int64 // measured deliveries, by the receiver's door
-	sentMeasured [2]atomic.Int64 // measured messages, by the sender's door
-	sentTotal    atomic.Int64
-	sendErrors   atomic.Int64
-	strays       atomic.Int64 // tokens of this run that were never sent: none, unless something is wrong
-	maxLag       atomic.Int64 // how far a send fell behind its schedule
-	connected    atomic.Int64
-	closing      atomic.Bool
-	phase        atomic.Int32
+	hist       [2]histogram      // latencies, by the receiver's door
+	roomHist   []histogram       // latencies of the senders' messages, by the receiver's room, with rooms
+	floodHist  histogram         // latencies of the flood's messages
+	seen       [2]atomic.Int64   // measured deliveries, by the receiver's door
+	roomSent   [][2]atomic.Int64 // measured messages, by the sender's room and door
+	floodSent  atomic.Int64      // measured messages of the flood
+	crossed    atomic.Int64      // tokens seen by a member of another room than their sender's: none, unless rooms leak
+	sentTotal  atomic.Int64
+	sendErrors atomic.Int64
+	strays     atomic.Int64 // tokens of this run that were never sent: none, unless something is wrong
+	maxLag     atomic.Int64 // how far a send fell behind its schedule
+	connected  atomic.Int64
+	closing    atomic.Bool
+	phase      atomic.Int32
 }
 
 func (r *runner) since() time.Duration { return time.Since(r.start) }
 
 // at is when message seq of sender s is due: each sender on its own
-// steady schedule, the senders spread evenly over one interval.
+// steady schedule, the senders spread evenly over one interval; the flood
+// on its own.
 func (r *runner) at(s, seq int) time.Duration {
+	if s == r.senders {
+		return r.t0 + time.Duration(float64(seq)*float64(time.Second)/r.cfg.FloodRate)
+	}
 	return r.t0 + time.Duration((float64(s)/float64(r.senders)+float64(seq))*float64(time.Second)/r.cfg.Rate)
+}
+
+// id is the number of message seq of sender s, or false when no message of
+// this run has them.
+func (r *runner) id(s, seq int) (int, bool) {
+	switch {
+	case s < 0 || seq < 0:
+		return 0, false
+	case s < r.senders && seq < r.slots:
+		return s*r.slots + seq, true
+	case s == r.senders && r.flood && seq < r.floodSlots:
+		return r.senders*r.slots + seq, true
+	}
+	return 0, false
+}
+
+// own reports whether sender s is member m: its own words, on a screen.
+func (r *runner) own(m *member, s int) bool {
+	return s == m.sender || (r.flood && s == r.senders && m == r.flooder)
 }
 
 // deliver counts the first sighting of a token by member m.
 func (r *runner) deliver(m *member, s, seq int, now time.Duration) {
-	if s == m.sender || s < 0 || s >= r.senders || seq < 0 || seq >= r.slots {
-		return // its own words, on a screen; or no message of this run
+	if r.own(m, s) {
+		return
 	}
-	id := s*r.slots + seq
+	id, ok := r.id(s, seq)
+	if !ok {
+		return // no message of this run
+	}
 	sent := r.sendTimes[id].Load()
 	if sent == 0 {
 		r.strays.Add(1)
@@ -227,10 +282,21 @@ func (r *runner) deliver(m *member, s, seq int, now time.Duration) {
 		return // a screen drawn again
 	}
 	m.seen[word] |= bit
+	if r.senderRoom(s) != m.room {
+		r.crossed.Add(1) // warm-up or not: a room leaked
+		return
+	}
 	if r.at(s, seq) < r.measureStart {
 		return // warm-up
 	}
-	r.hist[m.door].add(now - time.Duration(sent))
+	d := now - time.Duration(sent)
+	r.hist[m.door].add(d)
+	switch {
+	case s == r.senders:
+		r.floodHist.add(d)
+	case r.roomHist != nil:
+		r.roomHist[m.room].add(d)
+	}
 	r.seen[m.door].Add(1)
 	m.seenN.Add(1)
 }
@@ -241,10 +307,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := cfg.check(); err != nil {
 		return Report{}, err
 	}
-	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now()}
+	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now(), rooms: max(1, cfg.Rooms)}
 	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients,
 		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, ConnectRate: cfg.ConnectRate,
-		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds()}
+		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(),
+		Rooms: max(1, cfg.Rooms), StalledFirstRoom: cfg.StalledFirstRoom, FloodRate: cfg.FloodRate}
 
 	var pr probe
 	fdsPerMember := uint64(1)
@@ -266,8 +333,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			if err != nil {
 				return rep, fmt.Errorf("counting the room's members before the run (--i-know skips it): %w", err)
 			}
-			if others > 0 {
+			if others > 0 && r.rooms <= 1 {
 				return rep, fmt.Errorf("the room has %d member(s), who would be flooded with the bench's messages: bench an empty room, or give --i-know", others)
+			}
+			if others > 0 {
+				return rep, fmt.Errorf("the default room and bench-1 … bench-%d have %d member(s), who would be flooded with the bench's messages and moves: bench empty rooms, or give --i-know", r.rooms, others)
 			}
 		}
 		if cfg.PID != 0 {
@@ -319,41 +389,8 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 		return rep, err
 	}
 
-	// The schedule, and room for every message's send time.
-	r.senders = cfg.Senders
-	if r.senders > 0 {
-		r.slots = int(math.Ceil((cfg.Warmup+cfg.Duration).Seconds()*cfg.Rate)) + 1
-	}
-	ids := r.senders * r.slots
-	readers := cfg.TCPClients + cfg.SSHClients
-	if ids > 50_000_000 || float64(ids)/8*float64(readers) > 4<<30 {
-		return rep, fmt.Errorf("%d messages to %d members is more than the bench keeps track of: lower --senders, --rate or --duration", ids, readers)
-	}
-	r.sendTimes = make([]atomic.Int64, ids)
-
-	// The members: readers of each door, then the stalled ones of each.
-	for range cfg.TCPClients {
-		r.members = append(r.members, newMember(doorTCP, ""))
-	}
-	for i := range cfg.SSHClients {
-		r.members = append(r.members, newMember(doorSSH, fmt.Sprintf("b%ss%d", r.run[:4], i)))
-	}
-	for range cfg.Stalled {
-		m := newMember(doorTCP, "")
-		m.stalled = true
-		r.members = append(r.members, m)
-	}
-	for i := range cfg.StalledSSH {
-		m := newMember(doorSSH, fmt.Sprintf("b%ss%d", r.run[:4], cfg.SSHClients+i))
-		m.stalled = true
-		r.members = append(r.members, m)
-	}
-	r.readers = [2]int{cfg.TCPClients, cfg.SSHClients}
-	for s := range r.senders {
-		r.members[s*readers/r.senders].sender = s
-	}
-	for _, m := range r.members[:readers] {
-		m.seen = make([]uint64, (ids+63)/64)
+	if err := r.plan(); err != nil {
+		return rep, err
 	}
 
 	stopProgress := r.showProgress(total)
@@ -413,10 +450,13 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	r.sendEnd = r.measureStart + cfg.Duration
 	r.phase.Store(int32(phaseWarmup))
 	var wg sync.WaitGroup
-	for _, m := range r.members[:readers] {
+	for _, m := range r.members {
 		if m.sender >= 0 {
-			wg.Go(func() { r.send(ctx, m) })
+			wg.Go(func() { r.send(ctx, m, m.sender) })
 		}
+	}
+	if r.flood {
+		wg.Go(func() { r.send(ctx, r.flooder, r.senders) })
 	}
 
 	// The measured window: CPU time, and the profile.
@@ -476,6 +516,38 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	return rep, nil
 }
 
+// plan lays the run out before anyone connects: the schedule, room for
+// every message's send time and for what each reader saw, and the members,
+// each in its room.
+func (r *runner) plan() error {
+	cfg := r.cfg
+	r.senders = cfg.Senders
+	window := (cfg.Warmup + cfg.Duration).Seconds()
+	if r.senders > 0 {
+		r.slots = int(math.Ceil(window*cfg.Rate)) + 1
+	}
+	if r.flood = cfg.FloodRate > 0; r.flood {
+		r.floodSlots = int(math.Ceil(window*cfg.FloodRate)) + 1
+	}
+	ids := r.senders*r.slots + r.floodSlots
+	readers := cfg.TCPClients + cfg.SSHClients
+	if ids > 50_000_000 || float64(ids)/8*float64(readers) > 4<<30 {
+		return fmt.Errorf("%d messages to %d members is more than the bench keeps track of: lower --senders, --rate, --flood-rate or --duration", ids, readers)
+	}
+	r.sendTimes = make([]atomic.Int64, ids)
+
+	r.rooms = max(1, cfg.Rooms)
+	r.roomSent = make([][2]atomic.Int64, r.rooms)
+	if r.rooms > 1 {
+		r.roomHist = make([]histogram, r.rooms)
+	}
+	r.spread()
+	for _, m := range r.members[:readers] {
+		m.seen = make([]uint64, (ids+63)/64)
+	}
+	return nil
+}
+
 func sleepUntil(ctx context.Context, t time.Time) error {
 	timer := time.NewTimer(time.Until(t))
 	defer timer.Stop()
@@ -487,16 +559,20 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// send sends m's messages on its schedule until the end of the window.
-// A send that falls behind goes at once: the schedule does not wait for
-// the server, so a slow server shows as latency, not as fewer messages.
-func (r *runner) send(ctx context.Context, m *member) {
-	s := m.sender
+// send sends the messages of sender s, member m, on its schedule until the
+// end of the window. A send that falls behind goes at once: the schedule
+// does not wait for the server, so a slow server shows as latency, not as
+// fewer messages.
+func (r *runner) send(ctx context.Context, m *member, s int) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
 	buf := make([]byte, 0, maxTokenLen)
-	for seq := range r.slots {
+	slots, flood := r.slots, s == r.senders
+	if flood {
+		slots = r.floodSlots
+	}
+	for seq := range slots {
 		at := r.at(s, seq)
 		if at >= r.sendEnd {
 			return
@@ -510,42 +586,53 @@ func (r *runner) send(ctx context.Context, m *member) {
 			}
 		}
 		now := r.since()
-		for lag := now - at; ; {
+		for lag := now - at; !flood; { // the flood goes as fast as it can: its lag is no news
 			old := r.maxLag.Load()
 			if int64(lag) <= old || r.maxLag.CompareAndSwap(old, int64(lag)) {
 				break
 			}
 		}
-		r.sendTimes[s*r.slots+seq].Store(int64(now))
+		id, _ := r.id(s, seq)
+		r.sendTimes[id].Store(int64(now))
 		buf = append(appendToken(buf[:0], r.run, s, seq), m.eol)
-		if _, err := m.w.Write(buf); err != nil {
+		if _, err := m.write(buf); err != nil {
 			r.sendErrors.Add(1)
 			return
 		}
 		r.sentTotal.Add(1)
 		if at >= r.measureStart {
-			r.sentMeasured[m.door].Add(1)
+			r.roomSent[m.room][m.door].Add(1)
 			m.sentN.Add(1)
+			if flood {
+				r.floodSent.Add(1)
+			}
 		}
 	}
 }
 
 // expected is how many measured deliveries there should be, by the
-// receiver's door: each measured message to every reading member but its
-// sender.
+// receiver's door: each measured message to every reading member of its
+// sender's room but its sender.
 func (r *runner) expected() [2]int64 {
 	var e [2]int64
-	for from := range 2 {
-		n := r.sentMeasured[from].Load()
-		for to := range 2 {
-			others := int64(r.readers[to])
-			if from == to {
-				others-- // not to its sender
+	for room := range r.rooms {
+		for from := range 2 {
+			n := r.roomSent[room][from].Load()
+			for to := range 2 {
+				others := int64(r.inRoom[room][to])
+				if from == to {
+					others-- // not to its sender
+				}
+				e[to] += n * others
 			}
-			e[to] += n * others
 		}
 	}
 	return e
+}
+
+// sentIn is how many measured messages were sent in room.
+func (r *runner) sentIn(room int) int64 {
+	return r.roomSent[room][doorTCP].Load() + r.roomSent[room][doorSSH].Load()
 }
 
 // stalledDropped finds which stalled members the server has hung up on,
@@ -610,7 +697,10 @@ func (r *runner) fill(rep *Report, expected [2]int64, pr probe) {
 	seen := [2]int64{r.seen[0].Load(), r.seen[1].Load()}
 
 	rep.SentTotal = r.sentTotal.Load()
-	rep.Sent = r.sentMeasured[0].Load() + r.sentMeasured[1].Load()
+	for room := range r.rooms {
+		rep.Sent += r.sentIn(room)
+	}
+	rep.FloodSent = r.floodSent.Load()
 	rep.Expected = expected[0] + expected[1]
 	rep.Seen = seen[0] + seen[1]
 	rep.Lost = max(0, rep.Expected-rep.Seen)
@@ -636,6 +726,8 @@ func (r *runner) fill(rep *Report, expected [2]int64, pr probe) {
 	rep.SendErrors = r.sendErrors.Load()
 	r.lossByCause(rep)
 	rep.Strays = r.strays.Load()
+	rep.Crossed = r.crossed.Load()
+	r.roomFigures(rep)
 	if pr != nil {
 		rep.CPUSource, rep.MemSource = pr.describe()
 	}
@@ -645,12 +737,11 @@ func (r *runner) fill(rep *Report, expected [2]int64, pr probe) {
 // lossByCause splits the loss: what went with members the server hung up
 // on, and what members still connected at the end never saw.
 func (r *runner) lossByCause(rep *Report) {
-	sent := rep.Sent
 	for _, m := range r.members {
 		if m.stalled || m.seen == nil {
 			continue
 		}
-		lost := sent - m.sentN.Load() - m.seenN.Load()
+		lost := r.sentIn(m.room) - m.sentN.Load() - m.seenN.Load()
 		switch {
 		case m.dropped.Load():
 			rep.Dropped++
@@ -725,6 +816,9 @@ func (r *runner) notes(rep *Report) []string {
 	}
 	if rep.Strays > 0 {
 		notes = append(notes, fmt.Sprintf("%d tokens were seen that were never sent", rep.Strays))
+	}
+	if rep.Crossed > 0 {
+		notes = append(notes, fmt.Sprintf("ERROR: %d messages were seen by members of another room than their sender's", rep.Crossed))
 	}
 	return notes
 }

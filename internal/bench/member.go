@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -33,14 +32,17 @@ type member struct {
 	door    door
 	name    string // the SSH user name; TCP members are named by the server
 	sender  int    // its number among the senders, or -1
+	room    int    // its room, counted from 0; with one room, the default one
 	stalled bool   // reads its welcome, then never again
 	reading bool   // its reader has started
 
 	conn  net.Conn      // the TCP connection (for an SSH member, under the client)
 	ssh   *gossh.Client // nil on the TCP door
 	w     io.Writer     // where its messages go: the socket, or the session's stdin
+	wmu   sync.Mutex    // a flooder's two senders write one message at a time
 	eol   byte          // what ends a message: '\n' on TCP, Enter ('\r') on a screen
-	ready chan struct{} // closed when the room has welcomed it
+	ready chan struct{} // closed when the server has welcomed it
+	moved chan struct{} // closed when it is in its room (with one room, at the welcome)
 	gone  chan struct{} // closed when its reader stops
 	ended chan struct{} // a stalled SSH member's: closed when its session ends (nil before)
 	last  lastText      // the end of what it read, to explain a refusal
@@ -54,7 +56,13 @@ type member struct {
 }
 
 func newMember(d door, name string) *member {
-	return &member{door: d, name: name, sender: -1, ready: make(chan struct{}), gone: make(chan struct{})}
+	return &member{door: d, name: name, sender: -1, ready: make(chan struct{}), moved: make(chan struct{}), gone: make(chan struct{})}
+}
+
+func (m *member) write(p []byte) (int, error) {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	return m.w.Write(p)
 }
 
 func (m *member) close() {
@@ -118,8 +126,15 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 	}
 	m.conn, m.w, m.eol = nc, nc, '\n'
 	m.reading = true
-	go r.receive(m, nc, tcpWelcome, false)
-	return r.waitWelcome(ctx, m)
+	go r.receive(m, nc, tcpWelcome, movedMarks, false)
+	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
+		return err
+	}
+	// The course's protocol has no room: a member moves with /join.
+	if _, err := fmt.Fprintf(nc, "/join %s\n", roomName(m.room)); err != nil {
+		return err
+	}
+	return r.wait(ctx, m, m.moved, "move to #"+roomName(m.room))
 }
 
 // connectSSH opens an SSH member with a pty and waits for its screen. A
@@ -175,37 +190,52 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	}
 	m.w, m.eol = stdin, '\r'
 	m.reading = true
-	go r.receive(m, stdout, screenWelcome(m.name), true)
-	return r.waitWelcome(ctx, m)
+	go r.receive(m, stdout, screenWelcome(m.name), movedMarks, true)
+	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
+		return err
+	}
+	// The SSH door does not yet take the room from the command: the member
+	// types /join on its screen, as a student would — all the screens at
+	// once, which once raced on the runes bubbletea shares for a space.
+	if _, err := fmt.Fprintf(stdin, "/join %s\r", roomName(m.room)); err != nil {
+		return err
+	}
+	return r.wait(ctx, m, m.moved, "move to #"+roomName(m.room))
 }
 
-func (r *runner) waitWelcome(ctx context.Context, m *member) error {
+// wait waits until done closes: the member's welcome, or its move.
+func (r *runner) wait(ctx context.Context, m *member, done <-chan struct{}, what string) error {
 	t := time.NewTimer(r.cfg.ConnectTimeout)
 	defer t.Stop()
 	select {
-	case <-m.ready:
+	case <-done:
 		return nil
 	case <-m.gone:
 		select {
-		case <-m.ready: // a stalled member stops reading once welcomed
+		case <-done: // a stalled member stops reading once in its room
 			return nil
 		default:
 		}
 		if l := m.last.line(); l != "" {
-			return fmt.Errorf("closed before the welcome, after %q", l)
+			return fmt.Errorf("closed before the %s, after %q", what, l)
 		}
-		return errors.New("closed before the welcome")
+		return fmt.Errorf("closed before the %s", what)
 	case <-t.C:
-		return fmt.Errorf("no welcome within %v", r.cfg.ConnectTimeout)
+		if l := m.last.line(); l != "" {
+			return fmt.Errorf("no %s within %v, after %q", what, r.cfg.ConnectTimeout, l) // "no room #bench-120: the server has as many rooms as it may"
+		}
+		return fmt.Errorf("no %s within %v", what, r.cfg.ConnectTimeout)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// receive reads a member's stream until it ends: first until the welcome,
-// then every token it holds, each counted at its first sighting. A screen's
-// bytes are stripped of escape codes first, as they arrive.
-func (r *runner) receive(m *member, rd io.Reader, welcome [][]byte, screen bool) {
+// receive reads a member's stream until it ends: first until the welcome
+// and, with rooms, the sign that it is in its room (moved marks followed by
+// the room's name), then every token it holds, each counted at its first
+// sighting. A screen's bytes are stripped of escape codes first, as they
+// arrive.
+func (r *runner) receive(m *member, rd io.Reader, welcome, moved [][]byte, screen bool) {
 	defer close(m.gone)
 	size := 4 << 10 // lines are short
 	if screen {
@@ -220,7 +250,7 @@ func (r *runner) receive(m *member, rd io.Reader, welcome [][]byte, screen bool)
 		now    time.Duration
 	)
 	sc := newScanner(r.run, func(sender, seq int) { r.deliver(m, sender, seq, now) })
-	ready := false
+	ready, inRoom := false, false
 	for {
 		n, err := rd.Read(buf)
 		if n > 0 {
@@ -230,15 +260,22 @@ func (r *runner) receive(m *member, rd io.Reader, welcome [][]byte, screen bool)
 				text = st.strip(text[:0], p)
 				p = text
 			}
-			if !ready {
+			if !inRoom {
 				m.last.Write(p)
 				window = append(window, p...)
-				for _, w := range welcome {
-					ready = ready || bytes.Contains(window, w)
+				if !ready {
+					for _, w := range welcome {
+						ready = ready || bytes.Contains(window, w)
+					}
+					if ready {
+						close(m.ready)
+					}
 				}
-				if ready {
-					window = nil
-					close(m.ready)
+				// The move may come in the same read as the welcome: a
+				// screen opened in its room.
+				if ready && (r.rooms <= 1 || hasRoom(window, moved, roomName(m.room))) {
+					inRoom, window = true, nil
+					close(m.moved)
 					if m.stalled {
 						return // never reads again
 					}

@@ -18,10 +18,19 @@ import (
 // "*** Vous êtes Thread-4 ; 3 autre(s) ici.".
 var welcomeOthers = regexp.MustCompile(`\*\*\* (?:You are|Vous êtes) .+? ?; (\d+) (?:other|autre)`)
 
+// The lines of /rooms: a room and its members ("  #bench-3: 2 member(s)",
+// "  #bench-3 : 2 membre(s)"), and the last line ("/join ROOM goes to one",
+// "/join SALON pour y aller").
+var (
+	roomsLine = regexp.MustCompile(`#(bench-\d+) ?: (\d+) (?:member|membre)`)
+	roomsEnd  = regexp.MustCompile(`/join (?:ROOM|SALON)`)
+)
+
 // countOthers joins the room once, before any member of the bench, and
 // returns how many people its welcome says are there: those the bench's
-// messages would flood. It comes in by the TCP door, or, without one, by
-// the SSH door without a pty, where the room speaks the same lines.
+// messages would flood; with rooms, those /rooms counts in the bench's rooms
+// too. It comes in by the TCP door, or, without one, by the SSH door without
+// a pty, where the room speaks the same lines.
 func (r *runner) countOthers(ctx context.Context) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout)
 	defer cancel()
@@ -38,6 +47,7 @@ func (r *runner) countOthers(ctx context.Context) (int, error) {
 	deadline, _ := ctx.Deadline()
 	_ = nc.SetDeadline(deadline)
 	var rd io.Reader = nc
+	var w io.Writer = nc
 	if r.tcpAddr == "" {
 		cc, chans, reqs, err := gossh.NewClientConn(nc, addr, &gossh.ClientConfig{
 			User:            "b" + r.run[:4] + "who",
@@ -55,7 +65,7 @@ func (r *runner) countOthers(ctx context.Context) (int, error) {
 		}
 		// Its input stays open until the count is read: at the end of its
 		// input the member leaves, perhaps before its welcome counts the room.
-		if _, err := sess.StdinPipe(); err != nil {
+		if w, err = sess.StdinPipe(); err != nil {
 			return 0, err
 		}
 		if rd, err = sess.StdoutPipe(); err != nil {
@@ -66,9 +76,29 @@ func (r *runner) countOthers(ctx context.Context) (int, error) {
 		}
 	}
 	sc := bufio.NewScanner(rd)
+	others := -1
 	for sc.Scan() {
-		if m := welcomeOthers.FindStringSubmatch(sc.Text()); m != nil {
-			return strconv.Atoi(m[1])
+		if m := welcomeOthers.FindStringSubmatch(sc.Text()); m != nil && others < 0 {
+			others, _ = strconv.Atoi(m[1])
+			if r.rooms <= 1 {
+				return others, nil
+			}
+			if _, err := io.WriteString(w, "/rooms\n"); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if others < 0 {
+			continue
+		}
+		if m := roomsLine.FindStringSubmatch(sc.Text()); m != nil {
+			if n, err := strconv.Atoi(m[1][len("bench-"):]); err == nil && n >= 1 && n <= r.rooms {
+				k, _ := strconv.Atoi(m[2])
+				others += k
+			}
+		}
+		if roomsEnd.MatchString(sc.Text()) {
+			return others, nil
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -163,4 +164,52 @@ func fakeDNS(t *testing.T, ips []net.IP) *net.Resolver {
 		var d net.Dialer
 		return d.DialContext(ctx, "udp", pc.LocalAddr().String())
 	}}
+}
+
+// Needs the hub's rooms (issue 12). With rooms, the bench counts the
+// members of its own rooms too, by /rooms: someone in bench-2 is flooded,
+// someone in a room the bench does not use is not, whatever the door and
+// the language.
+func TestBenchRefusesOccupiedBenchRooms(t *testing.T) {
+	tests := []struct {
+		name   string
+		addrs  func() (tcpAddr, sshAddr string)
+		room   string
+		refuse bool
+	}{
+		{"someone in bench-2", func() (string, string) { return startServer(t) }, "bench-2", true},
+		{"someone in bench-2, in french", func() (string, string) { return frenchDoor(t), "" }, "bench-2", true},
+		{"someone in bench-2, counted by the ssh door", func() (string, string) { return startServer(t) }, "bench-2", true},
+		{"someone in bench-4, a room the bench does not use", func() (string, string) { return startServer(t) }, "bench-4", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tcpAddr, sshAddr := tt.addrs()
+			nc, err := net.Dial("tcp", tcpAddr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			if _, err := fmt.Fprintf(nc, "/join %s\n", tt.room); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(nc)
+			for sc.Scan() && !hasRoom(sc.Bytes(), movedMarks, tt.room) {
+			}
+			cfg := Config{Rooms: 3, TCPClients: 3, Senders: 1, Rate: 5, Duration: 200 * time.Millisecond, AddrTCP: tcpAddr}
+			if strings.Contains(tt.name, "ssh door") {
+				cfg = Config{Rooms: 3, SSHClients: 3, Senders: 1, Rate: 5, Duration: 200 * time.Millisecond, AddrSSH: sshAddr}
+			}
+			_, err = Run(t.Context(), cfg)
+			if refused := err != nil && strings.Contains(err.Error(), "bench-1 … bench-3 have 1 member(s), who would be flooded"); refused != tt.refuse {
+				t.Fatalf("err = %v; want a refusal counting 1 member: %v", err, tt.refuse)
+			}
+			if tt.refuse {
+				cfg.IKnow = true
+				if _, err := Run(t.Context(), cfg); err != nil {
+					t.Errorf("with --i-know: %v", err)
+				}
+			}
+		})
+	}
 }

@@ -69,7 +69,31 @@ type Report struct {
 	StalledDropped      int            `json:"stalled_dropped"`        // stalled TCP members the server hung up on
 	StalledSSHDropped   int            `json:"stalled_ssh_dropped"`    // stalled SSH members whose session or connection the server closed
 	Strays              int64          `json:"strays"`
-	Notes               []string       `json:"notes,omitempty"`
+
+	// Rooms: how many (1: the default room only), and the proof that none
+	// leaked: Crossed counts the tokens seen by a member of another room
+	// than their sender's, and must be 0.
+	Rooms            int     `json:"rooms"`
+	Crossed          int64   `json:"crossed_rooms"`
+	StalledFirstRoom bool    `json:"stalled_first_room,omitempty"`
+	FloodRate        float64 `json:"flood_rate,omitempty"`
+	FloodSent        int64   `json:"flood_sent,omitempty"` // measured messages of the flood, in Sent too
+	FloodP50ms       float64 `json:"flood_p50_ms,omitempty"`
+	FloodP99ms       float64 `json:"flood_p99_ms,omitempty"`
+	// With rooms: each room's p99 (by the receiver's room, bench-1 first),
+	// the worst of them, and the first room's latency beside the others'
+	// together, where --stalled-first-room and --flood-rate put the trouble;
+	// of the senders' messages, the flood's apart (above).
+	RoomP99ms        []float64 `json:"room_p99_ms,omitempty"`
+	WorstRoom        string    `json:"worst_room,omitempty"`
+	WorstRoomP99ms   float64   `json:"worst_room_p99_ms,omitempty"`
+	FirstRoomP50ms   float64   `json:"first_room_p50_ms,omitempty"`
+	FirstRoomP99ms   float64   `json:"first_room_p99_ms,omitempty"`
+	OtherRoomsP50ms  float64   `json:"other_rooms_p50_ms,omitempty"`
+	OtherRoomsP99ms  float64   `json:"other_rooms_p99_ms,omitempty"`
+	OtherRoomsMaxP99 float64   `json:"other_rooms_worst_p99_ms,omitempty"`
+
+	Notes []string `json:"notes,omitempty"`
 }
 
 // WriteJSON writes the report as one line of JSON.
@@ -96,6 +120,18 @@ func (rep Report) WriteTable(w io.Writer) error {
 	row("members", "%d connected: %d tcp + %d ssh + %d stalled tcp + %d stalled ssh, %s, in %.1f s",
 		rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.StalledSSH, pace, rep.ConnectS)
 	row("load", "%d senders × %g msg/s for %gs, after %gs of warm-up", rep.Senders, rep.Rate, rep.DurationS, rep.WarmupS)
+	if rep.Rooms > 1 {
+		where := "spread"
+		if rep.StalledFirstRoom {
+			where = "all in bench-1"
+		}
+		row("rooms", "%d, bench-1 … bench-%d, members and senders spread evenly, stalled members %s", rep.Rooms, rep.Rooms, where)
+		if rep.FloodRate > 0 {
+			row("flood", "one member of bench-1 sends %g msg/s more: %d measured (%.0f/s), seen p50 %s p99 %s", rep.FloodRate, rep.FloodSent,
+				float64(rep.FloodSent)/rep.DurationS, msText(rep.FloodP50ms), msText(rep.FloodP99ms))
+		}
+		row("crossed rooms", "%d (must be 0)", rep.Crossed)
+	}
 	row("sent", "%d messages measured (%d in all)", rep.Sent, rep.SentTotal)
 	row("deliveries", "expected %d, seen %d, lost %d (%.3f%%)", rep.Expected, rep.Seen, rep.Lost, rep.LossPct)
 	if rep.TCPMembers > 0 {
@@ -110,6 +146,11 @@ func (rep Report) WriteTable(w io.Writer) error {
 	}
 	if rep.SSHMembers > 0 {
 		row("  to ssh", "p50 %s  p99 %s", msText(rep.SSHP50ms), msText(rep.SSHP99ms))
+	}
+	if rep.Rooms > 1 {
+		row("  by room", "the senders' messages (not the flood's): worst p99 %s (%s); bench-1 p50 %s p99 %s; the others p50 %s p99 %s, worst p99 %s",
+			msText(rep.WorstRoomP99ms), rep.WorstRoom, msText(rep.FirstRoomP50ms), msText(rep.FirstRoomP99ms),
+			msText(rep.OtherRoomsP50ms), msText(rep.OtherRoomsP99ms), msText(rep.OtherRoomsMaxP99))
 	}
 	row("throughput", "%.0f deliveries/s", rep.DeliveriesPerS)
 	if rep.CPUS != nil {
