@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // listing describes dir's files: name, size, mode and time of change.
@@ -48,10 +49,18 @@ func TestTranscriptWritesNothing(t *testing.T) {
 		}
 		return out
 	}
-	for range 2 {
+	// The writer commits within its gathering pace (README: 100 ms) of the
+	// relay: read until the line is there, then once more.
+	deadline := time.Now().Add(patience)
+	for reads := 0; reads < 2; {
 		out, errs, code := transcript(t, nil, "--data-dir", cfg.DataDir)
-		if code != 0 || !strings.Contains(out, alice.name+"> bonjour") {
-			t.Errorf("transcript beside the server: exit %d, %q, %s", code, out, errs)
+		switch {
+		case code != 0:
+			t.Fatalf("transcript beside the server: exit %d, %s", code, errs)
+		case strings.Contains(out, alice.name+"> bonjour"):
+			reads++
+		case time.Now().After(deadline):
+			t.Fatalf("transcript beside the server never showed the message: %q", out)
 		}
 	}
 	if got := names(listing(t, cfg.DataDir)); !slices.Equal(got, names(live)) {

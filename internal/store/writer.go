@@ -126,6 +126,11 @@ func (w *writer) run() {
 		if s.opts.beforeBatch != nil {
 			s.opts.beforeBatch()
 		}
+		if s.opts.Gather > 0 {
+			// Not a wait for anyone: the pace of commits. Close and Flush
+			// are late by this much at most.
+			time.Sleep(s.opts.Gather)
+		}
 		s.mu.Lock()
 		batch := s.pending
 		s.pending, s.spare = s.spare, nil

@@ -298,3 +298,29 @@ func TestFullDiskCountsWhatItLoses(t *testing.T) {
 		t.Errorf("with room again: Stats = %+v, %d rows; want the next write committed", st, rows())
 	}
 }
+
+// TestWritesApartShareTransactions: fifty rooms each posting now and then
+// make writes a millisecond apart; the writer gathers them for Gather
+// instead of paying a transaction for each.
+func TestWritesApartShareTransactions(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	const n = 60
+	tick := time.NewTicker(time.Millisecond) // the traffic's pace, not a synchronisation
+	defer tick.Stop()
+	for seq := uint64(1); seq <= n; seq++ {
+		<-tick.C
+		s.Record(room.Message{Seq: seq, At: time.Now(), Kind: room.KindChat, From: "alice", Text: "hi", Room: fmt.Sprintf("tp%d", seq%50)})
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats()
+	if st.Written != n {
+		t.Fatalf("written %d of %d", st.Written, n)
+	}
+	// 60 writes over at least 60 ms, gathered 10 ms at a time: a handful
+	// of transactions (a loaded machine's ticker only makes fewer).
+	if st.Batches > n/4 {
+		t.Errorf("%d writes a millisecond apart took %d transactions", n, st.Batches)
+	}
+}
