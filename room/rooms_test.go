@@ -497,3 +497,43 @@ func TestNoHistoryInAnyRoom(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPostInRoom is one post in a room of 20, with the server's other
+// members elsewhere or nowhere: a message in one room costs nothing for
+// the members of others (compare others=0 and others=980).
+func BenchmarkPostInRoom(b *testing.B) {
+	for _, others := range []int{0, 980} {
+		b.Run(fmt.Sprintf("others=%d", others), func(b *testing.B) {
+			h := newTestHub(b, Options{OutboxBytes: 1 << 20, MaxMembers: 2000, MaxRooms: 100})
+			var all, room []*Member
+			for i := range others {
+				m := join(b, h, fmt.Sprint("o", i), DoorTCP)
+				h.Post(m, fmt.Sprintf("/join r%d", 1+i%49))
+				all = append(all, m)
+			}
+			for i := range 20 {
+				m := join(b, h, fmt.Sprint("m", i), DoorTCP)
+				h.Post(m, "/join tp")
+				room = append(room, m)
+			}
+			all = append(all, room...)
+			var buf []Message
+			for _, m := range all {
+				buf = m.Drain(buf[:0])
+			}
+			sender := room[0]
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				h.Post(sender, "hello, room")
+				if n++; n%keptOutbox == 0 {
+					b.StopTimer()
+					for _, m := range room {
+						buf = m.Drain(buf[:0])
+					}
+					b.StartTimer()
+				}
+			}
+		})
+	}
+}
