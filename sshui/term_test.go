@@ -262,7 +262,7 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 		mk := func(rows *rowCache) *model {
 			r := lipgloss.NewRenderer(io.Discard)
 			r.SetColorProfile(who.profile)
-			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: &fakeSelf{who.id, who.name},
+			return newModel(modelConfig{Renderer: r, Room: "lobby", Member: &fakeSelf{who.id, who.name},
 				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Head: headOf(func() []room.MemberInfo { return members })})
 		}
 		screens = append(screens, screen{mk(nil), mk(cache)})
