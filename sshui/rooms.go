@@ -42,7 +42,6 @@ type roomsState struct {
 	listed int      // how many of unread the side panel lists
 	moves  int
 	looks  int
-	epoch  int // the last epoch given to a scrollback: a room shown again is drawn whole
 }
 
 func roomKey(name string) string { return strings.ToLower(name) }
@@ -97,10 +96,8 @@ func (m *model) showRoom(name string) {
 	}
 	next.name, next.alive = name, m.rm.looks
 	budget := m.boundRooms(next)
-	m.rm.epoch = max(m.rm.epoch, m.sb.epoch) + 1
 	m.sb, next.sb = next.sb, scrollback{}
 	m.sb.bound(budget)
-	m.sb.epoch = m.rm.epoch
 	m.rm.cur = next
 	if next.width != m.areaW {
 		m.rerender()

@@ -246,3 +246,19 @@ func TestLookingAtRoomsWhenNothingWasSaid(t *testing.T) {
 		t.Errorf("a look after tp1 spoke: listed %d times, changed nothing", asked-before)
 	}
 }
+
+// A room shown again after a resize is laid out for the new width.
+func TestARoomShownAgainFitsTheNewWidth(t *testing.T) {
+	h := newHarness(setup{profile: termenv.Ascii, w: 120, h: 20})
+	h.withServer(&server{rooms: []room.RoomInfo{{Name: "lobby"}, {Name: "tp1"}}})
+	long := strings.Repeat("a rather long line of words ", 4)
+	h.send(batchMsg{numbered(1, chat(1, "bob", 2, long))})
+	h.send(batchMsg{moveTo("tp1")})
+	h.send(tea.WindowSizeMsg{Width: 40, Height: 20})
+	h.send(batchMsg{moveTo("lobby")})
+	v := h.m.View()
+	checkFrame(t, v, 40, 20)
+	if !strings.Contains(v, "a rather long") {
+		t.Errorf("the lobby's line is gone:\n%s", v)
+	}
+}
