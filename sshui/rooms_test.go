@@ -2,6 +2,8 @@ package sshui
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -260,5 +262,26 @@ func TestARoomShownAgainFitsTheNewWidth(t *testing.T) {
 	checkFrame(t, v, 40, 20)
 	if !strings.Contains(v, "a rather long") {
 		t.Errorf("the lobby's line is gone:\n%s", v)
+	}
+}
+
+// BenchmarkLookAtRooms is a screen's look at the rooms of a hub of 50,
+// when something was said since the last (otherwise a look is one atomic
+// load): what each screen pays once a second at most.
+func BenchmarkLookAtRooms(b *testing.B) {
+	hub := room.NewHub(room.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for i := range 50 {
+		m, _, err := hub.Join(room.JoinRequest{Name: fmt.Sprintf("m%d", i), Door: room.DoorTCP, Room: fmt.Sprintf("tp%d", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		hub.Post(m, "hello")
+	}
+	h := newHarness(setup{profile: termenv.ANSI256, w: 120, h: 40})
+	seq := uint64(0)
+	h.m.cfg.Activity, h.m.cfg.Seq = hub.Activity, func() uint64 { seq++; return seq }
+	b.ReportAllocs()
+	for b.Loop() {
+		h.m.lookAtRooms(false)
 	}
 }
