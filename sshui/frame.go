@@ -138,7 +138,7 @@ var blanks = strings.Repeat(" ", maxCols)
 // a resize.
 func (m *model) titleBar(w int) string {
 	unread := 0
-	if m.rm.listed == 0 { // the side panel does not list them: the title counts them
+	if !m.rm.listed { // the side panel does not list them: the title counts them
 		unread = len(m.rm.unread)
 	}
 	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic, m.rm.cur.name, unread}

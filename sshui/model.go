@@ -335,7 +335,7 @@ func (m *model) refreshMembers() {
 
 func (m *model) buildSidebar() {
 	m.side = m.side[:0]
-	m.rm.listed = 0
+	m.rm.listed = false
 	if !m.sidebar() {
 		return
 	}

@@ -39,7 +39,7 @@ type roomsState struct {
 	looked uint64   // the server's last sequence number at the last look
 	unread []string // the other rooms with messages not shown, in the server's order
 	spare  []string // the previous unread, reused
-	listed int      // how many of unread the side panel lists
+	listed bool     // the side panel lists them
 	moves  int
 	looks  int
 }
@@ -94,7 +94,7 @@ func (m *model) showRoom(name string) {
 		next = &roomScreen{width: m.areaW}
 		m.rm.byKey[k] = next
 	}
-	next.name, next.alive = name, m.rm.looks
+	next.name = name
 	budget := m.boundRooms(next)
 	m.sb, next.sb = next.sb, scrollback{}
 	m.sb.bound(budget)
@@ -223,6 +223,6 @@ func (m *model) roomRows(rows int, row func(string, ink) line) int {
 		m.side = append(m.side, row(m.wd.more(more), m.st.sep))
 		taken++
 	}
-	m.rm.listed = n
+	m.rm.listed = true
 	return taken
 }
