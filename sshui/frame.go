@@ -134,9 +134,14 @@ func spaces(n int) string {
 
 var blanks = strings.Repeat(" ", maxCols)
 
-// titleBar is cached: it changes with a nick, a join or a leave, or a resize.
+// titleBar is cached: it changes with a nick, a join or a leave, a move, or
+// a resize.
 func (m *model) titleBar(w int) string {
-	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic}
+	unread := 0
+	if !m.rm.listed { // the side panel does not list them: the title counts them
+		unread = len(m.rm.unread)
+	}
+	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic, m.rm.cur.name, unread}
 	if key != m.titleKey || m.title == "" {
 		m.titleKey, m.title = key, m.drawTitle(key)
 	}
@@ -148,6 +153,10 @@ type titleKey struct {
 	count int
 	width int
 	topic string
+	room  string
+	// unread is how many other rooms have messages not shown, when the
+	// side panel does not list them.
+	unread int
 }
 
 // minTitleLeft is the fewest columns worth giving the room's part of the
@@ -156,7 +165,11 @@ const minTitleLeft = 4
 
 func (m *model) drawTitle(k titleKey) string {
 	w := k.width
-	left := " " + m.cfg.RoomName + " · " + m.wd.memberCount(k.count)
+	// The room stands first, as a channel does in an IRC client's title.
+	left := " #" + k.room + " · " + m.wd.memberCount(k.count)
+	if k.unread > 0 {
+		left += " · " + m.wd.unreadCount(k.unread)
+	}
 	if k.topic != "" {
 		left += " · " + k.topic
 	}

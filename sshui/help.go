@@ -15,6 +15,7 @@ func (w words) keysHelp() string {
 		{"Tab / Shift+Tab", "complete a member's name", "compléter le nom d'un membre"},
 		{"PgUp / PgDn, " + w.pick("mouse wheel", "molette"), "scroll", "faire défiler"},
 		{w.endKey(), "back to the newest messages", "revenir aux derniers messages"},
+		{"Ctrl+N / Ctrl+P", "next / previous unread room", "salon non lu suivant / précédent"},
 		{"Ctrl+C", "leave", "quitter"},
 	}
 	lines := []string{w.pick("Keys:", "Touches :")}

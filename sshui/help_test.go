@@ -18,8 +18,8 @@ func TestScreenHelpListsItsKeys(t *testing.T) {
 		lang room.Lang
 		want []string
 	}{
-		{room.LangEN, []string{"Keys:", "Enter", "Up / Down", "Tab / Shift+Tab", "PgUp / PgDn, mouse wheel", "End ", "Ctrl+C", "hold Shift while you drag"}},
-		{room.LangFR, []string{"Touches :", "Enter", "Up / Down", "Tab / Shift+Tab", "PgUp / PgDn, molette", "Fin ", "Ctrl+C", "maintenez Maj en glissant"}},
+		{room.LangEN, []string{"Keys:", "Enter", "Up / Down", "Tab / Shift+Tab", "PgUp / PgDn, mouse wheel", "End ", "Ctrl+N / Ctrl+P", "next / previous unread room", "Ctrl+C", "hold Shift while you drag"}},
+		{room.LangFR, []string{"Touches :", "Enter", "Up / Down", "Tab / Shift+Tab", "PgUp / PgDn, molette", "Fin ", "Ctrl+N / Ctrl+P", "salon non lu suivant / précédent", "Ctrl+C", "maintenez Maj en glissant"}},
 	} {
 		t.Run(string(tt.lang), func(t *testing.T) {
 			a := startArena(t, room.Options{}, sshui.Options{Lang: tt.lang})

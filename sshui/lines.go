@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/charmbracelet/ssh"
 
@@ -29,6 +30,11 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 	greeting := s.opts.Greeting
 	if greeting == "" {
 		greeting = s.opts.Lang.Greeting()
+	}
+	if msg, ok := s.arrival(m); ok {
+		// Entered a room by its name: where, and with whom, first.
+		where := lineproto.AppendMessage(nil, s.opts.Lang, m.ID(), &msg)
+		greeting += "\n" + strings.TrimSuffix(string(where), "\n")
 	}
 	// Counted now, before the reading below can see the member leave: the
 	// welcome says how many others were there when it came.

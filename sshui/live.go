@@ -169,6 +169,16 @@ func (l *liveScreen) deliver(msgs []room.Message) {
 	l.drawLocked()
 }
 
+// lookAtRooms shows the rooms with messages the screen has not shown, when
+// they changed.
+func (l *liveScreen) lookAtRooms() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed && l.m.lookAtRooms(false) {
+		l.drawLocked()
+	}
+}
+
 // kickOrBan returns the kick or ban that put the member out, if it came.
 func (l *liveScreen) kickOrBan() room.Message {
 	l.mu.Lock()

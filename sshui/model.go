@@ -27,9 +27,9 @@ type self interface {
 type modelConfig struct {
 	Lang     room.Lang
 	Renderer *lipgloss.Renderer // each SSH session's own renderer; styles are built from it, never the global one
-	RoomName string
+	Room     string             // the room the member entered
 	Member   self
-	History  []room.Message // shown first, before live messages
+	History  []room.Message // the room's, shown first, before live messages
 	// Send hands typed text to the room, through the door's flood
 	// control: one line, or several separated by "\n" (a paste), each a
 	// message or a command ("/who"); blank lines are skipped. nil: nothing.
@@ -39,6 +39,12 @@ type modelConfig struct {
 	Head func(n int) ([]room.MemberInfo, int)
 	// Members is the whole member list, for Tab completion only; nil: none.
 	Members func() []room.MemberInfo
+	// Activity lists the server's rooms, the default first, with the number
+	// of each one's last public message; Seq is the server's last number,
+	// and StartSeq what it was as the session began. nil: none.
+	Activity func() []room.RoomInfo
+	Seq      func() uint64
+	StartSeq uint64
 	// Held says how many of the lines sent wait for flood control, to be
 	// shown; nil: none.
 	Held func() int
@@ -56,7 +62,7 @@ type modelConfig struct {
 var _ self = (*room.Member)(nil)
 
 const (
-	maxScrollback = 1000 // rendered rows kept
+	maxScrollback = 1000 // rendered rows kept, of all rooms together
 	minWidth      = 20   // the layout never goes narrower; the frame is then cut to the terminal
 	minHeight     = 5
 	sidebarMin    = 80 // terminal width from which the member list shows
@@ -75,7 +81,9 @@ type model struct {
 	width, height int // as the terminal reports them
 	areaW         int // the width the scrollback was rendered at
 
-	sb      scrollback
+	sb      scrollback // the room shown's
+	maxRows int        // of the scrollbacks of all rooms together
+	rm      roomsState
 	scratch []line
 	offset  int // rows between the newest row and the bottom of the view
 	unread  int // messages that arrived while scrolled up
@@ -118,16 +126,21 @@ func newModel(cfg modelConfig) *model {
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
 	}
+	if cfg.Activity == nil {
+		cfg.Activity = func() []room.RoomInfo { return nil }
+	}
+	if cfg.Seq == nil {
+		cfg.Seq = func() uint64 { return 0 }
+	}
 	if cfg.Held == nil {
 		cfg.Held = func() int { return 0 }
 	}
 	if cfg.Leave == nil {
 		cfg.Leave = func(room.Reason) {}
 	}
-	cfg.RoomName = room.Sanitize(cfg.RoomName)
 	m := &model{cfg: cfg, st: newStyles(cfg.Renderer), wd: words{fr: cfg.Lang == room.LangFR}}
 	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location, cache: cfg.Rows, profile: cfg.Renderer.ColorProfile()}
-	m.sb.max = maxScrollback
+	m.sb.max, m.maxRows = maxScrollback, maxScrollback
 
 	ti := textinput.New()
 	ti.Prompt = "> "
@@ -146,10 +159,7 @@ func newModel(cfg modelConfig) *model {
 
 	m.setSize(cfg.Width, cfg.Height)
 	m.refreshMembers()
-	meID, meName := cfg.Member.ID(), cfg.Member.Name()
-	for _, msg := range cfg.History {
-		m.add(msg, meID, meName)
-	}
+	m.startRooms(cfg.Room, cfg.History)
 	m.cfg.History = nil // kept in the scrollback now
 	return m
 }
@@ -188,14 +198,27 @@ func (m *model) receive(msgs []room.Message) {
 	}
 	meID, meName := m.cfg.Member.ID(), m.cfg.Member.Name()
 	added, refresh := 0, false
+	moved := false
 	for _, msg := range msgs {
+		if msg.Kind == room.KindMove {
+			m.move(msg, meID, meName)
+			moved, refresh = true, true
+			continue
+		}
 		added += m.add(msg, meID, meName)
+		// Whatever comes with a number while a room shows was said there
+		// or after: nothing said there before it is unread.
+		m.rm.cur.seen = max(m.rm.cur.seen, msg.Seq)
 		switch msg.Kind {
-		case room.KindJoin, room.KindLeave, room.KindNick, room.KindOp, room.KindKick, room.KindBan:
+		case room.KindJoin, room.KindLeave, room.KindNick, room.KindOp, room.KindKick, room.KindBan,
+			room.KindBreakout, room.KindGather:
 			refresh = true
 		case room.KindTopic:
 			m.topic = room.Sanitize(msg.Text)
 		}
+	}
+	if moved {
+		m.lookAtRooms(true) // the room left may have news, the one entered has none
 	}
 	if m.offset > 0 {
 		// Keep the rows being read in place while the newest pile up below.
@@ -313,6 +336,7 @@ func (m *model) refreshMembers() {
 
 func (m *model) buildSidebar() {
 	m.side = m.side[:0]
+	m.rm.listed = false
 	if !m.sidebar() {
 		return
 	}
@@ -321,6 +345,7 @@ func (m *model) buildSidebar() {
 	sep := m.sideBlank.s + " "
 	text := sidebarWidth - 2
 	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
+	rows -= m.roomRows(rows, row)
 	m.side = append(m.side, row(ansi.Truncate(m.wd.membersHeader(), text, ""), m.st.sideHead))
 	shown := m.members
 	if m.count > rows-1 { // the last row says how many more
@@ -355,6 +380,12 @@ func (m *model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case tea.KeyCtrlC:
 		m.cfg.Leave(room.ReasonQuit) // at once, ahead of any line held back
 		return m, tea.Quit
+	case tea.KeyCtrlN:
+		m.toRoom(1)
+		return m, nil
+	case tea.KeyCtrlP:
+		m.toRoom(-1)
+		return m, nil
 	case tea.KeyEnter:
 		m.send()
 		return m, nil

@@ -97,7 +97,7 @@ func newHarness(s setup) *harness {
 	h.m = newModel(modelConfig{
 		Lang:     s.lang,
 		Renderer: r,
-		RoomName: "lobby",
+		Room:     "lobby",
 		Member:   h.self,
 		History:  s.history,
 		Send:     func(t string) { h.posted = append(h.posted, t) },
@@ -451,7 +451,7 @@ func TestFrench(t *testing.T) {
 	h := newHarness(setup{lang: room.LangFR, profile: termenv.Ascii, w: 100, h: 50}) // tall enough for /help and its keys
 	h.send(batchMsg{live[0], live[4], {At: at(8), Kind: room.KindHelp}})
 	v := h.m.View()
-	for _, want := range []string{"lobby · 5 membres", "vous : carol", "│ Membres", "Tapez un message",
+	for _, want := range []string{"#lobby · 5 membres", "vous : carol", "│ Membres", "Tapez un message",
 		"[privé] alice → carol: psst", "a rejoint le salon", "Commandes :"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("no %q in\n%s", want, v)

@@ -181,7 +181,7 @@ func TestOperatorByKeyOverSSH(t *testing.T) {
 	// The topic: in the title bar of the other screens.
 	prof.typeText("/topic Exam at 10\r")
 	obs.nextMatch(`\*\*\* prof set the topic: Exam at 10`)
-	eve.waitFor(`palabre · 3 members · Exam at 10`)
+	eve.waitFor(`#main · 3 members · Exam at 10`)
 
 	// Mute: eve is told, nobody reads her; then unmute.
 	prof.typeText("/mute eve 10m\r")

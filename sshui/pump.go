@@ -11,11 +11,12 @@ import (
 )
 
 // pump is the screen's one goroutine besides the program's own: it shows
-// its member's messages and window changes, ends the program with the
-// session, and asks the client for signs of life. It runs until the
-// session's requests end, after the program too (Quit is then a no-op):
-// the SSH library's request loop blocks on the next window change
-// otherwise, and with it the connection's reader, for good.
+// its member's messages and window changes, and the rooms with unread
+// messages, ends the program with the session, and asks the client for
+// signs of life. It runs until the session's requests end, after the
+// program too (Quit is then a no-op): the SSH library's request loop blocks
+// on the next window change otherwise, and with it the connection's
+// reader, for good.
 func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <-chan ssh.Window, m *room.Member, ended <-chan struct{}, lost func()) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -33,6 +34,8 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 		defer t.Stop()
 		tick = t.C
 	}
+	rooms := time.NewTicker(roomsEvery)
+	defer rooms.Stop()
 	gone := sess.Context().Done()
 	ready, done := m.Ready(), m.Done()
 	// Messages and window changes are shown at most screenFPS times a
@@ -84,6 +87,8 @@ func (s *Server) pump(sess ssh.Session, p *tea.Program, scr *liveScreen, winCh <
 			show() // the last frame, with why the session ends
 			p.Quit()
 			ready, done, msgs.due = nil, nil, nil
+		case <-rooms.C:
+			scr.lookAtRooms()
 		case <-tick:
 			if !ka.tick() {
 				tick = nil

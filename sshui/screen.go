@@ -17,7 +17,7 @@ import (
 // screen runs the chat screen until the member leaves or the connection
 // ends, and returns the reason to leave with.
 func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-chan ssh.Window, m *room.Member, history []room.Message,
-	ended <-chan struct{}, lost func()) room.Reason {
+	start uint64, ended <-chan struct{}, lost func()) room.Reason {
 	w, h := clampSize(pty.Window.Width, pty.Window.Height)
 	var p *tea.Program
 	panicked := func(r any) {
@@ -31,15 +31,21 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		changed:  func() { scr.change(func() {}) },
 		panicked: panicked,
 	}
+	if msg, ok := s.arrival(m); ok {
+		history = append(history, msg) // below what was said there: where, and with whom
+	}
 	model := newModel(modelConfig{
 		Lang:     s.opts.Lang,
 		Renderer: newRenderer(out, sess, pty.Term),
-		RoomName: s.opts.RoomName,
+		Room:     m.Room().Name(),
 		Member:   m,
 		History:  history,
 		Send:     queue.send,
 		Head:     func(n int) ([]room.MemberInfo, int) { return s.opts.Hub.MembersHead(m, n) },
 		Members:  s.opts.Hub.Members,
+		Activity: s.opts.Hub.Activity,
+		Seq:      s.opts.Hub.Seq,
+		StartSeq: start,
 		Held:     queue.waiting,
 		Leave:    func(r room.Reason) { s.opts.Hub.Leave(m, r) },
 		Width:    w,

@@ -80,3 +80,28 @@ func (s *scrollback) reset() {
 	s.dropped = 0
 	s.epoch++
 }
+
+// bound keeps the newest rows, up to max, and lets the scrollback hold max
+// rows from then on. Its ring is laid out afresh from the oldest row kept,
+// to grow again by appending: called when a screen changes rooms, never
+// for a message.
+func (s *scrollback) bound(max int) {
+	keep := min(s.n, max)
+	var ring []line
+	if keep > 0 {
+		ring = make([]line, keep)
+		for i := range ring {
+			ring[i] = s.at(s.n - keep + i)
+		}
+	}
+	s.dropped += s.n - keep // the rows kept keep their numbers
+	s.ring, s.start, s.n, s.max = ring, 0, keep, max
+	for len(s.entries) > 0 && s.rows-s.entries[0].rows >= keep {
+		s.rows -= s.entries[0].rows
+		s.entries[0] = entry{}
+		s.entries = s.entries[1:]
+	}
+	if len(s.entries) == 0 {
+		s.entries, s.rows = nil, 0
+	}
+}

@@ -29,7 +29,6 @@ type Options struct {
 	Hub      *room.Hub
 	Lang     room.Lang
 	Greeting string // first line of a session without a terminal; "" : the language's
-	RoomName string // shown in the title bar; "" : "palabre"
 	Logger   *slog.Logger
 
 	// The host key: an ed25519 key created on first start under DataDir
@@ -80,9 +79,6 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	if opts.Hub == nil {
 		return nil, errors.New("sshui: no hub")
-	}
-	if opts.RoomName == "" {
-		opts.RoomName = "palabre"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -24,12 +23,14 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		ptyRead(sess)
 		defer next(sess)
 		defer s.hangUp(sess)
-		if strings.TrimSpace(sess.RawCommand()) != "" {
-			// scp, git, `ssh host ls`: the server runs no command, and the
-			// session is no member (no join, no name bound).
+		// `ssh host tp1` enters room tp1. scp, git, `ssh host ls`: the
+		// server runs no command, and the session is no member (no join,
+		// no name bound).
+		asked := roomOf(sess.RawCommand())
+		if asked.refused {
 			s.log.Debug("command refused", "user", room.Clip(sess.User(), 64), "addr", sess.RemoteAddr().String(),
 				"command", room.Clip(sess.RawCommand(), 64))
-			fmt.Fprintf(sess.Stderr(), "%s\r\n", noCommand(s.opts.Lang, sess.LocalAddr()))
+			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.refusal(asked, sess.LocalAddr()))
 			_ = sess.Exit(1)
 			return
 		}
@@ -38,12 +39,16 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		screen := isPty && pty.Term != "dumb"
 		s.log.Debug("session", "user", room.Clip(sess.User(), 64), "client", room.Clip(sess.Context().ClientVersion(), 64),
 			"addr", sess.RemoteAddr().String(), "pty", isPty, "term", room.Clip(pty.Term, 32))
+		// A room never shown has unread messages past this number; taken
+		// before joining, so that none said meanwhile is missed.
+		start := s.opts.Hub.Seq()
 		m, history, err := s.opts.Hub.Join(room.JoinRequest{
 			Name: cleanName(sess.User()),
 			Door: room.DoorSSH,
 			Addr: sess.RemoteAddr().String(),
 			Key:  keyOf(sess),
 			Echo: screen, // the screen shows your own words; the line protocol does not
+			Room: asked.room,
 		})
 		if err != nil {
 			fmt.Fprintf(sess.Stderr(), "%s\r\n", s.opts.Lang.RefusalOf(err))
@@ -62,7 +67,7 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 		// reading: too slow, as on the TCP door.
 		out := s.deadlineWriter(sess, func() { s.opts.Hub.Leave(m, room.ReasonTooSlow) })
 		if screen {
-			reason = s.screen(sess, pty, out, winCh, m, history, done, lost)
+			reason = s.screen(sess, pty, out, winCh, m, history, start, done, lost)
 		} else {
 			if isPty {
 				// Window changes are taken, and have nothing to lay out: the
@@ -76,6 +81,15 @@ func (s *Server) session(next ssh.Handler) ssh.Handler {
 			reason = s.lines(sess, out, m, history, isPty)
 		}
 	}
+}
+
+// refusal is the one line a session whose command is refused reads: why
+// the word is no room's name, or that the server runs no commands.
+func (s *Server) refusal(asked roomCommand, local net.Addr) string {
+	if asked.problem != room.NameOK {
+		return room.Sanitize(s.opts.Lang.Describe(room.Message{Kind: room.KindError, Err: room.ErrRoomName, Problem: asked.problem, Text: asked.word}))
+	}
+	return noCommand(s.opts.Lang, local)
 }
 
 // noCommand is the one line a session that asked for a command reads.

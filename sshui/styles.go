@@ -130,6 +130,16 @@ func (w words) endKey() string { return w.pick("End", "Fin") }
 func (w words) queued(n int) string {
 	return fmt.Sprintf(w.pick(" %d waiting: flood control ", " %d en attente : anti-flood "), n)
 }
+
+// unreadRooms heads the side panel's rooms with unread messages, with the
+// key that goes to them.
+func (w words) unreadRooms() string { return w.pick("Unread · Ctrl+N", "Non lus · Ctrl+N") }
+
+// unreadCount says, in the title bar, how many rooms have unread messages.
+func (w words) unreadCount(n int) string {
+	return fmt.Sprintf(w.pick("%d unread room(s) •", "%d salon(s) non lu(s) •"), n)
+}
+
 func (w words) unreadText(n int) string {
 	if w.fr {
 		return fmt.Sprintf("%d nouveau(x) message(s)", n)

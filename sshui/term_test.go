@@ -99,6 +99,9 @@ func TestTermShowsTheFrame(t *testing.T) {
 			held := 0 // lines flood control holds back
 			th.m.cfg.Send = func(string) { held++ }
 			th.m.cfg.Held = func() int { return held }
+			rooms := []room.RoomInfo{{Name: "lobby"}, {Name: "tp1"}, {Name: "tp2"}}
+			th.m.cfg.Activity = func() []room.RoomInfo { return rooms }
+			var seq uint64 // of the messages a move shows
 			th.draw(t, "the first frame")
 			minute := 0
 			for step := range 600 {
@@ -154,6 +157,16 @@ func TestTermShowsTheFrame(t *testing.T) {
 					sz := sizes[rnd.IntN(len(sizes))]
 					th.resize(sz[0], sz[1])
 					did = fmt.Sprintf("a resize to %dx%d", sz[0], sz[1])
+				case op < 19:
+					// Each room has its scrollback: the terminal shows
+					// another's whole, whatever it showed before.
+					move := room.Message{At: at(minute % 60), Kind: room.KindMove, Room: rooms[rnd.IntN(len(rooms))].Name}
+					for range rnd.IntN(4) {
+						seq++
+						move.History = append(move.History, numbered(seq, chat(minute%60, "bob", 2, texts[rnd.IntN(len(texts))])))
+					}
+					th.send(batchMsg{move})
+					did = "a move to " + move.Room
 				default:
 					did = "nothing"
 				}
@@ -262,7 +275,7 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 		mk := func(rows *rowCache) *model {
 			r := lipgloss.NewRenderer(io.Discard)
 			r.SetColorProfile(who.profile)
-			return newModel(modelConfig{Renderer: r, RoomName: "lobby", Member: &fakeSelf{who.id, who.name},
+			return newModel(modelConfig{Renderer: r, Room: "lobby", Member: &fakeSelf{who.id, who.name},
 				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Head: headOf(func() []room.MemberInfo { return members })})
 		}
 		screens = append(screens, screen{mk(nil), mk(cache)})

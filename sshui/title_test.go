@@ -25,7 +25,7 @@ func TestTitleKeepsYourNameBesideALongTopic(t *testing.T) {
 			if !strings.HasSuffix(title, tt.you) {
 				t.Errorf("%s at %d columns: the title bar is %q; want it to end with %q", tt.lang, w, title, tt.you)
 			}
-			if !strings.HasPrefix(title, " lobby · ") || !strings.Contains(title, "Exam") || !strings.Contains(title, "…") {
+			if !strings.HasPrefix(title, " #lobby · ") || !strings.Contains(title, "Exa") || !strings.Contains(title, "…") {
 				t.Errorf("%s at %d columns: the title bar is %q; want the room, then the start of the topic, cut", tt.lang, w, title)
 			}
 		}
