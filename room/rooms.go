@@ -284,7 +284,7 @@ func (h *Hub) tellMovedLocked(m *Member, by *Member) {
 		msg.From = by.Name()
 	}
 	for _, x := range r.members {
-		if x != m && len(msg.Members) < moveListed {
+		if x != m && len(msg.Members) < MoveListed {
 			msg.Members = append(msg.Members, x.info())
 		}
 	}

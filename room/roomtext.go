@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// moveListed bounds the names a member moved into a room is told: with
+// MoveListed bounds the names a member moved into a room is told: with
 // whom, up to a screen's line; beyond, how many more.
-const moveListed = 20
+const MoveListed = 20
 
 // describeRoom words the events and replies about rooms.
 func (l Lang) describeRoom(m Message) string {

@@ -57,15 +57,13 @@ func (s *Server) arrival(m *room.Member) (msg room.Message, ok bool) {
 	if r == nil || r == s.opts.Hub.DefaultRoom() {
 		return room.Message{}, false
 	}
-	head, count := s.opts.Hub.MembersHead(m, moveListed+1)
+	head, count := s.opts.Hub.MembersHead(m, room.MoveListed+1)
 	msg = room.Message{At: time.Now(), Kind: room.KindMove, Room: r.Name(), Others: max(count-1, 0)}
 	for _, mi := range head {
-		if mi.Name != m.Name() && len(msg.Members) < moveListed {
+		if mi.Name != m.Name() && len(msg.Members) < room.MoveListed {
 			msg.Members = append(msg.Members, mi)
 		}
 	}
 	return msg, true
 }
 
-// moveListed is how many others an arrival names, as the hub's moves do.
-const moveListed = 20

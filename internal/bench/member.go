@@ -194,9 +194,9 @@ func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
 		return err
 	}
-	// The SSH door does not yet take the room from the command: the member
-	// types /join on its screen, as a student would — all the screens at
-	// once, which once raced on the runes bubbletea shares for a space.
+	// The member types /join on its screen, as a student would (the SSH
+	// command naming the room is tested in sshui) — all the screens at once,
+	// which once raced on the runes bubbletea shares for a space.
 	if _, err := fmt.Fprintf(stdin, "/join %s\r", roomName(m.room)); err != nil {
 		return err
 	}
