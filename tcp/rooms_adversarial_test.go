@@ -145,7 +145,7 @@ func TestHostileRoomNames(t *testing.T) {
 		{"bidi override", "ab\u202e!dc", `*** the room name "ab!dc" is refused: only ASCII letters, digits, _ and -`},
 		{"bad UTF-8", "tp\xe2\x821", "*** the room name \"tp\ufffd\ufffd1\" is refused: only ASCII letters, digits, _ and -"},
 		{"a lone #", "#", `*** the room name "" is refused: at least 2 characters`},
-		{"10 KB", strings.Repeat("x", 10<<10), `*** the room name "` + strings.Repeat("x", 64) + `…" is refused: at most 16 characters`},
+		{"10 KB", strings.Repeat("x", 10<<10), `*** the room name "` + strings.Repeat("x", 64) + `…" is refused: at most 20 characters`},
 		{"10 KB of escapes", strings.Repeat("\x1b[2J", 2500), `*** the room name "` + strings.Repeat("[2J", 21) + `[…" is refused: only ASCII letters, digits, _ and -`},
 		{"10 KB of é", strings.Repeat("é", 5<<10), `*** the room name "` + strings.Repeat("é", 32) + `…" is refused: only ASCII letters, digits, _ and -`},
 	} {
