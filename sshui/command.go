@@ -66,4 +66,3 @@ func (s *Server) arrival(m *room.Member) (msg room.Message, ok bool) {
 	}
 	return msg, true
 }
-

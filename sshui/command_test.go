@@ -56,27 +56,8 @@ func TestAdversarialCommandsAreRefused(t *testing.T) {
 				{"git", "git-upload-pack 'palabre.git'", false},
 				{"ssh -t host ls", "ls", true},
 			} {
-				sess, err := dial(t, a.sshAddr, keyed()).NewSession()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var stdout, stderr bytes.Buffer
-				sess.Stdout, sess.Stderr = &stdout, &stderr
-				if tt.pty {
-					if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-						t.Fatal(err)
-					}
-				}
-				ran := make(chan error, 1)
-				go func() { ran <- sess.Run(tt.command) }()
-				select {
-				case err = <-ran:
-				case <-time.After(patience):
-					sess.Close()
-					err = errors.New("the session did not end")
-				}
-				var exit *gossh.ExitError
-				if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+				stdout, stderr, err := runCommand(t, dial(t, a.sshAddr, keyed()), tt.command, tt.pty)
+				if code := exitStatus(err); code != 1 {
 					t.Errorf("%s: the session ended with %v; want exit status 1", tt.name, err)
 				}
 				want := lang.want + port + " "
@@ -122,4 +103,40 @@ func TestAdversarialCommandsAreRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runCommand runs command in a session of c, with a pty or without, and
+// returns what the client read and how the session ended (the session is
+// closed if it does not end within patience).
+func runCommand(t *testing.T, c *gossh.Client, command string, pty bool) (stdout, stderr *bytes.Buffer, err error) {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr = new(bytes.Buffer), new(bytes.Buffer)
+	sess.Stdout, sess.Stderr = stdout, stderr
+	if pty {
+		if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- sess.Run(command) }()
+	select {
+	case err = <-ran:
+	case <-time.After(patience):
+		sess.Close()
+		err = errors.New("the session did not end")
+	}
+	return stdout, stderr, err
+}
+
+// exitStatus is the exit status a session ended with; -1 for none.
+func exitStatus(err error) int {
+	var exit *gossh.ExitError
+	if !errors.As(err, &exit) {
+		return -1
+	}
+	return exit.ExitStatus()
 }

@@ -2,8 +2,6 @@ package sshui_test
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -19,8 +17,9 @@ import (
 	"palabre/sshui"
 )
 
-// openIn is openTerm for `ssh -t host COMMAND`: a pty, and a command.
-func openIn(t *testing.T, c *gossh.Client, command, term string, cols, rows int) *screen {
+// openIn is `ssh -t host COMMAND`: a pty of term's type, and a command
+// ("": a shell, as openTerm).
+func openIn(t testing.TB, c *gossh.Client, command, term string, cols, rows int) *screen {
 	t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
@@ -34,7 +33,11 @@ func openIn(t *testing.T, c *gossh.Client, command, term string, cols, rows int)
 	if err := sess.RequestPty(term, rows, cols, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.Start(command); err != nil {
+	start := func() error { return sess.Start(command) }
+	if command == "" {
+		start = sess.Shell
+	}
+	if err := start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { s.ended <- sess.Wait() }()
@@ -228,27 +231,8 @@ func TestACommandThatNamesNoRoomIsRefused(t *testing.T) {
 				{"whoami", noCommand},
 			} {
 				for _, pty := range []bool{false, true} {
-					sess, err := dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}).NewSession()
-					if err != nil {
-						t.Fatal(err)
-					}
-					var stdout, stderr bytes.Buffer
-					sess.Stdout, sess.Stderr = &stdout, &stderr
-					if pty {
-						if err := sess.RequestPty("xterm-256color", 24, 80, gossh.TerminalModes{}); err != nil {
-							t.Fatal(err)
-						}
-					}
-					ran := make(chan error, 1)
-					go func() { ran <- sess.Run(tt.command) }()
-					select {
-					case err = <-ran:
-					case <-time.After(patience):
-						sess.Close()
-						err = errors.New("the session did not end")
-					}
-					var exit *gossh.ExitError
-					if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+					stdout, stderr, err := runCommand(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}), tt.command, pty)
+					if code := exitStatus(err); code != 1 {
 						t.Errorf("%q (pty %v): the session ended with %v; want exit status 1", tt.command, pty, err)
 					}
 					if got := stderr.String(); got != tt.want+"\r\n" || stdout.Len() > 0 {

@@ -145,24 +145,7 @@ func (s *screen) Write(p []byte) (int, error) {
 
 func openScreen(t testing.TB, c *gossh.Client, cols, rows int) *screen {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &screen{t: t, sess: sess, more: make(chan struct{}, 1), ended: make(chan error, 1)}
-	sess.Stdout = s
-	s.stdin, err = sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", rows, cols, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.ended <- sess.Wait() }()
-	return s
+	return openIn(t, c, "", "xterm-256color", cols, rows)
 }
 
 // text is everything the screen has shown so far, without escape codes.

@@ -14,23 +14,7 @@ import (
 // openTerm is openScreen with the terminal type of the test's choosing.
 func openTerm(t *testing.T, c *gossh.Client, term string, cols, rows int) *screen {
 	t.Helper()
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &screen{t: t, sess: sess, more: make(chan struct{}, 1), ended: make(chan error, 1)}
-	sess.Stdout = s
-	if s.stdin, err = sess.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty(term, rows, cols, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.ended <- sess.Wait() }()
-	return s
+	return openIn(t, c, "", term, cols, rows)
 }
 
 // A terminal that draws nothing but lines (TERM=dumb) gets the line
