@@ -86,7 +86,7 @@ func TestSlowAndQuietOverTheLineProtocol(t *testing.T) {
 			n.expectExactly(slow)
 
 			// /slow off releases a held line at once.
-			a.send("third\n") // a's turn has come again
+			a.send("third\n")           // a's turn has come again
 			s.expect(aName + "> third") // after the newcomer's comings and goings
 			a.send("fourth\n")
 			a.expect("*** " + w.s("slow mode:", "mode lent :"))
