@@ -268,6 +268,18 @@ func TestModesArePerRoomAndToldToNewcomers(t *testing.T) {
 	_ = alice
 }
 
+func TestExactSpan(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{{0, "1 s"}, {time.Millisecond, "1 s"}, {25 * time.Second, "25 s"}, {29*time.Second + time.Millisecond, "30 s"},
+		{90 * time.Second, "1 min 30 s"}, {2 * time.Minute, "2 min"}, {time.Hour + time.Second, "1 h 1 s"}} {
+		if got := exactSpan(tt.d); got != tt.want {
+			t.Errorf("exactSpan(%v) = %q; want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
 func TestFormatSlow(t *testing.T) {
 	for _, tt := range []struct {
 		d    time.Duration

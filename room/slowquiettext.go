@@ -1,6 +1,10 @@
 package room
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // describeSlowQuiet words the slow and quiet modes' events, and what a
 // newcomer is told of them (no From).
@@ -9,7 +13,7 @@ func (l Lang) describeSlowQuiet(m Message) string {
 	case KindSlow:
 		every := m.Text
 		if d, err := ParseDuration(m.Text); err == nil {
-			every = l.span(d)
+			every = exactSpan(d)
 		}
 		switch {
 		case m.From == "":
@@ -41,11 +45,29 @@ func (l Lang) quiet() string {
 func (l Lang) describeSlowQuietError(m Message) string {
 	switch m.Err {
 	case ErrSlowHeld:
-		return fmt.Sprintf(l.pick("slow mode: your message will be sent in %s", "mode lent : votre message sera envoyé dans %s"), l.span(m.Until.Sub(m.At)))
+		return fmt.Sprintf(l.pick("slow mode: your message will be sent in %s", "mode lent : votre message sera envoyé dans %s"), exactSpan(m.Until.Sub(m.At)))
 	case ErrQuiet:
 		return l.quiet() + l.pick(" (your message was not sent)", " (votre message n'a pas été envoyé)")
 	case ErrSlowRange:
 		return fmt.Sprintf(l.pick("slow mode takes a duration from 1s to 1h, or off (not %s)", "le mode lent prend une durée de 1s à 1h, ou off (pas %s)"), m.Text)
 	}
 	return ""
+}
+
+// exactSpan words a wait of slow mode to the second, which span rounds to
+// the minute past one: a member told "2 min" for 90 s would post too soon.
+// Part of a second counts as a whole one. The words are the same in
+// both languages: 30 s, 1 min 30 s, 1 h.
+func exactSpan(d time.Duration) string {
+	secs := max(1, int((d+time.Second-1)/time.Second))
+	var parts []string
+	for _, u := range []struct {
+		n    int
+		name string
+	}{{secs / 3600, "h"}, {secs / 60 % 60, "min"}, {secs % 60, "s"}} {
+		if u.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", u.n, u.name))
+		}
+	}
+	return strings.Join(parts, " ")
 }
