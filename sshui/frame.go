@@ -53,7 +53,7 @@ func (m *model) compose(f *frame) {
 		var row areaRow
 		switch {
 		case queued && r == areaH-1:
-			row.msg = m.banner(m.wd.queued(held))
+			row.msg = m.banner(m.queuedText(held))
 		case mark && r == markRow:
 			row.msg = m.unreadMark()
 		case start+r < end:

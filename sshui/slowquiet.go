@@ -1,6 +1,10 @@
 package sshui
 
-import "palabre/room"
+import (
+	"fmt"
+
+	"palabre/room"
+)
 
 // screenModes is what the screen knows of its room's slow and quiet
 // modes, from the messages it reads: the room's events when an operator
@@ -42,3 +46,17 @@ func (m *model) modesTitle() string {
 
 func (w words) slow(every string) string { return w.pick("slow ", "lent ") + every }
 func (w words) quiet() string            { return w.pick("quiet", "silence") }
+
+// queuedText is the notice of the lines the screen holds back: in a slow
+// room they wait for slow mode (an operator's would wait for flood
+// control, but an operator is seldom held).
+func (m *model) queuedText(n int) string {
+	if m.modes.slow != "" {
+		return m.wd.slowQueued(n)
+	}
+	return m.wd.queued(n)
+}
+
+func (w words) slowQueued(n int) string {
+	return fmt.Sprintf(w.pick(" %d waiting: slow mode ", " %d en attente : mode lent "), n)
+}

@@ -22,12 +22,12 @@ func TestSlowAndQuietOnTheScreen(t *testing.T) {
 		lang                      room.Lang
 		members                   string
 		slow, quiet, held, refuse string
-		told                      string
+		told, waiting             string
 	}{
 		{room.LangEN, "members", "slow 30s", "quiet", "slow mode: your message will be sent in 30 s",
-			"the room is quiet: only operators post", "slow mode: each member posts at most once every 30 s"},
+			"the room is quiet: only operators post", "slow mode: each member posts at most once every 30 s", "1 waiting: slow mode"},
 		{room.LangFR, "membres", "lent 30s", "silence", "mode lent : votre message sera envoyé dans 30 s",
-			"le salon est en silence : seuls les opérateurs écrivent", "mode lent : chacun écrit au plus une fois toutes les 30 s"},
+			"le salon est en silence : seuls les opérateurs écrivent", "mode lent : chacun écrit au plus une fois toutes les 30 s", "1 en attente : mode lent"},
 	} {
 		t.Run(string(tt.lang), func(t *testing.T) {
 			clock := fakeclock.NewManual(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
@@ -48,6 +48,7 @@ func TestSlowAndQuietOnTheScreen(t *testing.T) {
 			op.expect("alice> one")
 			s.typeText("two\r")
 			d.shows(tt.held)
+			d.shows(tt.waiting) // the screen's own notice of the line it holds
 			sleepingOn(t, clock, 1)
 			op.send("while it waits\n")
 			d.shows("while it waits")
