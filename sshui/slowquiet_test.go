@@ -64,6 +64,14 @@ func TestSlowAndQuietOnTheScreen(t *testing.T) {
 			ld := newDisplay(late, 100, 30)
 			ld.titled(" #main · 3 " + tt.members + " · " + tt.slow + " · " + tt.quiet + " ")
 			ld.shows(tt.told)
+			// Modes are the room's: another room's title has none, and coming back shows them again.
+			s.typeText("/join tp1\r")
+			d.waitFor("#tp1's title, without modes", func(shown string) bool {
+				title, _, _ := strings.Cut(shown, "\n")
+				return strings.HasPrefix(title, " #tp1 · ") && !strings.Contains(title, tt.slow) && !strings.Contains(title, tt.quiet)
+			})
+			s.typeText("/part\r")
+			d.titled(" #main · 3 " + tt.members + " · " + tt.slow + " · " + tt.quiet + " ")
 
 			clock.Advance(30 * time.Second) // alice's turn: only the quiet stops her
 			s.typeText("may I?\r")
