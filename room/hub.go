@@ -342,6 +342,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	if r.topic != "" {
 		m.push(&Message{At: now, Kind: KindTopic, Room: r.name, Text: r.topic}, h.outboxNow())
 	}
+	h.tellModesLocked(m)
 	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp(), "room", r.name}})
 	return m, r.history.Recent(), nil
 }
@@ -418,6 +419,9 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 			return // a muted member reads but cannot post, and is told so
 		}
 	}
+	if h.quietRefusedLocked(m, in.Cmd) {
+		return
+	}
 	switch in.Cmd {
 	case CmdSay:
 		if !visible(in.Text) {
@@ -460,6 +464,10 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.breakoutLocked(m, in.Name)
 	case CmdGather:
 		h.gatherLocked(m)
+	case CmdSlow:
+		h.slowLocked(m, in.Name)
+	case CmdQuiet, CmdOpen:
+		h.quietLocked(m, in.Cmd == CmdQuiet)
 	}
 	return
 }

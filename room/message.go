@@ -37,6 +37,9 @@ const (
 	KindRooms                    // reply: Rooms, the reader's own marked Here
 	KindBreakout                 // operator From spread Others members of Room into Rooms
 	KindGather                   // operator From brought Others members back into Room from Rooms
+	KindSlow                     // operator From set slow mode to Text, a duration ("": ended it); From "": a newcomer is told the room is slow
+	KindQuiet                    // operator From made the room quiet: only operators post; From "": a newcomer is told
+	KindOpen                     // operator From ended the quiet
 )
 
 var kindNames = [...]string{
@@ -67,6 +70,9 @@ var kindNames = [...]string{
 	KindRooms:    "rooms",
 	KindBreakout: "breakout",
 	KindGather:   "gather",
+	KindSlow:     "slow",
+	KindQuiet:    "quiet",
+	KindOpen:     "open",
 }
 
 func (k Kind) String() string {
@@ -182,6 +188,9 @@ const (
 	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
 	ErrRoomBusy                            // Text: a breakout room name held by a room with members
 	ErrNoBreakout                          // /gather with no breakout rooms of this room
+	ErrSlowHeld                            // not an error: slow mode holds the member's line until Until
+	ErrQuiet                               // the room is quiet: the member's line is refused
+	ErrSlowRange                           // Text: a duration out of slow mode's range
 )
 
 // NameProblem says why a name was refused.

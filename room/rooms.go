@@ -61,6 +61,7 @@ type Room struct {
 	byOp       bool  // the default room, or one an operator made: it stays when empty
 	parent     *Room // the room a breakout room was made from; nil: none
 	emptySince time.Time
+	slowquiet  slowQuiet // slow and quiet modes (slowquiet.go)
 
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message
@@ -296,6 +297,7 @@ func (h *Hub) tellMovedLocked(m *Member, by *Member) {
 		}
 	}
 	h.replyLocked(m, msg)
+	h.tellModesLocked(m)
 }
 
 // joinRoomLocked is /join NAME.

@@ -98,6 +98,7 @@ type model struct {
 	inputDirty bool  // whether the input may have changed since
 
 	topic    string // the room's topic, shown in the title bar
+	modes    screenModes
 	title    string // the title bar, drawn again only when titleKey changes
 	titleKey titleKey
 
@@ -200,6 +201,7 @@ func (m *model) receive(msgs []room.Message) {
 	added, refresh := 0, false
 	moved := false
 	for _, msg := range msgs {
+		m.noteModes(msg)
 		if msg.Kind == room.KindMove {
 			m.move(msg, meID, meName)
 			moved, refresh = true, true
