@@ -37,6 +37,7 @@ const (
 	KindRooms                    // reply: Rooms, the reader's own marked Here
 	KindBreakout                 // operator From spread Others members of Room into Rooms
 	KindGather                   // operator From brought Others members back into Room from Rooms
+	KindBlock                    // a multi-line message (code): From, Text, its lines separated by "\n" (block.go)
 )
 
 var kindNames = [...]string{
@@ -67,6 +68,7 @@ var kindNames = [...]string{
 	KindRooms:    "rooms",
 	KindBreakout: "breakout",
 	KindGather:   "gather",
+	KindBlock:    "block",
 }
 
 func (k Kind) String() string {
@@ -99,7 +101,7 @@ func ParseReason(s string) (Reason, bool) {
 // System reports whether the message is an event or reply from the server
 // rather than words a member typed.
 func (k Kind) System() bool {
-	return k != KindChat && k != KindAction && k != KindPrivate
+	return k != KindChat && k != KindAction && k != KindPrivate && k != KindBlock
 }
 
 // Door is the kind of connection a member came through.
@@ -182,6 +184,7 @@ const (
 	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
 	ErrRoomBusy                            // Text: a breakout room name held by a room with members
 	ErrNoBreakout                          // /gather with no breakout rooms of this room
+	ErrBlockTooLong                        // Text: the block bound in bytes; Others: in lines (block.go)
 )
 
 // NameProblem says why a name was refused.

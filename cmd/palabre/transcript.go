@@ -159,6 +159,8 @@ func transcriptLine(e store.Entry) string {
 		return e.Name + "> " + e.Text
 	case room.KindAction:
 		return "* " + e.Name + " " + e.Text
+	case room.KindBlock: // one line per line of code, as the TCP door sends it
+		return e.Name + "> " + strings.ReplaceAll(e.Text, "\n", "\n"+e.Name+"> ")
 	case room.KindPrivate:
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
 	}
