@@ -55,7 +55,7 @@ func sample(k Kind) Message {
 
 func TestKindSystem(t *testing.T) {
 	for _, k := range allKinds(t) {
-		want := k != KindChat && k != KindAction && k != KindPrivate
+		want := k != KindChat && k != KindAction && k != KindPrivate && k != KindBlock
 		if got := k.System(); got != want {
 			t.Errorf("%v.System() = %v; want %v", k, got, want)
 		}
