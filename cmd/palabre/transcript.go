@@ -77,10 +77,16 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 				print = func(e store.Entry) error {
 					at := e.At.Local().Format("2006-01-02 15:04")
 					var err error
-					if width == 0 {
-						_, err = fmt.Fprintln(stdout, at, transcriptLine(e))
-					} else {
-						_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), transcriptLine(e))
+					// A block is several lines, each dated as any line: grep finds them.
+					for line := range strings.SplitSeq(transcriptLine(e), "\n") {
+						if width == 0 {
+							_, err = fmt.Fprintln(stdout, at, line)
+						} else {
+							_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), line)
+						}
+						if err != nil {
+							break
+						}
 					}
 					return err
 				}
