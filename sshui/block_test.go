@@ -3,6 +3,7 @@ package sshui_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -19,12 +20,13 @@ func TestPasteIsOneBlockOnBothDoors(t *testing.T) {
 	a := startArena(t, room.Options{}, sshui.Options{})
 	tc := dialPeer(t, a.tcpAddr, false)
 	noisy := dialPeer(t, a.tcpAddr, false)
-	bob := openScreen(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "bob"}), 100, 60)
+	// Tall enough for the noise and the block together: neither scrolls away.
+	bob := openScreen(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "bob"}), 100, 120)
 	bob.waitFor("you: bob")
 	alice := openScreen(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}), 100, 60)
 	tc.expect("*** alice joined (ssh)")
 	alice.waitFor("you: alice")
-	d := newDisplay(bob, 100, 60)
+	d := newDisplay(bob, 100, 120)
 
 	var paste []string
 	for i := range 40 {
@@ -51,18 +53,18 @@ func TestPasteIsOneBlockOnBothDoors(t *testing.T) {
 		t.Errorf("TCP read %d lines of alice, want 40", n)
 	}
 
-	shown := d.shows("line 39")
-	last := -1
-	for j := range 40 {
-		row := fmt.Sprintf("│ %sline %02d", strings.Repeat("    ", j%3), j)
-		at := strings.Index(shown, row)
-		if at < last {
-			t.Fatalf("bob's screen lacks %q after the rows before it:\n%s", row, shown)
-		}
-		last = at
+	// On bob's screen: a head row naming alice, then the 40 lines, row
+	// after row, behind the margin, indentation kept.
+	rows := strings.Split(d.shows("line 39"), "\n")
+	at := slices.IndexFunc(rows, func(r string) bool { return strings.Contains(r, "│ line 00") })
+	if at < 1 || !strings.Contains(rows[at-1], "alice:") || at+40 > len(rows) {
+		t.Fatalf("bob's screen shows no block headed by alice:\n%s", strings.Join(rows, "\n"))
 	}
-	if strings.Count(shown, "alice") != 1 {
-		t.Errorf("the block is not one message on bob's screen:\n%s", shown)
+	for j := range 40 {
+		want := fmt.Sprintf("        │ %sline %02d", strings.Repeat("    ", j%3), j)
+		if !strings.HasPrefix(rows[at+j], want) {
+			t.Fatalf("row %d of the block on bob's screen: %q, want %q", j, rows[at+j], want)
+		}
 	}
 }
 
