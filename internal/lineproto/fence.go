@@ -48,8 +48,8 @@ func (in *Input) fenced(line string) bool {
 	}
 	max := in.Hub.MaxBlockBytes()
 	// The closing fence must still fit: the room refuses a block over the
-	// bound, whole. A fence flushed at the bound is sent without its
-	// close, and its rest opens a fence of the same language.
+	// bound, whole. A fence flushed at the bound is closed there, and its
+	// rest opens a fence of the same language: each part is fenced code.
 	if len(f.lines) > 0 && (f.bytes+len(room.CleanLine(line))+len("\n```") > max || len(f.lines)+2 > room.MaxBlockLines) {
 		opening := f.lines[0]
 		f.add("```")
