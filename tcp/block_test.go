@@ -12,7 +12,8 @@ import (
 
 // A 40-line fence on TCP is one block: another TCP member and an SSH
 // session without a terminal read its lines tagged, consecutive, although
-// a third member talks all along.
+// a third member talks meanwhile (before, during or after: its lines may
+// come on either side of the block, never inside).
 func TestFenceOfFortyLinesIsConsecutiveOnLineDoors(t *testing.T) {
 	ts := start(t, room.Options{}, nil)
 	ts.startSSH(t)
@@ -45,7 +46,6 @@ func TestFenceOfFortyLinesIsConsecutiveOnLineDoors(t *testing.T) {
 				t.Fatalf("got %q inside the block, want %q", got, want)
 			}
 		}
-		reader.expect("Thread-3> noise 59")
 	}
 }
 
