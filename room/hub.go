@@ -75,6 +75,9 @@ type Options struct {
 	// MaxMessageBytes splits longer text into consecutive messages, at
 	// character boundaries; 0: DefaultMaxMessageBytes.
 	MaxMessageBytes int
+	// MaxBlockBytes bounds a block (PostBlock), which is never split;
+	// 0: DefaultMaxBlockBytes.
+	MaxBlockBytes int
 	// MaxMembers refuses joins past it, on every door together; 0: DefaultMaxMembers.
 	MaxMembers int
 	// Flood control: past MsgBurst messages, a member may post MsgRate
@@ -180,6 +183,9 @@ func NewHub(opts Options) *Hub {
 	}
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxBlockBytes <= 0 {
+		opts.MaxBlockBytes = DefaultMaxBlockBytes
 	}
 	if opts.MaxMembers <= 0 {
 		opts.MaxMembers = DefaultMaxMembers
@@ -646,7 +652,7 @@ func (h *Hub) broadcastLocked(r *Room, msg Message) {
 	msg.Room = r.name
 	msg = h.stampLocked(msg)
 	h.store.Record(msg)
-	public := msg.Kind == KindChat || msg.Kind == KindAction
+	public := msg.Kind == KindChat || msg.Kind == KindAction || msg.Kind == KindBlock
 	if public {
 		r.history.Append(msg)
 		r.last.Store(msg.Seq)

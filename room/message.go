@@ -40,6 +40,7 @@ const (
 	KindSlow                     // operator From set slow mode to Text, a duration ("": ended it); From "": a newcomer is told the room is slow
 	KindQuiet                    // operator From made the room quiet: only operators post; From "": a newcomer is told
 	KindOpen                     // operator From ended the quiet
+	KindBlock                    // a multi-line message (code): From, Text, its lines separated by "\n" (block.go)
 )
 
 var kindNames = [...]string{
@@ -73,6 +74,7 @@ var kindNames = [...]string{
 	KindSlow:     "slow",
 	KindQuiet:    "quiet",
 	KindOpen:     "open",
+	KindBlock:    "block",
 }
 
 func (k Kind) String() string {
@@ -105,7 +107,7 @@ func ParseReason(s string) (Reason, bool) {
 // System reports whether the message is an event or reply from the server
 // rather than words a member typed.
 func (k Kind) System() bool {
-	return k != KindChat && k != KindAction && k != KindPrivate
+	return k != KindChat && k != KindAction && k != KindPrivate && k != KindBlock
 }
 
 // Door is the kind of connection a member came through.
@@ -191,6 +193,7 @@ const (
 	ErrSlowHeld                            // not an error: slow mode holds the member's line until Until
 	ErrQuiet                               // the room is quiet: the member's line is refused
 	ErrSlowRange                           // Text: a duration out of slow mode's range
+	ErrBlockTooLong                        // Text: the block bound in bytes; Others: in lines (block.go)
 )
 
 // NameProblem says why a name was refused.

@@ -55,11 +55,22 @@ func slowed(in Input) bool {
 // again, and goes at once unless the new mode holds it. WaitSlow returns
 // false, at once, if m leaves the room meanwhile.
 func (h *Hub) WaitSlow(m *Member, line string) bool {
+	return h.waitSlow(m, func() bool { return slowed(ParseInput(Sanitize(line))) })
+}
+
+// WaitSlowBlock is WaitSlow for a block (PostBlock): always words, even
+// when its first line starts with a slash.
+func (h *Hub) WaitSlowBlock(m *Member) bool {
+	return h.waitSlow(m, func() bool { return true })
+}
+
+// waitSlow is WaitSlow for a line that is slowed if isSlowed says so.
+func (h *Hub) waitSlow(m *Member, isSlowed func() bool) bool {
 	for {
 		if r := m.Room(); r == nil || r.Slow() == 0 || m.IsOp() {
 			return true // the common case, without the lock or a parse
 		}
-		wait, changed := h.slowWait(m, line)
+		wait, changed := h.slowWait(m, isSlowed())
 		if wait <= 0 {
 			return true
 		}
@@ -91,11 +102,10 @@ func (h *Hub) WaitSlow(m *Member, line string) bool {
 // line that may go takes its slot at once, and one that must wait takes
 // the next one free, and m is told. With a wait, it returns the channel
 // closed when the mode changes.
-func (h *Hub) slowWait(m *Member, line string) (time.Duration, <-chan struct{}) {
-	in := ParseInput(Sanitize(line))
+func (h *Hub) slowWait(m *Member, isSlowed bool) (time.Duration, <-chan struct{}) {
 	h.mu.Lock()
 	defer h.unlock()
-	if !h.presentLocked(m) || m.IsOp() || !slowed(in) {
+	if !h.presentLocked(m) || m.IsOp() || !isSlowed {
 		return 0, nil
 	}
 	sq := &m.room.slowquiet

@@ -294,3 +294,47 @@ func TestFormatSlow(t *testing.T) {
 		}
 	}
 }
+
+// TestBlocksAreHeldAndRefusedAsLines: a block is words, whatever its first
+// line: a slow room holds it as it holds a line, a quiet one refuses it.
+func TestBlocksAreHeldAndRefusedAsLines(t *testing.T) {
+	h, clock, op, alice, bob := slowRoom(t)
+	h.Post(op, "/slow 30s")
+	for _, m := range []*Member{op, alice, bob} {
+		m.Drain(nil)
+	}
+	sent(t, send(h, alice, "one"), true)
+	bob.Drain(nil)
+	block := make(chan bool, 1)
+	go func() {
+		ok := h.WaitSlowBlock(alice)
+		if ok {
+			h.PostBlock(alice, "/usr/bin/env python\nprint(1)")
+		}
+		block <- ok
+	}()
+	sleeping(t, clock, 1)
+	if held := lastKind(t, received(alice), KindError); held.Err != ErrSlowHeld {
+		t.Fatalf("alice was told %+v", held)
+	}
+	if bob.Pending() {
+		t.Fatalf("bob received a held block:\n%s", dump(received(bob)))
+	}
+	clock.Advance(30 * time.Second)
+	sent(t, block, true)
+	if b := lastKind(t, received(bob), KindBlock); b.Text != "/usr/bin/env python\nprint(1)" {
+		t.Fatalf("the block: %+v", b)
+	}
+
+	h.Post(op, "/slow off")
+	h.Post(op, "/quiet")
+	bob.Drain(nil)
+	alice.Drain(nil)
+	h.PostBlock(alice, "a\nb")
+	if e := lastKind(t, received(alice), KindError); e.Err != ErrQuiet {
+		t.Fatalf("alice was told %+v", e)
+	}
+	if bob.Pending() {
+		t.Fatalf("a quiet room read a member's block:\n%s", dump(received(bob)))
+	}
+}

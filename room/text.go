@@ -406,6 +406,8 @@ func (l Lang) orEN() Lang {
 
 func (l Lang) describeError(m Message) string {
 	switch m.Err {
+	case ErrBlockTooLong:
+		return l.blockTooLong(m)
 	case ErrUnknownCommand:
 		return fmt.Sprintf(l.pick("unknown command %s; /help lists the commands (// sends a leading /)",
 			"commande inconnue %s ; /help liste les commandes (// envoie un / au début)"), m.Text)

@@ -34,6 +34,9 @@ type modelConfig struct {
 	// control: one line, or several separated by "\n" (a paste), each a
 	// message or a command ("/who"); blank lines are skipped. nil: nothing.
 	Send func(line string)
+	// Block hands a paste of several lines to the room as one message
+	// (block.go); nil: the paste goes as Send's lines.
+	Block func(text string)
 	// Head gives the first n members, in join order, and how many there
 	// are, without copying the whole list; nil: none.
 	Head func(n int) ([]room.MemberInfo, int)
@@ -120,6 +123,9 @@ func newModel(cfg modelConfig) *model {
 	}
 	if cfg.Send == nil {
 		cfg.Send = func(string) {}
+	}
+	if cfg.Block == nil {
+		cfg.Block = cfg.Send
 	}
 	if cfg.Head == nil {
 		cfg.Head = func(int) ([]room.MemberInfo, int) { return nil, 0 }
@@ -446,6 +452,9 @@ func (m *model) send() {
 // framer's bound, as on the other doors, ends the session. The complete
 // lines go to the door as one text, cut into lines only as they go.
 func (m *model) paste(text string) {
+	if m.pasteBlock(text) {
+		return
+	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 	all := m.ti.Value() + text

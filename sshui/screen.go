@@ -41,6 +41,7 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		Member:   m,
 		History:  history,
 		Send:     queue.send,
+		Block:    queue.sendBlock,
 		Head:     func(n int) ([]room.MemberInfo, int) { return s.opts.Hub.MembersHead(m, n) },
 		Members:  s.opts.Hub.Members,
 		Activity: s.opts.Hub.Activity,

@@ -77,10 +77,16 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 				print = func(e store.Entry) error {
 					at := e.At.Local().Format("2006-01-02 15:04")
 					var err error
-					if width == 0 {
-						_, err = fmt.Fprintln(stdout, at, transcriptLine(e))
-					} else {
-						_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), transcriptLine(e))
+					// A block is several lines, each dated as any line: grep finds them.
+					for line := range strings.SplitSeq(transcriptLine(e), "\n") {
+						if width == 0 {
+							_, err = fmt.Fprintln(stdout, at, line)
+						} else {
+							_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), line)
+						}
+						if err != nil {
+							break
+						}
 					}
 					return err
 				}
@@ -168,6 +174,8 @@ func transcriptLine(e store.Entry) string {
 		return e.Name + "> " + e.Text
 	case room.KindAction:
 		return "* " + e.Name + " " + e.Text
+	case room.KindBlock: // one line per line of code, as the TCP door sends it
+		return e.Name + "> " + strings.ReplaceAll(e.Text, "\n", "\n"+e.Name+"> ")
 	case room.KindPrivate:
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
 	}

@@ -19,6 +19,8 @@ type Input struct {
 	// Stop is set once the reader should read no more: ReasonFIN, or
 	// ReasonClosed when the member left while its input was held back.
 	Stop room.Reason
+
+	fence fence // the block being gathered between fences (fence.go)
 }
 
 // Line takes one framed line; it is Framer's emit function.
@@ -27,7 +29,11 @@ func (in *Input) Line(msg string) {
 		return
 	}
 	if strings.EqualFold(strings.TrimSpace(msg), "FIN") {
+		in.End() // a fence left open still reaches the room
 		in.Stop = room.ReasonFIN
+		return
+	}
+	if in.fenced(msg) {
 		return
 	}
 	if !in.Send(msg) {
