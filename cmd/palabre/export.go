@@ -27,9 +27,10 @@ type exportRoom struct {
 // exportItem is one line of a room in an export.
 type exportItem struct {
 	At   time.Time
-	Kind string // "chat", "action", "code" (a message of several lines), or "event"
+	Kind string // "chat", "action", "code" (a block, or a message of several lines), or "event"
 	From string
 	Text string
+	Lang string // "code": the language its fence named, if any
 }
 
 // left out of an export: presence, moderation, private words, the server's own life.
@@ -70,6 +71,11 @@ func (x *exporter) add(e store.Entry) error {
 		}
 	case room.KindAction:
 		it.Kind = "action"
+	case room.KindBlock:
+		it.Kind = "code"
+		if lang, code, ok := room.Fenced(e.Text); ok {
+			it.Lang, it.Text = lang, code
+		}
 	default:
 		it.Kind, it.From, it.Text = "event", "", strings.TrimPrefix(transcriptLine(e), "*** ")
 	}
@@ -110,7 +116,7 @@ func (x *exporter) markdown(w io.Writer) error {
 				fmt.Fprintf(&b, "- %s *%s %s*\n", at, mdEscape(it.From), mdEscape(it.Text))
 			case "code":
 				fence := strings.Repeat("`", max(3, longestRun(it.Text, '`')+1))
-				fmt.Fprintf(&b, "- %s **%s**:\n\n  %s\n", at, mdEscape(it.From), fence)
+				fmt.Fprintf(&b, "- %s **%s**:\n\n  %s%s\n", at, mdEscape(it.From), fence, it.Lang)
 				for line := range strings.SplitSeq(strings.TrimSuffix(it.Text, "\n"), "\n") {
 					fmt.Fprintf(&b, "  %s\n", line)
 				}
@@ -182,7 +188,7 @@ pre { background: #f4f4f4; padding: 0.6rem; overflow-x: auto; }
 {{range .Rooms}}<section>
 <h2>#{{.Name}}</h2>
 <ul>
-{{range .Items}}<li class="{{.Kind}}"><time>{{hhmm .At}}</time>{{if eq .Kind "chat"}}<b>{{.From}}</b>: {{.Text}}{{else if eq .Kind "action"}}<i>{{.From}} {{.Text}}</i>{{else if eq .Kind "code"}}<b>{{.From}}</b>:<pre><code>{{.Text}}</code></pre>{{else}}{{.Text}}{{end}}</li>
+{{range .Items}}<li class="{{.Kind}}"><time>{{hhmm .At}}</time>{{if eq .Kind "chat"}}<b>{{.From}}</b>: {{.Text}}{{else if eq .Kind "action"}}<i>{{.From}} {{.Text}}</i>{{else if eq .Kind "code"}}<b>{{.From}}</b>{{with .Lang}} ({{.}}){{end}}:<pre><code>{{.Text}}</code></pre>{{else}}{{.Text}}{{end}}</li>
 {{end}}</ul>
 </section>
 {{end}}</body>

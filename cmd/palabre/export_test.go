@@ -27,6 +27,7 @@ func exportData(t *testing.T) string {
 		{kind: room.KindChat, room: "main", from: "eve", text: hostile},
 		{kind: room.KindChat, room: "tp1", from: "bob", text: "def f(x):\n    return x  # ``` inside\n"},
 		{kind: room.KindAction, room: "tp1", from: "bob", text: "waves"},
+		{kind: room.KindBlock, room: "tp1", from: "carol", text: "```python\nprint('<b>')\n```"},
 		{kind: room.KindKick, room: "main", from: "prof", text: "spam"},
 		{kind: room.KindLeave, room: "main", from: "alice", reason: room.ReasonQuit},
 	})
@@ -48,6 +49,8 @@ func TestExportMarkdown(t *testing.T) {
 		"*bob waves*",
 		// Code in a fence longer than any backtick run inside, kept as typed.
 		"  ````\n  def f(x):\n      return x  # ``` inside\n  ````\n",
+		// A block, fenced with its language, its code as typed.
+		"**carol**:\n\n  ```python\n  print('<b>')\n  ```\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the export lacks %q:\n%s", want, out)
@@ -59,7 +62,7 @@ func TestExportMarkdown(t *testing.T) {
 	}
 	// No member's words become markup: every punctuation escaped.
 	for i := range len(out) {
-		if out[i] == '<' && (i == 0 || out[i-1] != '\\') {
+		if out[i] == '<' && (i == 0 || out[i-1] != '\\') && !strings.HasPrefix(out[i:], "<b>')") {
 			t.Fatalf("an unescaped < at %d:\n%s", i, out)
 		}
 	}
@@ -86,7 +89,7 @@ func TestExportHTML(t *testing.T) {
 	}
 	var texts []string
 	var headings []string
-	var pre string
+	var pre []string
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
@@ -96,7 +99,7 @@ func TestExportHTML(t *testing.T) {
 			case "h2":
 				headings = append(headings, textOf(n))
 			case "pre":
-				pre = textOf(n)
+				pre = append(pre, textOf(n))
 			}
 			for _, a := range n.Attr {
 				if strings.HasPrefix(a.Key, "on") || a.Key == "src" || (a.Key == "href") {
@@ -119,8 +122,8 @@ func TestExportHTML(t *testing.T) {
 	if !strings.Contains(strings.Join(texts, ""), hostile) {
 		t.Errorf("the member's text is not on the page as text:\n%s", out)
 	}
-	if pre != "def f(x):\n    return x  # ``` inside\n" {
-		t.Errorf("the code block reads %q", pre)
+	if len(pre) != 2 || pre[0] != "def f(x):\n    return x  # ``` inside\n" || pre[1] != "print('<b>')" {
+		t.Errorf("the code blocks read %q", pre)
 	}
 	if strings.Contains(out, "http://") && !strings.Contains(out, "[link](http://x)") {
 		t.Errorf("an external resource on the page:\n%s", out)
