@@ -460,6 +460,8 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.breakoutLocked(m, in.Name)
 	case CmdGather:
 		h.gatherLocked(m)
+	case CmdPoll, CmdVote, CmdEndPoll:
+		h.pollLocked(m, in)
 	}
 	return
 }

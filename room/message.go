@@ -37,6 +37,11 @@ const (
 	KindRooms                    // reply: Rooms, the reader's own marked Here
 	KindBreakout                 // operator From spread Others members of Room into Rooms
 	KindGather                   // operator From brought Others members back into Room from Rooms
+
+	KindPoll       // operator From opened a poll: Text the question, Rooms the choices (Name), in order
+	KindPollTally  // reply to /poll: the open poll by From, Text its question, Rooms its choices with their votes (Members), Others the votes
+	KindVote       // reply to /vote: the reader's vote is now Text ("2. salad"); To: the one it replaced, if another
+	KindPollResult // operator From closed the poll opened by To: Text the question, Rooms the choices with their votes (Members), Others the votes
 )
 
 var kindNames = [...]string{
@@ -67,6 +72,11 @@ var kindNames = [...]string{
 	KindRooms:    "rooms",
 	KindBreakout: "breakout",
 	KindGather:   "gather",
+
+	KindPoll:       "poll",
+	KindPollTally:  "polltally",
+	KindVote:       "vote",
+	KindPollResult: "pollresult",
 }
 
 func (k Kind) String() string {
@@ -182,6 +192,12 @@ const (
 	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
 	ErrRoomBusy                            // Text: a breakout room name held by a room with members
 	ErrNoBreakout                          // /gather with no breakout rooms of this room
+	ErrPollOpen                            // /poll QUESTION|… while a poll is open: Text its question
+	ErrNoPoll                              // /vote, /endpoll, /poll with no poll in the room
+	ErrPollClosed                          // /vote, /endpoll after the room's last poll closed: Text its question
+	ErrBadVote                             // /vote N with no choice N: Text the word, Others the choices
+	ErrPollChoices                         // /poll with fewer than 2 or more than 9 choices: Others how many
+	ErrPollEmpty                           // /poll with an empty part: Others its place (0: the question)
 )
 
 // NameProblem says why a name was refused.

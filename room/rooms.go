@@ -61,6 +61,7 @@ type Room struct {
 	byOp       bool  // the default room, or one an operator made: it stays when empty
 	parent     *Room // the room a breakout room was made from; nil: none
 	emptySince time.Time
+	poll       roomPoll // its open poll, or the last one closed
 
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message
