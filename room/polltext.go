@@ -107,3 +107,19 @@ func (l Lang) describePollError(m Message) string {
 	}
 	return ""
 }
+
+// PollSummary words a poll's result on one line, counts and shares without
+// bars, for a transcript: "Poll closed by prof: Lunch? — 29 votes: 1. pizza
+// 10 (34%), 2. salad 9 (31%)".
+func (l Lang) PollSummary(m Message) string {
+	parts := make([]string, len(m.Rooms))
+	for i, c := range m.Rooms {
+		_, pct := PollBar(c.Members, m.Others, 0)
+		parts[i] = fmt.Sprintf("%d. %s %d (%d%%)", i+1, c.Name, c.Members, pct)
+	}
+	head := fmt.Sprintf(l.pick("Poll closed by %s: %s — %s", "Sondage clos par %s : %s — %s"), m.From, m.Text, l.votes(m.Others))
+	if len(parts) == 0 {
+		return head
+	}
+	return head + l.pick(": ", " : ") + strings.Join(parts, ", ")
+}

@@ -161,6 +161,8 @@ func transcriptLine(e store.Entry) string {
 		return "* " + e.Name + " " + e.Text
 	case room.KindPrivate:
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
+	case room.KindPollResult:
+		return pollResultLine(e)
 	}
 	rooms := make([]room.RoomInfo, len(e.Rooms))
 	for i, r := range e.Rooms {
