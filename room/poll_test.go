@@ -1,6 +1,7 @@
 package room
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -244,5 +245,61 @@ func TestPollText(t *testing.T) {
 	}
 	if bar, pct := PollBar(2, 3, 10); bar != strings.Repeat("█", 7)+"   " || pct != 67 {
 		t.Errorf("PollBar(2, 3) = %q %d", bar, pct)
+	}
+}
+
+// A class of 300 voting costs 300 replies, not 300 × 300 deliveries: the
+// tally is read by screens, never sent. And screens may read it while the
+// votes come: a published tally is never written again.
+func TestPollVotesCostOneReplyEach(t *testing.T) {
+	h := newTestHub(t, Options{OpPassword: "s3cret", MaxMembers: 400})
+	names := make([]string, 301)
+	for i := range names {
+		names[i] = fmt.Sprintf("s%d", i)
+	}
+	ms := joinAll(t, h, names...)
+	prof, class := ms[0], ms[1:]
+	h.Post(prof, "/op s3cret")
+	h.Post(prof, "/poll Lunch? | pizza | salad | soup")
+	for _, m := range ms {
+		m.Drain(nil)
+	}
+
+	stop := make(chan struct{})
+	read := make(chan int)
+	go func() { // a screen, looking at the tally as votes come
+		sum := 0
+		for {
+			select {
+			case <-stop:
+				read <- sum
+				return
+			default:
+			}
+			if v := h.PollOf(prof); v != nil {
+				for _, n := range v.Counts {
+					sum += n
+				}
+			}
+		}
+	}()
+	for i, m := range class {
+		h.Post(m, fmt.Sprintf("/vote %d", i%3+1))
+	}
+	close(stop)
+	<-read
+
+	for _, m := range ms {
+		got := m.Drain(nil)
+		want := 1
+		if m == prof {
+			want = 0
+		}
+		if len(got) != want {
+			t.Fatalf("%s received %d messages:\n%s", m.Name(), len(got), dump(got))
+		}
+	}
+	if got := counts(h.PollOf(prof)); !slices.Equal(got, []int{100, 100, 100}) {
+		t.Fatalf("counts %v", got)
 	}
 }
