@@ -265,11 +265,14 @@ func TestPollVotesCostOneReplyEach(t *testing.T) {
 		m.Drain(nil)
 	}
 
-	stop := make(chan struct{})
+	stop, started := make(chan struct{}), make(chan struct{})
 	read := make(chan int)
 	go func() { // a screen, looking at the tally as votes come
 		sum := 0
-		for {
+		for i := 0; ; i++ {
+			if i == 1 {
+				close(started)
+			}
 			select {
 			case <-stop:
 				read <- sum
@@ -283,6 +286,7 @@ func TestPollVotesCostOneReplyEach(t *testing.T) {
 			}
 		}
 	}()
+	<-started
 	for i, m := range class {
 		h.Post(m, fmt.Sprintf("/vote %d", i%3+1))
 	}
