@@ -46,30 +46,43 @@ const (
 )
 
 // pollRows appends the side panel's poll to side, in at most half of rows
-// (the member list keeps the rest), and returns how many it took.
+// (the member list keeps the rest), and returns how many it took. Short of
+// rows, the question goes first, then the last choices, counted in a row
+// of their own ("+3 more"): /poll shows them all.
 func (m *model) pollRows(rows int, row func(string, ink) line) int {
 	v := m.poll.shown
-	if v == nil || rows < 6 {
+	avail := rows / 2
+	if v == nil || avail < 3 {
 		return 0
 	}
+	n := len(v.Choices)
+	fixed := 2 // the heading and a blank row
+	withQuestion := avail >= fixed+1+n
+	if withQuestion {
+		fixed++
+	}
+	shown := min(n, avail-fixed)
+	if shown < n {
+		shown-- // a row says how many more
+	}
 	text := sidebarWidth - 2
-	budget := min(rows/2, 3+len(v.Choices)) // heading, question, choices, a blank
-	m.side = append(m.side, row(ansi.Truncate(m.wd.pollHeader(v.Total), text, ""), m.st.sideHead))
-	m.side = append(m.side, row(ansi.Truncate(room.Sanitize(v.Question), text, "…"), m.st.mark))
-	taken := 2
+	start := len(m.side)
+	m.side = append(m.side, row(fitPoll(text, m.wd.pollHeader(v.Total), m.wd.votes(v.Total)), m.st.sideHead))
+	if withQuestion {
+		m.side = append(m.side, row(ansi.Truncate(room.Sanitize(v.Question), text, "…"), m.st.mark))
+	}
 	label := text - pollCountCols - pollBarCols - 1
-	for i, c := range v.Choices {
-		if taken >= budget-1 {
-			break
-		}
+	for i, c := range v.Choices[:shown] {
 		name := ansi.Truncate(strconv.Itoa(i+1)+" "+room.Sanitize(c), label, "…")
 		name += strings.Repeat(" ", label-ansi.StringWidth(name))
 		bar, _ := room.PollBar(v.Counts[i], v.Total, pollBarCols)
 		m.side = append(m.side, row(fmt.Sprintf("%s %s%*d", name, bar, pollCountCols, v.Counts[i]), m.st.sep))
-		taken++
+	}
+	if more := n - shown; more > 0 {
+		m.side = append(m.side, row(fitPoll(text, m.wd.more(more)+" · /poll", m.wd.more(more)), m.st.sep))
 	}
 	m.side = append(m.side, m.sideBlank)
-	return taken + 1
+	return len(m.side) - start
 }
 
 // pollBanner is the row pinned at the top of a message area without a side
@@ -93,10 +106,22 @@ func (m *model) pollBanner() (line, bool) {
 func (w words) pollLabel() string { return w.pick("Poll:", "Sondage :") }
 
 func (w words) pollHeader(votes int) string {
-	if votes == 1 {
-		return w.pick("Poll · 1 vote", "Sondage · 1 vote")
+	return w.pick("Poll · ", "Sondage · ") + w.votes(votes)
+}
+
+func (w words) votes(n int) string {
+	if n == 1 {
+		return w.pick("1 vote", "1 voix")
 	}
-	return fmt.Sprintf(w.pick("Poll · %d votes", "Sondage · %d votes"), votes)
+	return fmt.Sprintf(w.pick("%d votes", "%d voix"), n)
+}
+
+// fitPoll is long if it fits in width columns, else short, cut if need be.
+func fitPoll(width int, long, short string) string {
+	if ansi.StringWidth(long) <= width {
+		return long
+	}
+	return ansi.Truncate(short, width, "")
 }
 
 // pinnedRows is how many rows at the top of the message area are pinned.
