@@ -79,7 +79,7 @@ func (m *model) pollRows(rows int, row func(string, ink) line) int {
 		m.side = append(m.side, row(fmt.Sprintf("%s %s%*d", name, bar, pollCountCols, v.Counts[i]), m.st.sep))
 	}
 	if more := n - shown; more > 0 {
-		m.side = append(m.side, row(fitPoll(text, m.wd.more(more)+" · /poll", m.wd.more(more)), m.st.sep))
+		m.side = append(m.side, row(ansi.Truncate(m.wd.pollMore(more), text, ""), m.st.sep))
 	}
 	m.side = append(m.side, m.sideBlank)
 	return len(m.side) - start
@@ -107,6 +107,11 @@ func (w words) pollLabel() string { return w.pick("Poll:", "Sondage :") }
 
 func (w words) pollHeader(votes int) string {
 	return w.pick("Poll · ", "Sondage · ") + w.votes(votes)
+}
+
+// pollMore says how many choices the side panel cannot show (8 at most).
+func (w words) pollMore(n int) string {
+	return fmt.Sprintf(w.pick("+%d more: /poll", "+%d autres : /poll"), n)
 }
 
 func (w words) votes(n int) string {

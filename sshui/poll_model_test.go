@@ -40,7 +40,7 @@ func TestPollOnTheScreenFits(t *testing.T) {
 					t.Errorf("%s %v: the poll took the member list's place:\n%s", lang, size, plain)
 				}
 				// Every choice shows, or how many do not.
-				if !strings.Contains(plain, "│ 9 i       ██   177") && !regexp.MustCompile(`│ \+\d+ (more|autre\(s\))( · /poll)?`).MatchString(plain) {
+				if !strings.Contains(plain, "│ 9 i       ██   177") && !regexp.MustCompile(`│ \+\d (more: /poll|autres : /poll)`).MatchString(plain) {
 					t.Errorf("%s %v: choices hidden without a word:\n%s", lang, size, plain)
 				}
 			case size[0] < sidebarMin && size[1] >= minHeight:
