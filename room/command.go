@@ -34,6 +34,9 @@ const (
 	CmdSlow                    // /slow DURATION|off
 	CmdQuiet                   // /quiet
 	CmdOpen                    // /open
+	CmdPoll                    // /poll [QUESTION | CHOICE | CHOICE …]
+	CmdVote                    // /vote N
+	CmdEndPoll                 // /endpoll
 )
 
 // Input is one parsed line of a member's input.
@@ -143,6 +146,17 @@ var commands = []commandSpec{
 	{cmd: CmdOpen, name: "open", args: argsNone, op: true,
 		usage: map[Lang]string{LangEN: "/open", LangFR: "/open"},
 		help:  map[Lang]string{LangEN: "end /quiet: everyone posts again", LangFR: "fin de /quiet : tout le monde écrit de nouveau"}},
+	{cmd: CmdPoll, name: "poll", args: argsMaybeText,
+		usage:   map[Lang]string{LangEN: "/poll", LangFR: "/poll"},
+		help:    map[Lang]string{LangEN: "show the open poll and its votes", LangFR: "afficher le sondage ouvert et ses votes"},
+		opUsage: map[Lang]string{LangEN: "/poll QUESTION | CHOICE | CHOICE …", LangFR: "/poll QUESTION | CHOIX | CHOIX …"},
+		opHelp:  map[Lang]string{LangEN: "open a poll in this room (2 to 9 choices)", LangFR: "ouvrir un sondage dans ce salon (2 à 9 choix)"}},
+	{cmd: CmdVote, name: "vote", args: argsWord,
+		usage: map[Lang]string{LangEN: "/vote N", LangFR: "/vote N"},
+		help:  map[Lang]string{LangEN: "vote for choice N of the open poll (until it closes)", LangFR: "voter pour le choix N du sondage ouvert (jusqu'à sa clôture)"}},
+	{cmd: CmdEndPoll, name: "endpoll", args: argsNone, op: true,
+		usage: map[Lang]string{LangEN: "/endpoll", LangFR: "/endpoll"},
+		help:  map[Lang]string{LangEN: "close the poll and post its result", LangFR: "clore le sondage et publier son résultat"}},
 }
 
 func (c Command) String() string {

@@ -474,6 +474,8 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.slowLocked(m, in.Name)
 	case CmdQuiet, CmdOpen:
 		h.quietLocked(m, in.Cmd == CmdQuiet)
+	case CmdPoll, CmdVote, CmdEndPoll:
+		h.pollLocked(m, in)
 	}
 	return
 }

@@ -41,6 +41,11 @@ const (
 	KindQuiet                    // operator From made the room quiet: only operators post; From "": a newcomer is told
 	KindOpen                     // operator From ended the quiet
 	KindBlock                    // a multi-line message (code): From, Text, its lines separated by "\n" (block.go)
+
+	KindPoll       // operator From opened a poll: Text the question, Rooms the choices (Name), in order
+	KindPollTally  // reply to /poll: the open poll by From, Text its question, Rooms its choices with their votes (Members), Others the votes
+	KindVote       // reply to /vote: the reader's vote is now Text ("2. salad"); To: the one it replaced, if another
+	KindPollResult // operator From closed the poll opened by To: Text the question, Rooms the choices with their votes (Members), Others the votes
 )
 
 var kindNames = [...]string{
@@ -75,6 +80,11 @@ var kindNames = [...]string{
 	KindQuiet:    "quiet",
 	KindOpen:     "open",
 	KindBlock:    "block",
+
+	KindPoll:       "poll",
+	KindPollTally:  "polltally",
+	KindVote:       "vote",
+	KindPollResult: "pollresult",
 }
 
 func (k Kind) String() string {
@@ -194,6 +204,12 @@ const (
 	ErrQuiet                               // the room is quiet: the member's line is refused
 	ErrSlowRange                           // Text: a duration out of slow mode's range
 	ErrBlockTooLong                        // Text: the block bound in bytes; Others: in lines (block.go)
+	ErrPollOpen                            // /poll QUESTION|… while a poll is open: Text its question
+	ErrNoPoll                              // /vote, /endpoll, /poll with no poll in the room
+	ErrPollClosed                          // /vote, /endpoll after the room's last poll closed: Text its question
+	ErrBadVote                             // /vote N with no choice N: Text the word, Others the choices
+	ErrPollChoices                         // /poll with fewer than 2 or more than 9 choices: Others how many
+	ErrPollEmpty                           // /poll with an empty part: Others its place (0: the question)
 )
 
 // NameProblem says why a name was refused.

@@ -62,6 +62,7 @@ type Room struct {
 	parent     *Room // the room a breakout room was made from; nil: none
 	emptySince time.Time
 	slowquiet  slowQuiet // slow and quiet modes (slowquiet.go)
+	poll       roomPoll  // its open poll, or the last one closed
 
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message

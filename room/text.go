@@ -285,6 +285,8 @@ func (l Lang) Describe(m Message) string {
 		return l.describeRoom(m)
 	case KindSlow, KindQuiet, KindOpen:
 		return l.describeSlowQuiet(m)
+	case KindPoll, KindPollTally, KindVote, KindPollResult:
+		return l.describePoll(m)
 	}
 	return ""
 }
@@ -457,6 +459,9 @@ func (l Lang) describeError(m Message) string {
 		return s
 	}
 	if s := l.describeSlowQuietError(m); s != "" {
+		return s
+	}
+	if s := l.describePollError(m); s != "" {
 		return s
 	}
 	return fmt.Sprintf("error %d", m.Err)

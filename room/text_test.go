@@ -39,7 +39,8 @@ var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, Er
 	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned,
 	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned,
 	ErrRoomName, ErrNoSuchRoom, ErrTooManyRooms, ErrNotInRoom, ErrAlreadyInRoom, ErrBreakoutCount, ErrRoomBusy, ErrNoBreakout,
-	ErrSlowHeld, ErrQuiet, ErrSlowRange, ErrBlockTooLong}
+	ErrSlowHeld, ErrQuiet, ErrSlowRange, ErrBlockTooLong,
+	ErrPollOpen, ErrNoPoll, ErrPollClosed, ErrBadVote, ErrPollChoices, ErrPollEmpty}
 
 var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
 

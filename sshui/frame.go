@@ -38,8 +38,15 @@ func (m *model) compose(f *frame) {
 	f.clipped = m.width < w || m.height < h
 	f.title = m.titleBar(w)
 
+	// A pinned row (the poll, on a narrow screen) takes the area's first
+	// row: the messages show below it, row r showing the one at top+r.
+	pinned, pinnedPoll := m.pollBanner()
+	msgH, first := areaH, 0
+	if pinnedPoll {
+		msgH, first = areaH-1, 1
+	}
 	end := m.sb.n - m.offset
-	start := max(0, end-areaH)
+	start := max(0, end-msgH) - first
 	f.top = m.sb.dropped + start
 	mark := m.offset > 0 && m.unread > 0
 	markRow := areaH - 1
@@ -52,11 +59,13 @@ func (m *model) compose(f *frame) {
 	for r := range areaH {
 		var row areaRow
 		switch {
+		case pinnedPoll && r == 0:
+			row.msg = pinned
 		case queued && r == areaH-1:
 			row.msg = m.banner(m.queuedText(held))
 		case mark && r == markRow:
 			row.msg = m.unreadMark()
-		case start+r < end:
+		case start+r < end && start+r >= 0:
 			row.msg = m.sb.at(start + r)
 		}
 		if f.side {

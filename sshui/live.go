@@ -169,12 +169,16 @@ func (l *liveScreen) deliver(msgs []room.Message) {
 	l.drawLocked()
 }
 
-// lookAtRooms shows the rooms with messages the screen has not shown, when
-// they changed.
+// lookAtRooms shows the rooms with messages the screen has not shown, and
+// the open poll's tally, when they changed.
 func (l *liveScreen) lookAtRooms() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.closed && l.m.lookAtRooms(false) {
+	if l.closed {
+		return
+	}
+	rooms := l.m.lookAtRooms(false)
+	if l.m.lookAtPoll() || rooms {
 		l.drawLocked()
 	}
 }

@@ -60,6 +60,9 @@ type modelConfig struct {
 	// Rows, when set, shares rendered messages with the server's other
 	// screens, which must have the same Lang and Location.
 	Rows *rowCache
+	// Poll is the open poll of the member's room, with its tally; nil
+	// (the func, or what it returns): none.
+	Poll func() *room.PollView
 }
 
 var _ self = (*room.Member)(nil)
@@ -109,6 +112,8 @@ type model struct {
 	histIdx int      // len(sent) while editing a fresh line
 	draft   string   // the fresh line, kept while walking the history
 	comp    completion
+
+	poll pollScreen
 }
 
 func newModel(cfg modelConfig) *model {
@@ -144,6 +149,9 @@ func newModel(cfg modelConfig) *model {
 	}
 	if cfg.Leave == nil {
 		cfg.Leave = func(room.Reason) {}
+	}
+	if cfg.Poll == nil {
+		cfg.Poll = func() *room.PollView { return nil }
 	}
 	m := &model{cfg: cfg, st: newStyles(cfg.Renderer), wd: words{fr: cfg.Lang == room.LangFR}}
 	m.paint = painter{st: &m.st, lang: cfg.Lang, wd: m.wd, loc: cfg.Location, cache: cfg.Rows, profile: cfg.Renderer.ColorProfile()}
@@ -205,9 +213,10 @@ func (m *model) receive(msgs []room.Message) {
 	}
 	meID, meName := m.cfg.Member.ID(), m.cfg.Member.Name()
 	added, refresh := 0, false
-	moved := false
+	moved, polled := false, false
 	for _, msg := range msgs {
 		m.noteModes(msg)
+		polled = polled || pollEvent(msg.Kind)
 		if msg.Kind == room.KindMove {
 			m.move(msg, meID, meName)
 			moved, refresh = true, true
@@ -227,6 +236,9 @@ func (m *model) receive(msgs []room.Message) {
 	}
 	if moved {
 		m.lookAtRooms(true) // the room left may have news, the one entered has none
+	}
+	if polled {
+		m.lookAtPoll()
 	}
 	if m.offset > 0 {
 		// Keep the rows being read in place while the newest pile up below.
@@ -300,7 +312,7 @@ func (m *model) paintEntry(e entry) int {
 func (m *model) layout() (w, h int) { return max(m.width, minWidth), max(m.height, minHeight) }
 func (m *model) sidebar() bool      { return m.width >= sidebarMin }
 func (m *model) areaHeight() int    { _, h := m.layout(); return h - 2 }
-func (m *model) maxOffset() int     { return max(0, m.sb.n-m.areaHeight()) }
+func (m *model) maxOffset() int     { return max(0, m.sb.n-m.areaHeight()+m.pinnedRows()) }
 func (m *model) page() int          { return max(1, m.areaHeight()-1) }
 
 func (m *model) setSize(w, h int) {
@@ -353,6 +365,7 @@ func (m *model) buildSidebar() {
 	sep := m.sideBlank.s + " "
 	text := sidebarWidth - 2
 	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
+	rows -= m.pollRows(rows, row)
 	rows -= m.roomRows(rows, row)
 	m.side = append(m.side, row(ansi.Truncate(m.wd.membersHeader(), text, ""), m.st.sideHead))
 	shown := m.members

@@ -178,6 +178,8 @@ func transcriptLine(e store.Entry) string {
 		return e.Name + "> " + strings.ReplaceAll(e.Text, "\n", "\n"+e.Name+"> ")
 	case room.KindPrivate:
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
+	case room.KindPollResult:
+		return pollResultLine(e)
 	}
 	rooms := make([]room.RoomInfo, len(e.Rooms))
 	for i, r := range e.Rooms {
