@@ -37,6 +37,15 @@ const (
 	KindRooms                    // reply: Rooms, the reader's own marked Here
 	KindBreakout                 // operator From spread Others members of Room into Rooms
 	KindGather                   // operator From brought Others members back into Room from Rooms
+	KindHand                     // From raised a hand, Others-th in line; Others 0: lowered it
+	KindHands                    // reply: Members, the raised hands in order
+	KindFloor                    // operator From gave the floor to To, whose hand is lowered; Others: hands still raised
+	KindQuestion                 // question Others asked by From ("": not shown to this reader), Text; Anonymous: asked so
+	KindQueue                    // reply: Questions, the open ones by votes; Anonymous: the room's questions are
+	KindUpvote                   // reply and record: From upvoted question Others, Text; Questions[0]: it now
+	KindAnswer                   // operator From answered question Others (To: its text) with Text ("": marked answered)
+	KindDismiss                  // operator From dismissed question Others (To: its text)
+	KindAnon                     // operator From made the room's questions anonymous (Text "on") or signed ("off")
 )
 
 var kindNames = [...]string{
@@ -67,6 +76,15 @@ var kindNames = [...]string{
 	KindRooms:    "rooms",
 	KindBreakout: "breakout",
 	KindGather:   "gather",
+	KindHand:     "hand",
+	KindHands:    "hands",
+	KindFloor:    "floor",
+	KindQuestion: "question",
+	KindQueue:    "questions",
+	KindUpvote:   "upvote",
+	KindAnswer:   "answer",
+	KindDismiss:  "dismiss",
+	KindAnon:     "anonymous",
 }
 
 func (k Kind) String() string {
@@ -182,6 +200,11 @@ const (
 	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
 	ErrRoomBusy                            // Text: a breakout room name held by a room with members
 	ErrNoBreakout                          // /gather with no breakout rooms of this room
+	ErrNoHands                             // /next with no hand raised in the room
+	ErrNoQuestion                          // Text: a word that is no open question's number in this room
+	ErrOwnQuestion                         // Text: the number of the reader's own question (/up)
+	ErrVotedAlready                        // Text: the number of a question the reader upvoted already
+	ErrQuestionsFull                       // /ask when the room's queue holds Others open ones
 )
 
 // NameProblem says why a name was refused.
@@ -204,6 +227,7 @@ type MemberInfo struct {
 	Key    string // SSH key fingerprint, or ""
 	Op     bool   // an operator
 	Room   string // the room it is in
+	Hand   bool   // its hand is raised in its room (Hub.MembersHead, KindHands)
 }
 
 // Message is one event of the room, as delivered to members. Messages are
@@ -234,6 +258,10 @@ type Message struct {
 	ForOp   bool         // KindHelp: the reader is an operator, and is shown their commands
 	Rooms   []RoomInfo   // KindRooms, KindBreakout, KindGather
 	History []Message    // KindMove: the room's recent public messages the reader has not seen, oldest first
+	// Questions: KindQueue, KindUpvote. Anonymous: KindQuestion asked
+	// without its author shown to members who are not operators.
+	Questions []QuestionInfo
+	Anonymous bool
 }
 
 // RoomInfo is a snapshot of one room, for /rooms and breakout notices.

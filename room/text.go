@@ -283,6 +283,10 @@ func (l Lang) Describe(m Message) string {
 		return l.pick("server restarted after a crash", "serveur redémarré après un arrêt brutal")
 	case KindMove, KindRooms, KindBreakout, KindGather:
 		return l.describeRoom(m)
+	case KindHand, KindHands, KindFloor:
+		return l.describeHand(m)
+	case KindQuestion, KindQueue, KindUpvote, KindAnswer, KindDismiss, KindAnon:
+		return l.describeQuestion(m)
 	}
 	return ""
 }
@@ -450,6 +454,12 @@ func (l Lang) describeError(m Message) string {
 			"votre nom ici est %s (un nom n'a que des lettres ASCII, des chiffres, _ et -)"), m.Text)
 	}
 	if s := l.describeRoomError(m); s != "" {
+		return s
+	}
+	if s := l.describeHandError(m); s != "" {
+		return s
+	}
+	if s := l.describeQuestionError(m); s != "" {
 		return s
 	}
 	return fmt.Sprintf("error %d", m.Err)

@@ -38,7 +38,8 @@ func allReasons(t *testing.T) []Reason {
 var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, ErrNameTaken, ErrNameInvalid, ErrMsgSelf,
 	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned,
 	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned,
-	ErrRoomName, ErrNoSuchRoom, ErrTooManyRooms, ErrNotInRoom, ErrAlreadyInRoom, ErrBreakoutCount, ErrRoomBusy, ErrNoBreakout}
+	ErrRoomName, ErrNoSuchRoom, ErrTooManyRooms, ErrNotInRoom, ErrAlreadyInRoom, ErrBreakoutCount, ErrRoomBusy, ErrNoBreakout,
+	ErrNoHands, ErrNoQuestion, ErrOwnQuestion, ErrVotedAlready, ErrQuestionsFull}
 
 var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
 
