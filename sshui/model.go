@@ -37,6 +37,9 @@ type modelConfig struct {
 	// Head gives the first n members, in join order, and how many there
 	// are, without copying the whole list; nil: none.
 	Head func(n int) ([]room.MemberInfo, int)
+	// Hands is how many hands are raised in the room, when the member is
+	// an operator (0 else: the title counts them for operators); nil: none.
+	Hands func() int
 	// Members is the whole member list, for Tab completion only; nil: none.
 	Members func() []room.MemberInfo
 	// Activity lists the server's rooms, the default first, with the number
@@ -90,6 +93,7 @@ type model struct {
 
 	members   []room.MemberInfo // the first of the room's members, as many as the list shows
 	count     int               // the room's members
+	hands     int               // raised hands in the room, counted for an operator
 	side      []line            // the member list's rows, rendered when it changes
 	sideBlank line              // a row of the member list below its names
 
@@ -122,6 +126,9 @@ func newModel(cfg modelConfig) *model {
 	}
 	if cfg.Head == nil {
 		cfg.Head = func(int) ([]room.MemberInfo, int) { return nil, 0 }
+	}
+	if cfg.Hands == nil {
+		cfg.Hands = func() int { return 0 }
 	}
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
@@ -211,7 +218,7 @@ func (m *model) receive(msgs []room.Message) {
 		m.rm.cur.seen = max(m.rm.cur.seen, msg.Seq)
 		switch msg.Kind {
 		case room.KindJoin, room.KindLeave, room.KindNick, room.KindOp, room.KindKick, room.KindBan,
-			room.KindBreakout, room.KindGather:
+			room.KindBreakout, room.KindGather, room.KindHand, room.KindFloor:
 			refresh = true
 		case room.KindTopic:
 			m.topic = room.Sanitize(msg.Text)
@@ -331,6 +338,7 @@ func (m *model) rerender() {
 func (m *model) refreshMembers() {
 	head, count := m.cfg.Head(m.areaHeight())
 	m.members, m.count = append(m.members[:0], head...), count
+	m.hands = m.cfg.Hands()
 	m.buildSidebar()
 }
 
@@ -353,10 +361,14 @@ func (m *model) buildSidebar() {
 	}
 	me := m.cfg.Member.Name()
 	for _, mi := range shown {
-		name := ansi.Truncate(room.Sanitize(mi.Name), text, "…")
+		label := room.Sanitize(mi.Name)
 		if mi.Op { // operators are marked, as in IRC
-			name = ansi.Truncate("@"+room.Sanitize(mi.Name), text, "…")
+			label = "@" + label
 		}
+		if mi.Hand {
+			label = m.handMark() + label
+		}
+		name := ansi.Truncate(label, text, "…")
 		style := m.st.name(mi.Name) // the colour its messages have
 		if strings.EqualFold(mi.Name, me) {
 			style = m.st.own

@@ -42,6 +42,7 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		History:  history,
 		Send:     queue.send,
 		Head:     func(n int) ([]room.MemberInfo, int) { return s.opts.Hub.MembersHead(m, n) },
+		Hands:    func() int { return s.opts.Hub.RaisedHands(m) },
 		Members:  s.opts.Hub.Members,
 		Activity: s.opts.Hub.Activity,
 		Seq:      s.opts.Hub.Seq,

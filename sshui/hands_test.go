@@ -1,0 +1,216 @@
+package sshui_test
+
+import (
+	"bufio"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
+
+	"palabre/room"
+	"palabre/sshui"
+)
+
+// lineSession is an SSH session without a terminal: the line protocol.
+type lineSession struct {
+	t     *testing.T
+	stdin io.Writer
+	mu    sync.Mutex
+	lines []string
+	next  int
+}
+
+func openLines(t *testing.T, c *gossh.Client) *lineSession {
+	t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lineSession{t: t}
+	if l.stdin, err = sess.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			l.mu.Lock()
+			l.lines = append(l.lines, sc.Text())
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+func (l *lineSession) send(s string) {
+	l.t.Helper()
+	if _, err := io.WriteString(l.stdin, s); err != nil {
+		l.t.Fatal(err)
+	}
+}
+
+// expect waits for the next line, after the last one it returned, that
+// starts with prefix.
+func (l *lineSession) expect(prefix string) {
+	l.t.Helper()
+	poll(l.t, patience, "a line "+prefix, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for i := l.next; i < len(l.lines); i++ {
+			if strings.HasPrefix(l.lines[i], prefix) {
+				l.next = i + 1
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (l *lineSession) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+// sidebarRow returns the row of the member list naming name, and the
+// column of its separator, counted in cells as the terminal draws them.
+func sidebarRow(shown, name string) (string, int) {
+	for _, row := range strings.Split(shown, "\n") {
+		if i := strings.Index(row, "│"); i >= 0 && strings.Contains(row[i:], name) {
+			return row, ansi.StringWidth(row[:i])
+		}
+	}
+	return "", -1
+}
+
+// Raised hands over every door: marked in every screen's member list (a
+// hand, two cells wide, that shifts nothing; a '?' without colour),
+// counted in the operator's title bar alone, listed and given the floor
+// on the line protocol, and lost when its member leaves.
+func TestHandsOnEveryDoor(t *testing.T) {
+	key := newSigner(t)
+	a := startArena(t, room.Options{OpKeys: []string{fingerprint(key)}}, sshui.Options{})
+	thread := dialPeer(t, a.tcpAddr, false) // Thread-1
+	prof := openIn(t, dial(t, a.sshAddr, keyed("prof", key)), "", "xterm-256color", 100, 30)
+	pd := newDisplay(prof, 100, 30)
+	pd.titled(" #main · 2 members")
+	alice := openIn(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}), "", "xterm-256color", 100, 30)
+	ad := newDisplay(alice, 100, 30)
+	plain := openIn(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "carol"}), "", "vt100", 100, 30)
+	cd := newDisplay(plain, 100, 30)
+	bob := openLines(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "bob"}))
+	bob.expect("*** You are bob")
+	pd.titled(" #main · 5 members")
+
+	thread.send("/hand\n")
+	thread.expect("*** Thread-1 raised a hand (1 in line)")
+	bob.expect("*** Thread-1 raised a hand (1 in line)")
+	pd.waitFor("the count of hands", func(s string) bool { return strings.Contains(strings.SplitN(s, "\n", 2)[0], "1 hand(s) raised") })
+	shown := ad.shows("✋ Thread-1")
+	row, sep := sidebarRow(shown, "✋ Thread-1")
+	if _, other := sidebarRow(shown, "alice"); sep != other || sep < 0 {
+		t.Errorf("the hand moved the separator to column %d, others at %d: %q", sep, other, row)
+	}
+	cd.shows("? Thread-1")
+	if title := ad.title(); strings.Contains(title, "hand") {
+		t.Errorf("a member's title counts hands: %q", title)
+	}
+
+	bob.send("/hand\n")
+	bob.expect("*** bob raised a hand (2 in line)")
+	pd.waitFor("two hands", func(s string) bool { return strings.Contains(strings.SplitN(s, "\n", 2)[0], "2 hand(s) raised") })
+	bob.send("/hands\n")
+	bob.expect("*** 2 hand(s) raised: 1. Thread-1, 2. bob")
+
+	alice.typeText("/next\r")
+	ad.shows("/next is for operators only")
+	prof.typeText("/next\r")
+	thread.expect("*** Thread-1, you have the floor")
+	bob.expect("*** Thread-1, you have the floor")
+	ad.shows("Thread-1, you have the floor")
+	pd.waitFor("one hand left", func(s string) bool { return strings.Contains(strings.SplitN(s, "\n", 2)[0], "1 hand(s) raised") })
+
+	bob.send("FIN\n") // leaving lowers the hand
+	thread.expect("*** bob left")
+	pd.waitFor("no hand left", func(s string) bool { return !strings.Contains(strings.SplitN(s, "\n", 2)[0], "hand") })
+	ad.waitFor("no hand marked", func(s string) bool { return !strings.Contains(s, "✋") })
+	prof.typeText("/next\r")
+	pd.shows("no hand is raised")
+}
+
+// An anonymous question reaches every door without its author, but for
+// operators and the author; nothing that follows (the upvote, the list,
+// the answer) names it either. Members here joined after the author, so
+// nothing else shows them its name: any "zelda" they read is a leak.
+func TestAnonymousQuestionOnEveryDoor(t *testing.T) {
+	key := newSigner(t)
+	a := startArena(t, room.Options{OpKeys: []string{fingerprint(key)}}, sshui.Options{})
+	zelda := dialPeer(t, a.tcpAddr, false)
+	zelda.send("/nick zelda\n")
+	zelda.expect("*** Thread-1 is now known as zelda")
+	prof := openIn(t, dial(t, a.sshAddr, keyed("prof", key)), "", "xterm-256color", 100, 30)
+	pd := newDisplay(prof, 100, 30)
+	alice := openIn(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "alice"}), "", "xterm-256color", 100, 30)
+	ad := newDisplay(alice, 100, 30)
+	bob := openLines(t, dial(t, a.sshAddr, &gossh.ClientConfig{User: "bob"}))
+	bob.expect("*** You are bob")
+	carol := dialPeer(t, a.tcpAddr, false) // Thread-2
+	pd.titled(" #main · 5 members")
+
+	prof.typeText("/anonymous on\r")
+	carol.expect("*** prof made this room's questions anonymous")
+	bob.expect("*** prof made this room's questions anonymous")
+	alice.typeText("/anonymous off\r")
+	ad.shows("/anonymous is for operators only")
+
+	zelda.send("/ask is this on the exam?\n")
+	const hidden = "Q1 (anonymous): is this on the exam?"
+	carol.expect("*** " + hidden)
+	bob.expect("*** " + hidden)
+	ad.shows(hidden)
+	pd.shows("Q1 zelda (anonymous): is this on the exam?")
+	zelda.expect("*** Q1 zelda (anonymous): is this on the exam?")
+
+	carol.send("/up 1\n")
+	carol.expect("*** you upvoted Q1 [1 vote(s)]: is this on the exam?")
+	carol.send("/up 1\n")
+	carol.expect("*** you upvoted Q1 already")
+	zelda.send("/up 1\n")
+	zelda.expect("*** Q1 is your own question")
+	alice.typeText("/questions\r")
+	ad.shows("Q1 [1 vote(s)] (anonymous): is this on the exam?")
+	bob.send("/questions\n")
+	bob.expect("***   Q1 [1 vote(s)] (anonymous): is this on the exam?")
+	prof.typeText("/questions\r")
+	pd.shows("Q1 [1 vote(s)] zelda (anonymous): is this on the exam?")
+	bob.send("/answer 1 no\n")
+	bob.expect("*** /answer is for operators only")
+	prof.typeText("/answer 1 yes, chapter 3\r")
+	carol.expect("*** prof answered Q1 (is this on the exam?): yes, chapter 3")
+	bob.expect("*** prof answered Q1 (is this on the exam?): yes, chapter 3")
+	shown := ad.shows("prof answered Q1")
+
+	lines, _ := carol.snapshot()
+	for _, read := range [][]string{lines, bob.all()} {
+		for _, l := range read {
+			if strings.Contains(l, "zelda") {
+				t.Errorf("a member read the author: %q", l)
+			}
+		}
+	}
+	for _, row := range strings.Split(shown, "\n")[1:] { // the title names nobody else
+		text, _, _ := strings.Cut(row, "│") // the member list names zelda, rightly
+		if strings.Contains(text, "zelda") {
+			t.Errorf("a member's screen shows the author: %q", row)
+		}
+	}
+}
