@@ -120,6 +120,12 @@ func TestHandsOnEveryDoor(t *testing.T) {
 	if _, other := sidebarRow(shown, "alice"); sep != other || sep < 0 {
 		t.Errorf("the hand moved the separator to column %d, others at %d: %q", sep, other, row)
 	}
+	// The terminal draws the hand in the two cells the screen counts for
+	// it: the name starts after "│ ✋ ", five cells past the separator.
+	bar := strings.Index(row, "│")
+	if name := ansi.StringWidth(row[:bar+strings.Index(row[bar:], "Thread-1")]); name != sep+5 {
+		t.Errorf("the name starts at column %d; want %d: %q", name, sep+5, row)
+	}
 	cd.shows("? Thread-1")
 	if title := ad.title(); strings.Contains(title, "hand") {
 		t.Errorf("a member's title counts hands: %q", title)
