@@ -156,12 +156,18 @@ func (h *Hub) upLocked(m *Member, word string) {
 // in the order they were asked.
 func (h *Hub) questionsLocked(m *Member) {
 	qq := h.questionsOf(m.room)
+	h.replyLocked(m, Message{Kind: KindQueue, Room: m.room.name, Questions: qq.byVotes(m), Anonymous: qq.anonymous})
+}
+
+// byVotes lists the open questions as reader may see them, most upvoted
+// first, then in the order they were asked.
+func (qq *questionQueue) byVotes(reader *Member) []QuestionInfo {
 	list := make([]QuestionInfo, len(qq.open))
 	for i, q := range qq.open {
-		list[i] = q.info(m)
+		list[i] = q.info(reader)
 	}
 	slices.SortStableFunc(list, func(a, b QuestionInfo) int { return cmp.Compare(b.Votes, a.Votes) })
-	h.replyLocked(m, Message{Kind: KindQueue, Room: m.room.name, Questions: list, Anonymous: qq.anonymous})
+	return list
 }
 
 // closeQuestionLocked takes question word out of op's room's queue, or
@@ -206,4 +212,17 @@ func (h *Hub) anonymousLocked(op *Member, word string) {
 	}
 	h.questionsOf(op.room).anonymous = on
 	h.broadcastLocked(op.room, Message{Kind: KindAnon, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: map[bool]string{true: "on", false: "off"}[on]})
+}
+
+// OpenQuestions gives the first n open questions of self's room, most
+// upvoted first, as self may see them, and how many are open: a screen's
+// side panel shows a few.
+func (h *Hub) OpenQuestions(self *Member, n int) ([]QuestionInfo, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if self.room == nil || self.room.questions == nil {
+		return nil, 0
+	}
+	list := self.room.questions.byVotes(self)
+	return list[:min(max(n, 0), len(list))], len(list)
 }

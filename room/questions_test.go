@@ -305,3 +305,28 @@ func TestAskRefused(t *testing.T) {
 		t.Fatalf("after a dismissal: %+v", q)
 	}
 }
+
+// A screen's side panel asks for the first few open questions, as its
+// member may see them.
+func TestOpenQuestions(t *testing.T) {
+	h := newTestHub(t, Options{OpKeys: []string{"K"}, AnonymousQuestions: true})
+	prof := joinAs(t, h, "prof", "K", "10.0.0.1:1")
+	ms := joinAll(t, h, "zelda", "bob", "carol")
+	zelda, bob, carol := ms[0], ms[1], ms[2]
+	if list, n := h.OpenQuestions(bob, 3); len(list) != 0 || n != 0 {
+		t.Fatalf("before any question: %v, %d", list, n)
+	}
+	h.Post(zelda, "/ask one")
+	h.Post(zelda, "/ask two")
+	h.Post(zelda, "/ask three")
+	h.Post(bob, "/up 3")
+	h.Post(carol, "/up 3")
+	h.Post(carol, "/up 2")
+	list, n := h.OpenQuestions(bob, 2)
+	if n != 3 || len(list) != 2 || list[0].N != 3 || list[1].N != 2 || list[0].From != "" || list[1].From != "" {
+		t.Fatalf("a member's panel: %+v, %d", list, n)
+	}
+	if list, _ := h.OpenQuestions(prof, 5); len(list) != 3 || list[2].N != 1 || list[2].From != "zelda" {
+		t.Fatalf("the operator's panel: %+v", list)
+	}
+}

@@ -92,6 +92,18 @@ func sidebarRow(shown, name string) (string, int) {
 	return "", -1
 }
 
+// panel is the side panel of a screen: what each row shows right of the
+// separator.
+func panel(shown string) string {
+	var b strings.Builder
+	for _, row := range strings.Split(shown, "\n") {
+		if _, right, ok := strings.Cut(row, "│"); ok {
+			b.WriteString(strings.TrimSpace(right) + "\n")
+		}
+	}
+	return b.String()
+}
+
 // Raised hands over every door: marked in every screen's member list (a
 // hand, two cells wide, that shifts nothing; a '?' without colour),
 // counted in the operator's title bar alone, listed and given the floor
@@ -186,6 +198,8 @@ func TestAnonymousQuestionOnEveryDoor(t *testing.T) {
 	pd.shows("Q1 zelda (anonymous): is this on the exam?")
 	zelda.expect("*** Q1 zelda (anonymous): is this on the exam?")
 
+	// The side panel lists the open question, without an author.
+	ad.waitFor("the question in the side panel", func(s string) bool { return strings.Contains(panel(s), "Q1 [0] is this on…") })
 	carol.send("/up 1\n")
 	carol.expect("*** you upvoted Q1 [1 vote(s)]: is this on the exam?")
 	carol.send("/up 1\n")
@@ -194,6 +208,7 @@ func TestAnonymousQuestionOnEveryDoor(t *testing.T) {
 	zelda.expect("*** Q1 is your own question")
 	alice.typeText("/questions\r")
 	ad.shows("Q1 [1 vote(s)] (anonymous): is this on the exam?")
+	ad.waitFor("the vote in the side panel", func(s string) bool { return strings.Contains(panel(s), "Q1 [1] is this on…") })
 	bob.send("/questions\n")
 	bob.expect("***   Q1 [1 vote(s)] (anonymous): is this on the exam?")
 	prof.typeText("/questions\r")
@@ -204,6 +219,7 @@ func TestAnonymousQuestionOnEveryDoor(t *testing.T) {
 	carol.expect("*** prof answered Q1 (is this on the exam?): yes, chapter 3")
 	bob.expect("*** prof answered Q1 (is this on the exam?): yes, chapter 3")
 	shown := ad.shows("prof answered Q1")
+	ad.waitFor("no question in the side panel", func(s string) bool { return !strings.Contains(panel(s), "Q1") })
 
 	lines, _ := carol.snapshot()
 	for _, read := range [][]string{lines, bob.all()} {

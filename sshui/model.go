@@ -40,6 +40,9 @@ type modelConfig struct {
 	// Hands is how many hands are raised in the room, when the member is
 	// an operator (0 else: the title counts them for operators); nil: none.
 	Hands func() int
+	// Asked gives the room's first n open questions, most upvoted first,
+	// and how many are open; nil: none.
+	Asked func(n int) ([]room.QuestionInfo, int)
 	// Members is the whole member list, for Tab completion only; nil: none.
 	Members func() []room.MemberInfo
 	// Activity lists the server's rooms, the default first, with the number
@@ -97,6 +100,9 @@ type model struct {
 	side      []line            // the member list's rows, rendered when it changes
 	sideBlank line              // a row of the member list below its names
 
+	questions     []room.QuestionInfo // the first open questions, for the side panel
+	openQuestions int                 // how many are open
+
 	view       frame // View's, kept to reuse its rows
 	input      line  // the input's row, as last drawn
 	inputDirty bool  // whether the input may have changed since
@@ -129,6 +135,9 @@ func newModel(cfg modelConfig) *model {
 	}
 	if cfg.Hands == nil {
 		cfg.Hands = func() int { return 0 }
+	}
+	if cfg.Asked == nil {
+		cfg.Asked = func(int) ([]room.QuestionInfo, int) { return nil, 0 }
 	}
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
@@ -218,7 +227,8 @@ func (m *model) receive(msgs []room.Message) {
 		m.rm.cur.seen = max(m.rm.cur.seen, msg.Seq)
 		switch msg.Kind {
 		case room.KindJoin, room.KindLeave, room.KindNick, room.KindOp, room.KindKick, room.KindBan,
-			room.KindBreakout, room.KindGather, room.KindHand, room.KindFloor:
+			room.KindBreakout, room.KindGather, room.KindHand, room.KindFloor,
+			room.KindQuestion, room.KindQueue, room.KindUpvote, room.KindAnswer, room.KindDismiss:
 			refresh = true
 		case room.KindTopic:
 			m.topic = room.Sanitize(msg.Text)
@@ -339,6 +349,7 @@ func (m *model) refreshMembers() {
 	head, count := m.cfg.Head(m.areaHeight())
 	m.members, m.count = append(m.members[:0], head...), count
 	m.hands = m.cfg.Hands()
+	m.questions, m.openQuestions = m.cfg.Asked(questionsListed)
 	m.buildSidebar()
 }
 
@@ -354,6 +365,7 @@ func (m *model) buildSidebar() {
 	text := sidebarWidth - 2
 	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
 	rows -= m.roomRows(rows, row)
+	rows -= m.questionRows(rows, row)
 	m.side = append(m.side, row(ansi.Truncate(m.wd.membersHeader(), text, ""), m.st.sideHead))
 	shown := m.members
 	if m.count > rows-1 { // the last row says how many more
