@@ -31,6 +31,9 @@ const (
 	CmdRooms                   // /rooms
 	CmdBreakout                // /breakout N
 	CmdGather                  // /gather
+	CmdSlow                    // /slow DURATION|off
+	CmdQuiet                   // /quiet
+	CmdOpen                    // /open
 	CmdHand                    // /hand
 	CmdHands                   // /hands
 	CmdNext                    // /next
@@ -140,6 +143,15 @@ var commands = []commandSpec{
 	{cmd: CmdRelease, name: "release", args: argsWord, op: true,
 		usage: map[Lang]string{LangEN: "/release NAME", LangFR: "/release NOM"},
 		help:  map[Lang]string{LangEN: "free a name from the key that owns it", LangFR: "libérer un nom de la clé qui le possède"}},
+	{cmd: CmdSlow, name: "slow", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/slow DURATION, /slow off", LangFR: "/slow DURÉE, /slow off"},
+		help:  map[Lang]string{LangEN: "in this room, each member posts at most once per DURATION", LangFR: "dans ce salon, chacun écrit au plus une fois par DURÉE"}},
+	{cmd: CmdQuiet, name: "quiet", args: argsNone, op: true,
+		usage: map[Lang]string{LangEN: "/quiet", LangFR: "/quiet"},
+		help:  map[Lang]string{LangEN: "only operators post in this room (/ask and /hand still work)", LangFR: "seuls les opérateurs écrivent dans ce salon (/ask et /hand restent possibles)"}},
+	{cmd: CmdOpen, name: "open", args: argsNone, op: true,
+		usage: map[Lang]string{LangEN: "/open", LangFR: "/open"},
+		help:  map[Lang]string{LangEN: "end /quiet: everyone posts again", LangFR: "fin de /quiet : tout le monde écrit de nouveau"}},
 	{cmd: CmdHand, name: "hand", args: argsNone,
 		usage: map[Lang]string{LangEN: "/hand", LangFR: "/hand"},
 		help:  map[Lang]string{LangEN: "raise your hand, or lower it", LangFR: "lever la main, ou la baisser"}},

@@ -75,6 +75,9 @@ type Options struct {
 	// MaxMessageBytes splits longer text into consecutive messages, at
 	// character boundaries; 0: DefaultMaxMessageBytes.
 	MaxMessageBytes int
+	// MaxBlockBytes bounds a block (PostBlock), which is never split;
+	// 0: DefaultMaxBlockBytes.
+	MaxBlockBytes int
 	// MaxMembers refuses joins past it, on every door together; 0: DefaultMaxMembers.
 	MaxMembers int
 	// Flood control: past MsgBurst messages, a member may post MsgRate
@@ -185,6 +188,9 @@ func NewHub(opts Options) *Hub {
 	}
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxBlockBytes <= 0 {
+		opts.MaxBlockBytes = DefaultMaxBlockBytes
 	}
 	if opts.MaxMembers <= 0 {
 		opts.MaxMembers = DefaultMaxMembers
@@ -347,6 +353,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	if r.topic != "" {
 		m.push(&Message{At: now, Kind: KindTopic, Room: r.name, Text: r.topic}, h.outboxNow())
 	}
+	h.tellModesLocked(m)
 	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp(), "room", r.name}})
 	return m, r.history.Recent(), nil
 }
@@ -423,6 +430,9 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 			return // a muted member reads but cannot post, and is told so
 		}
 	}
+	if h.quietRefusedLocked(m, in.Cmd) {
+		return
+	}
 	switch in.Cmd {
 	case CmdSay:
 		if !visible(in.Text) {
@@ -465,6 +475,10 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.breakoutLocked(m, in.Name)
 	case CmdGather:
 		h.gatherLocked(m)
+	case CmdSlow:
+		h.slowLocked(m, in.Name)
+	case CmdQuiet, CmdOpen:
+		h.quietLocked(m, in.Cmd == CmdQuiet)
 	case CmdHand:
 		h.handLocked(m)
 	case CmdHands:
@@ -662,7 +676,7 @@ func (h *Hub) broadcastLocked(r *Room, msg Message) {
 	msg.Room = r.name
 	msg = h.stampLocked(msg)
 	h.store.Record(msg)
-	public := msg.Kind == KindChat || msg.Kind == KindAction
+	public := msg.Kind == KindChat || msg.Kind == KindAction || msg.Kind == KindBlock
 	if public {
 		r.history.Append(msg)
 		r.last.Store(msg.Seq)

@@ -37,6 +37,10 @@ const (
 	KindRooms                    // reply: Rooms, the reader's own marked Here
 	KindBreakout                 // operator From spread Others members of Room into Rooms
 	KindGather                   // operator From brought Others members back into Room from Rooms
+	KindSlow                     // operator From set slow mode to Text, a duration ("": ended it); From "": a newcomer is told the room is slow
+	KindQuiet                    // operator From made the room quiet: only operators post; From "": a newcomer is told
+	KindOpen                     // operator From ended the quiet
+	KindBlock                    // a multi-line message (code): From, Text, its lines separated by "\n" (block.go)
 	KindHand                     // From raised a hand, Others-th in line; Others 0: lowered it
 	KindHands                    // reply: Members, the raised hands in order
 	KindFloor                    // operator From gave the floor to To, whose hand is lowered; Others: hands still raised
@@ -76,6 +80,10 @@ var kindNames = [...]string{
 	KindRooms:    "rooms",
 	KindBreakout: "breakout",
 	KindGather:   "gather",
+	KindSlow:     "slow",
+	KindQuiet:    "quiet",
+	KindOpen:     "open",
+	KindBlock:    "block",
 	KindHand:     "hand",
 	KindHands:    "hands",
 	KindFloor:    "floor",
@@ -117,7 +125,7 @@ func ParseReason(s string) (Reason, bool) {
 // System reports whether the message is an event or reply from the server
 // rather than words a member typed.
 func (k Kind) System() bool {
-	return k != KindChat && k != KindAction && k != KindPrivate
+	return k != KindChat && k != KindAction && k != KindPrivate && k != KindBlock
 }
 
 // Door is the kind of connection a member came through.
@@ -200,6 +208,10 @@ const (
 	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
 	ErrRoomBusy                            // Text: a breakout room name held by a room with members
 	ErrNoBreakout                          // /gather with no breakout rooms of this room
+	ErrSlowHeld                            // not an error: slow mode holds the member's line until Until
+	ErrQuiet                               // the room is quiet: the member's line is refused
+	ErrSlowRange                           // Text: a duration out of slow mode's range
+	ErrBlockTooLong                        // Text: the block bound in bytes; Others: in lines (block.go)
 	ErrNoHands                             // /next with no hand raised in the room
 	ErrNoQuestion                          // Text: a word that is no open question's number in this room
 	ErrOwnQuestion                         // Text: the number of the reader's own question (/up)

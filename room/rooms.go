@@ -61,6 +61,7 @@ type Room struct {
 	byOp       bool  // the default room, or one an operator made: it stays when empty
 	parent     *Room // the room a breakout room was made from; nil: none
 	emptySince time.Time
+	slowquiet  slowQuiet      // slow and quiet modes (slowquiet.go)
 	hands      handQueue      // hands.go
 	questions  *questionQueue // questions.go; nil: none asked yet
 
@@ -299,6 +300,7 @@ func (h *Hub) tellMovedLocked(m *Member, by *Member) {
 		}
 	}
 	h.replyLocked(m, msg)
+	h.tellModesLocked(m)
 }
 
 // joinRoomLocked is /join NAME.

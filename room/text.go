@@ -283,6 +283,8 @@ func (l Lang) Describe(m Message) string {
 		return l.pick("server restarted after a crash", "serveur redémarré après un arrêt brutal")
 	case KindMove, KindRooms, KindBreakout, KindGather:
 		return l.describeRoom(m)
+	case KindSlow, KindQuiet, KindOpen:
+		return l.describeSlowQuiet(m)
 	case KindHand, KindHands, KindFloor:
 		return l.describeHand(m)
 	case KindQuestion, KindQueue, KindUpvote, KindAnswer, KindDismiss, KindAnon:
@@ -408,6 +410,8 @@ func (l Lang) orEN() Lang {
 
 func (l Lang) describeError(m Message) string {
 	switch m.Err {
+	case ErrBlockTooLong:
+		return l.blockTooLong(m)
 	case ErrUnknownCommand:
 		return fmt.Sprintf(l.pick("unknown command %s; /help lists the commands (// sends a leading /)",
 			"commande inconnue %s ; /help liste les commandes (// envoie un / au début)"), m.Text)
@@ -454,6 +458,9 @@ func (l Lang) describeError(m Message) string {
 			"votre nom ici est %s (un nom n'a que des lettres ASCII, des chiffres, _ et -)"), m.Text)
 	}
 	if s := l.describeRoomError(m); s != "" {
+		return s
+	}
+	if s := l.describeSlowQuietError(m); s != "" {
 		return s
 	}
 	if s := l.describeHandError(m); s != "" {

@@ -39,6 +39,7 @@ var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, Er
 	ErrNotOperator, ErrWrongPassword, ErrNoOpPassword, ErrMuted, ErrNameOwned, ErrNoSuchBan, ErrSelf, ErrNameNotOwned,
 	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned,
 	ErrRoomName, ErrNoSuchRoom, ErrTooManyRooms, ErrNotInRoom, ErrAlreadyInRoom, ErrBreakoutCount, ErrRoomBusy, ErrNoBreakout,
+	ErrSlowHeld, ErrQuiet, ErrSlowRange, ErrBlockTooLong,
 	ErrNoHands, ErrNoQuestion, ErrOwnQuestion, ErrVotedAlready, ErrQuestionsFull}
 
 var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
@@ -56,7 +57,7 @@ func sample(k Kind) Message {
 
 func TestKindSystem(t *testing.T) {
 	for _, k := range allKinds(t) {
-		want := k != KindChat && k != KindAction && k != KindPrivate
+		want := k != KindChat && k != KindAction && k != KindPrivate && k != KindBlock
 		if got := k.System(); got != want {
 			t.Errorf("%v.System() = %v; want %v", k, got, want)
 		}

@@ -240,11 +240,12 @@ func TestAdversarialSSHFloodQueuedWithNotice(t *testing.T) {
 	var paste strings.Builder
 	var want []string
 	for i := 1; i <= 30; i++ {
-		fmt.Fprintf(&paste, "flood-%02d\n", i)
+		// One paste a line: a paste of several lines is one block.
+		fmt.Fprintf(&paste, pasteStart+"flood-%02d\n"+pasteEnd, i)
 		want = append(want, fmt.Sprintf("alice> flood-%02d", i))
 	}
 	start := time.Now()
-	alice.typeText(pasteStart + paste.String() + pasteEnd)
+	alice.typeText(paste.String())
 	alice.waitFor(`\d+ waiting: flood control`)
 	var got []string
 	for range want {

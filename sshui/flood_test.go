@@ -79,14 +79,13 @@ func TestAdversarialSSHPasteFloodIsBounded(t *testing.T) {
 	typed := make(chan error, 1)
 	var pasted strings.Builder
 	for p := range pastes {
-		pasted.WriteString(pasteStart)
 		for i := range perPaste {
+			// One paste a line: a paste of several lines is one block.
 			line := fmt.Sprintf("p%02d-%03d ", p, i)
 			line += strings.Repeat("x", lineLen-1-len(line))
-			pasted.WriteString(line + "\n")
+			pasted.WriteString(pasteStart + line + "\n" + pasteEnd)
 			want = append(want, "alice> "+line)
 		}
-		pasted.WriteString(pasteEnd)
 	}
 	go func() {
 		_, err := alice.stdin.Write([]byte(pasted.String()))
@@ -145,9 +144,9 @@ func TestAdversarialSSHYieldsToACongestedRoom(t *testing.T) {
 
 	var paste strings.Builder
 	for i := range 20 {
-		fmt.Fprintf(&paste, "line %02d\n", i)
+		fmt.Fprintf(&paste, pasteStart+"line %02d\n"+pasteEnd, i) // one paste a line: several are a block
 	}
-	alice.typeText(pasteStart + paste.String() + pasteEnd)
+	alice.typeText(paste.String())
 	for i := range 20 {
 		if got, want := tc.expect("alice> "), fmt.Sprintf("alice> line %02d", i); got != want {
 			t.Fatalf("the room read %q, want %q", got, want)

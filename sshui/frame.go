@@ -53,7 +53,7 @@ func (m *model) compose(f *frame) {
 		var row areaRow
 		switch {
 		case queued && r == areaH-1:
-			row.msg = m.banner(m.wd.queued(held))
+			row.msg = m.banner(m.queuedText(held))
 		case mark && r == markRow:
 			row.msg = m.unreadMark()
 		case start+r < end:
@@ -141,7 +141,7 @@ func (m *model) titleBar(w int) string {
 	if !m.rm.listed { // the side panel does not list them: the title counts them
 		unread = len(m.rm.unread)
 	}
-	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic, m.rm.cur.name, unread, m.hands}
+	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic, m.rm.cur.name, unread, m.modesTitle(), m.hands}
 	if key != m.titleKey || m.title == "" {
 		m.titleKey, m.title = key, m.drawTitle(key)
 	}
@@ -157,7 +157,8 @@ type titleKey struct {
 	// unread is how many other rooms have messages not shown, when the
 	// side panel does not list them.
 	unread int
-	hands  int // raised hands, for an operator
+	modes  string // the room's slow and quiet modes (slowquiet.go)
+	hands  int    // raised hands, for an operator
 }
 
 // minTitleLeft is the fewest columns worth giving the room's part of the
@@ -173,6 +174,9 @@ func (m *model) drawTitle(k titleKey) string {
 	}
 	if k.unread > 0 {
 		left += " · " + m.wd.unreadCount(k.unread)
+	}
+	if k.modes != "" {
+		left += " · " + k.modes // before the topic: a long topic is cut first
 	}
 	if k.topic != "" {
 		left += " · " + k.topic

@@ -36,12 +36,12 @@ type held struct {
 	panicked func(r any) // posting a line failed: the member leaves, the screen ends
 
 	mu      sync.Mutex
-	texts   []string // each one line or more, separated by "\n"
-	bytes   int      // of texts
-	lines   int      // in texts, blank ones aside
-	sending bool     // the sender runs
-	gone    bool     // the member has left: nothing more is queued
-	shown   bool     // the notice shows: the sender has run for noticeAfter
+	texts   []heldText
+	bytes   int  // of texts
+	lines   int  // in texts, blank ones aside
+	sending bool // the sender runs
+	gone    bool // the member has left: nothing more is queued
+	shown   bool // the notice shows: the sender has run for noticeAfter
 	timer   *time.Timer
 	run     int           // the sender's runs, so that a timer of an earlier one shows nothing
 	room    chan struct{} // closed when the queue drains below maxHeld; nil: not full
@@ -66,8 +66,13 @@ func (h *held) send(text string) {
 	if h.gone {
 		return
 	}
-	h.texts = append(h.texts, text)
-	h.bytes += len(text)
+	h.queueLocked(heldText{s: text}, n)
+}
+
+// queueLocked adds t, n lines, to the queue and starts the sender.
+func (h *held) queueLocked(t heldText, n int) {
+	h.texts = append(h.texts, t)
+	h.bytes += len(t.s)
 	h.lines += n
 	if h.bytes >= maxHeld && h.room == nil {
 		h.room = make(chan struct{})
@@ -129,16 +134,20 @@ func (h *held) sender() {
 			}
 			return
 		}
-		line, rest, more := strings.Cut(h.texts[0], "\n")
+		t := h.texts[0]
+		line, rest, more := strings.Cut(t.s, "\n")
+		if t.block {
+			line, rest, more = t.s, "", false // one message, however many lines
+		}
 		h.mu.Unlock()
 
-		sent := blank(line) || h.in.Send(line)
+		sent := blank(line) || (t.block && h.in.SendBlock(line)) || (!t.block && h.in.Send(line))
 
 		h.mu.Lock()
 		if more {
-			h.texts[0] = rest
+			h.texts[0].s = rest
 		} else {
-			h.texts[0] = ""
+			h.texts[0] = heldText{}
 			h.texts = h.texts[1:]
 		}
 		h.bytes -= len(line)
@@ -146,7 +155,7 @@ func (h *held) sender() {
 			h.bytes--
 		}
 		if !blank(line) {
-			h.lines--
+			h.lines-- // a block counts one line, as it was queued
 		}
 		if h.room != nil && h.bytes < maxHeld {
 			close(h.room)

@@ -83,6 +83,7 @@ func (s *Server) lines(sess ssh.Session, out io.Writer, m *room.Member, history 
 		}
 		if err != nil {
 			f.Flush(in.Line)
+			in.End()
 			if !errors.Is(err, io.EOF) {
 				reason = connerr.Read(err)
 			}

@@ -34,6 +34,9 @@ type modelConfig struct {
 	// control: one line, or several separated by "\n" (a paste), each a
 	// message or a command ("/who"); blank lines are skipped. nil: nothing.
 	Send func(line string)
+	// Block hands a paste of several lines to the room as one message
+	// (block.go); nil: the paste goes as Send's lines.
+	Block func(text string)
 	// Head gives the first n members, in join order, and how many there
 	// are, without copying the whole list; nil: none.
 	Head func(n int) ([]room.MemberInfo, int)
@@ -108,6 +111,7 @@ type model struct {
 	inputDirty bool  // whether the input may have changed since
 
 	topic    string // the room's topic, shown in the title bar
+	modes    screenModes
 	title    string // the title bar, drawn again only when titleKey changes
 	titleKey titleKey
 
@@ -129,6 +133,9 @@ func newModel(cfg modelConfig) *model {
 	}
 	if cfg.Send == nil {
 		cfg.Send = func(string) {}
+	}
+	if cfg.Block == nil {
+		cfg.Block = cfg.Send
 	}
 	if cfg.Head == nil {
 		cfg.Head = func(int) ([]room.MemberInfo, int) { return nil, 0 }
@@ -216,6 +223,7 @@ func (m *model) receive(msgs []room.Message) {
 	added, refresh := 0, false
 	moved := false
 	for _, msg := range msgs {
+		m.noteModes(msg)
 		if msg.Kind == room.KindMove {
 			m.move(msg, meID, meName)
 			moved, refresh = true, true
@@ -468,6 +476,9 @@ func (m *model) send() {
 // framer's bound, as on the other doors, ends the session. The complete
 // lines go to the door as one text, cut into lines only as they go.
 func (m *model) paste(text string) {
+	if m.pasteBlock(text) {
+		return
+	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.ReplaceAll(text, "\r", "\n")
 	all := m.ti.Value() + text

@@ -211,6 +211,9 @@ func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
 
 // format renders e for this screen; own says it is the screen's member's.
 func (p *painter) format(dst []line, e entry, own bool, width int) []line {
+	if e.msg.Kind == room.KindBlock {
+		return p.formatBlock(dst, e, own, width)
+	}
 	st, msg, mention := p.st, e.msg, e.mention
 	stamp := p.stamp(msg.At)
 	gutter, gutterStyle := " ", st.time

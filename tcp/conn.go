@@ -180,7 +180,7 @@ func (c *conn) read(early []byte) room.Reason {
 	// every line ends in one. Set before the message is posted, so that a
 	// reply to it is already written the new way.
 	line := func(l string) { c.unframed.Store(false); in.Line(l) }
-	pause := func(l string) { c.unframed.Store(true); in.Line(l) }
+	pause := func(l string) { c.unframed.Store(true); in.Piece(l) }
 	if f.Feed(tn.Filter(early), line) != nil {
 		return room.ReasonTooLong
 	}
@@ -210,6 +210,7 @@ func (c *conn) read(early []byte) room.Reason {
 				continue
 			}
 			f.Flush(in.Line)
+			in.End()
 			if in.Stop != 0 {
 				break
 			}

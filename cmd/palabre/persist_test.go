@@ -531,7 +531,7 @@ func TestTranscriptCommand(t *testing.T) {
 			{"bad --from", []string{"--data-dir", cfg.DataDir, "--from", "last tuesday"}, `--from "last tuesday": want a time`},
 			{"bad --since", []string{"--data-dir", cfg.DataDir, "--since", "a while"}, `invalid argument "a while" for "--since"`},
 			{"both", []string{"--data-dir", cfg.DataDir, "--since", "1h", "--from", "2026-01-01"}, "--since and --from: give one"},
-			{"bad format", []string{"--data-dir", cfg.DataDir, "--format", "xml"}, `--format "xml": text or json`},
+			{"bad format", []string{"--data-dir", cfg.DataDir, "--format", "xml"}, `--format "xml": text, json, markdown or html`},
 			{"missing data dir", []string{"--data-dir", missing}, "no palabre database in " + missing},
 		}
 		for _, tt := range tests {

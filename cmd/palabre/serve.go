@@ -89,6 +89,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		OutboxAge:       cfg.WriteTimeout,
 		OutboxBytes:     cfg.OutboxBytes,
 		MaxMessageBytes: cfg.MaxMessageBytes,
+		MaxBlockBytes:   cfg.MaxBlockBytes,
 		MaxMembers:      cfg.MaxMembers,
 		MsgRate:         cfg.MsgRate,
 		MsgBurst:        cfg.MsgBurst,

@@ -47,8 +47,8 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 			if !cmd.Flags().Changed("data-dir") {
 				dataDir = dataDirFrom(environ)
 			}
-			if format != "text" && format != "json" {
-				return fmt.Errorf("--format %q: text or json", format)
+			if !slices.Contains([]string{"text", "json", "markdown", "html"}, format) {
+				return fmt.Errorf("--format %q: text, json, markdown or html", format)
 			}
 			t, err := store.OpenTranscript(dataDir)
 			if err != nil {
@@ -77,16 +77,31 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 				print = func(e store.Entry) error {
 					at := e.At.Local().Format("2006-01-02 15:04")
 					var err error
-					if width == 0 {
-						_, err = fmt.Fprintln(stdout, at, transcriptLine(e))
-					} else {
-						_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), transcriptLine(e))
+					// A block is several lines, each dated as any line: grep finds them.
+					for line := range strings.SplitSeq(transcriptLine(e), "\n") {
+						if width == 0 {
+							_, err = fmt.Fprintln(stdout, at, line)
+						} else {
+							_, err = fmt.Fprintf(stdout, "%s %-*s %s\n", at, width, roomTag(e.Room), line)
+						}
+						if err != nil {
+							break
+						}
 					}
 					return err
 				}
 			case "json":
 				enc := json.NewEncoder(stdout)
 				print = func(e store.Entry) error { return enc.Encode(e) }
+			case "markdown", "html":
+				var x exporter
+				if err := t.Read(store.Filter{From: start, Room: only}, x.add); err != nil {
+					return err
+				}
+				if format == "html" {
+					return x.html(stdout)
+				}
+				return x.markdown(stdout)
 			}
 			return t.Read(store.Filter{From: start, Room: only}, print)
 		},
@@ -95,7 +110,7 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 	cmd.Flags().Var((*room.Duration)(&since), "since", "only the last DURATION (e.g. 2h, 1d, 1h30m)")
 	cmd.Flags().StringVar(&from, "from", "", `only from TIME on ("2026-11-24 10:00", "2026-11-24", or RFC 3339)`)
 	cmd.Flags().StringVar(&roomName, "room", "", "only the room NAME's lines (any case, # or not); default: every room's and the server's")
-	cmd.Flags().StringVar(&format, "format", "text", "text, or json (one object a line)")
+	cmd.Flags().StringVar(&format, "format", "text", "text, json (one object a line), markdown or html (a page for the course's site: each room's messages, code kept as code; no joins, leaves, moderation or private messages)")
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
 	return cmd
 }
@@ -159,6 +174,8 @@ func transcriptLine(e store.Entry) string {
 		return e.Name + "> " + e.Text
 	case room.KindAction:
 		return "* " + e.Name + " " + e.Text
+	case room.KindBlock: // one line per line of code, as the TCP door sends it
+		return e.Name + "> " + strings.ReplaceAll(e.Text, "\n", "\n"+e.Name+"> ")
 	case room.KindPrivate:
 		return "[private] " + e.Name + " -> " + e.Target + ": " + e.Text
 	}

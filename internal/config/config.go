@@ -39,6 +39,7 @@ type Config struct {
 	RoomIdle time.Duration `env:"PALABRE_ROOM_IDLE" envDefault:"10m" help:"an empty room goes after this long, unless it is PALABRE_ROOM or an operator made it"`
 
 	MaxMessageBytes int     `env:"PALABRE_MAX_MESSAGE_BYTES" envDefault:"1024" help:"longer input is split into consecutive messages (64 to 16384)"`
+	MaxBlockBytes   int     `env:"PALABRE_MAX_BLOCK_BYTES" envDefault:"8192" help:"a multi-line paste or fenced block is one message up to this size, refused above it (256 to 65536)"`
 	MsgBurst        int     `env:"PALABRE_MSG_BURST" envDefault:"5" help:"flood control: messages a member may send at once"`
 	MsgRate         float64 `env:"PALABRE_MSG_RATE" envDefault:"2" help:"flood control: messages per second past the burst; 0 turns it off"`
 	MaxMembers      int     `env:"PALABRE_MAX_MEMBERS" envDefault:"1000" help:"members in the room, both doors together"`
@@ -217,6 +218,7 @@ func (c Config) Validate() error {
 		v, lo, hi int
 	}{
 		{"PALABRE_MAX_MESSAGE_BYTES", c.MaxMessageBytes, 64, 16384},
+		{"PALABRE_MAX_BLOCK_BYTES", c.MaxBlockBytes, 256, 65536},
 		{"PALABRE_MSG_BURST", c.MsgBurst, 1, 10000},
 		{"PALABRE_MAX_MEMBERS", c.MaxMembers, 1, 1000000},
 		{"PALABRE_MAX_ROOMS", c.MaxRooms, 1, 100000},

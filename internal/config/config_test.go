@@ -20,7 +20,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo,
 		Room: "main", Rooms: room.RoomsOpen, MaxRooms: 100, RoomIdle: 10 * time.Minute,
-		MaxMessageBytes: 1024, MsgBurst: 5, MsgRate: 2, MaxMembers: 1000, MaxPerIP: 64, ConnectRate: 5, ConnectBurst: 20,
+		MaxMessageBytes: 1024, MaxBlockBytes: 8192, MsgBurst: 5, MsgRate: 2, MaxMembers: 1000, MaxPerIP: 64, ConnectRate: 5, ConnectBurst: 20,
 		ExemptCIDRs: CIDRs{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, IPv6Prefix: 64,
 		OutboxBytes: 65536, WriteTimeout: 10 * time.Second, SSHAuthTimeout: 20 * time.Second, SSHKeepAlive: time.Minute}
 	if !reflect.DeepEqual(c, want) {

@@ -26,6 +26,11 @@ func AppendMessage(b []byte, lang room.Lang, selfID uint64, msg *room.Message) [
 			return b
 		}
 		return AppendLine(b, "* ", msg.From, " ", msg.Text)
+	case room.KindBlock:
+		if mine {
+			return b
+		}
+		return appendBlock(b, msg)
 	case room.KindPrivate:
 		if mine {
 			return AppendLine(b, privateTo(lang), msg.To, "] ", msg.Text)

@@ -19,6 +19,8 @@ type Input struct {
 	// Stop is set once the reader should read no more: ReasonFIN, or
 	// ReasonClosed when the member left while its input was held back.
 	Stop room.Reason
+
+	fence fence // the block being gathered between fences (fence.go)
 }
 
 // Line takes one framed line; it is Framer's emit function.
@@ -27,7 +29,11 @@ func (in *Input) Line(msg string) {
 		return
 	}
 	if strings.EqualFold(strings.TrimSpace(msg), "FIN") {
+		in.End() // a fence left open still reaches the room
 		in.Stop = room.ReasonFIN
+		return
+	}
+	if in.fenced(msg) {
 		return
 	}
 	if !in.Send(msg) {
@@ -39,9 +45,13 @@ func (in *Input) Line(msg string) {
 // which has no FIN): flood control waits here, once for each message the
 // room will make of msg, so that the sender's buffers fill and nothing it
 // sent is lost; and when the room reports an outbox over half full, the
-// member yields to the readers. It reports false, having posted nothing,
-// if the member left while held back.
+// member yields to the readers. The room's slow mode holds the line here
+// too, the same way. It reports false, having posted nothing, if the
+// member left while held back.
 func (in *Input) Send(msg string) bool {
+	if !in.Hub.WaitSlow(in.Member, msg) {
+		return false
+	}
 	parts := (max(len(msg), 1) + in.MessageBytes - 1) / max(in.MessageBytes, 1)
 	for range parts {
 		if !in.Member.Pace() {

@@ -250,7 +250,7 @@ func roomNames(ctx context.Context, tx *sql.Tx) ([]string, error) {
 // name (any case), oldest first.
 func loadHistory(ctx context.Context, tx *sql.Tx, name string, n int) ([]room.Message, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, at, kind, room, door, name, key, text FROM messages
-		WHERE room = ? AND kind IN ('chat', 'action') ORDER BY seq DESC LIMIT ?`, name, n)
+		WHERE room = ? AND kind IN ('chat', 'action', 'block') ORDER BY seq DESC LIMIT ?`, name, n)
 	if err != nil {
 		return nil, err
 	}
