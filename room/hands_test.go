@@ -129,3 +129,24 @@ func TestHandLostOnLeavingTheRoom(t *testing.T) {
 		t.Fatalf("after a refused /part, hands = %v", got)
 	}
 }
+
+// A quiet room is how a lecture runs: members may not post, but their
+// hands and questions still reach the room.
+func TestHandAndAskInAQuietRoom(t *testing.T) {
+	h := newTestHub(t, Options{OpKeys: []string{"K"}})
+	prof := joinAs(t, h, "prof", "K", "10.0.0.1:1")
+	alice := joinAll(t, h, "alice")[0]
+	h.Post(prof, "/quiet")
+	prof.Drain(nil)
+	alice.Drain(nil)
+	h.Post(alice, "may I?")
+	if e := lastOf(t, alice, KindError); e.Err != ErrQuiet {
+		t.Fatalf("a quiet room took a member's words: %+v", e)
+	}
+	h.Post(alice, "/hand")
+	h.Post(alice, "/ask what about the exam?")
+	got := prof.Drain(nil)
+	if len(got) != 2 || got[0].Kind != KindHand || got[1].Kind != KindQuestion || got[1].Text != "what about the exam?" {
+		t.Fatalf("the operator read\n%s", dump(got))
+	}
+}
