@@ -44,8 +44,8 @@ const (
 	KindHand                     // From raised a hand, Others-th in line; Others 0: lowered it
 	KindHands                    // reply: Members, the raised hands in order
 	KindFloor                    // operator From gave the floor to To, whose hand is lowered; Others: hands still raised
-	KindQuestion                 // question Others asked by From ("": not shown to this reader), Text; Anonymous: asked so
-	KindQueue                    // reply: Questions, the open ones by votes; Anonymous: the room's questions are
+	KindQuestion                 // question Others asked by From ("": not shown to this reader), Text; To: AnonymousQuestion when asked so
+	KindQueue                    // reply: Questions, the open ones by votes
 	KindUpvote                   // reply and record: From upvoted question Others, Text; Questions[0]: it now
 	KindAnswer                   // operator From answered question Others (To: its text) with Text ("": marked answered)
 	KindDismiss                  // operator From dismissed question Others (To: its text)
@@ -270,10 +270,8 @@ type Message struct {
 	ForOp   bool         // KindHelp: the reader is an operator, and is shown their commands
 	Rooms   []RoomInfo   // KindRooms, KindBreakout, KindGather
 	History []Message    // KindMove: the room's recent public messages the reader has not seen, oldest first
-	// Questions: KindQueue, KindUpvote. Anonymous: KindQuestion asked
-	// without its author shown to members who are not operators.
+	// Questions: KindQueue, the open questions; KindUpvote, the one upvoted.
 	Questions []QuestionInfo
-	Anonymous bool
 }
 
 // RoomInfo is a snapshot of one room, for /rooms and breakout notices.

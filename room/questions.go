@@ -6,6 +6,11 @@ import (
 	"strconv"
 )
 
+// AnonymousQuestion is the To of a question asked anonymously: the
+// transcript keeps it with its author, and an export for the class's
+// eyes leaves the author out.
+const AnonymousQuestion = "anonymous"
+
 // maxQuestions bounds a room's open questions: past it, /ask is refused
 // until operators answer or dismiss some.
 const maxQuestions = 100
@@ -96,11 +101,12 @@ func (h *Hub) askLocked(m *Member, text string) {
 	qq.last++
 	q := &question{n: qq.last, from: m.Name(), fromID: m.id, fromKey: m.key, text: Clip(text, h.opts.MaxMessageBytes), anonymous: qq.anonymous, voters: map[string]bool{}}
 	qq.open = append(qq.open, q)
-	msg := Message{Kind: KindQuestion, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text, Anonymous: q.anonymous}
+	msg := Message{Kind: KindQuestion, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text}
 	if !q.anonymous {
 		h.broadcastLocked(m.room, msg)
 		return
 	}
+	msg.To = AnonymousQuestion
 	h.broadcastQuestionLocked(m.room, msg, q)
 }
 
@@ -156,7 +162,7 @@ func (h *Hub) upLocked(m *Member, word string) {
 // in the order they were asked.
 func (h *Hub) questionsLocked(m *Member) {
 	qq := h.questionsOf(m.room)
-	h.replyLocked(m, Message{Kind: KindQueue, Room: m.room.name, Questions: qq.byVotes(m), Anonymous: qq.anonymous})
+	h.replyLocked(m, Message{Kind: KindQueue, Room: m.room.name, Questions: qq.byVotes(m)})
 }
 
 // byVotes lists the open questions as reader may see them, most upvoted

@@ -92,7 +92,7 @@ func TestAskAnonymous(t *testing.T) {
 				t.Errorf("the author saw %+v", own)
 			}
 			got := prof.Drain(nil)
-			if got[0].From != "zelda" || !got[0].Anonymous {
+			if got[0].From != "zelda" || got[0].To != AnonymousQuestion {
 				t.Fatalf("the operator saw %+v", got[0])
 			}
 			if s := LangEN.Describe(got[0]); s != "Q1 zelda (anonymous): is this on the exam?" {
@@ -109,7 +109,7 @@ func TestAskAnonymous(t *testing.T) {
 					recorded = append(recorded, e)
 				}
 			}
-			if len(recorded) != 2 || recorded[0].From != "zelda" || recorded[0].Key != "SHA256:zelda" {
+			if len(recorded) != 2 || recorded[0].From != "zelda" || recorded[0].Key != "SHA256:zelda" || recorded[0].To != AnonymousQuestion {
 				t.Fatalf("the transcript keeps %s", dump(recorded))
 			}
 		})
@@ -125,7 +125,7 @@ func TestAnonymousOff(t *testing.T) {
 	zelda, bob := ms[0], ms[1]
 	h.Post(zelda, "/ask first")
 	h.Post(bob, "/anonymous off")
-	expect(t, bob, Message{Kind: KindQuestion, Others: 1, Text: "first", Anonymous: true}, errMsg(ErrNotOperator, "/anonymous"))
+	expect(t, bob, Message{Kind: KindQuestion, Others: 1, Text: "first", To: AnonymousQuestion}, errMsg(ErrNotOperator, "/anonymous"))
 	h.Post(prof, "/anonymous maybe")
 	if e := lastOf(t, prof, KindError); e.Err != ErrUsage {
 		t.Fatalf("/anonymous maybe: %+v", e)

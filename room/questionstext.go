@@ -15,7 +15,7 @@ const quotedQuestion = 80
 func (l Lang) describeQuestion(m Message) string {
 	switch m.Kind {
 	case KindQuestion:
-		return fmt.Sprintf("Q%d %s%s", m.Others, l.asker(m.From, m.Anonymous), m.Text)
+		return fmt.Sprintf("Q%d %s%s", m.Others, l.asker(m.From, m.To == AnonymousQuestion), m.Text)
 	case KindQueue:
 		if len(m.Questions) == 0 {
 			return l.pick("No open questions.", "Aucune question ouverte.")

@@ -38,7 +38,7 @@ func TestAnonymousQuestionsAndHandsInTheTranscript(t *testing.T) {
 		t.Fatalf("transcript exited %d", code)
 	}
 	for _, want := range []string{
-		"*** Q1 " + alice.name + ": why is the sky blue?", // the transcript keeps the author
+		"*** Q1 " + alice.name + " (anonymous): why is the sky blue?", // the transcript keeps the author
 		"*** " + bob.name + " upvoted Q1",
 		"*** " + bob.name + " raised a hand (1 in line)",
 		"*** " + bob.name + ", you have the floor",
@@ -46,6 +46,21 @@ func TestAnonymousQuestionsAndHandsInTheTranscript(t *testing.T) {
 	} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("the transcript lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The exports are for the class: the question, its answer, and not
+	// who asked (alice says nothing else that an export keeps).
+	for _, format := range []string{"markdown", "html"} {
+		out, _, code := transcript(t, nil, "--data-dir", cfg.DataDir, "--format", format)
+		if code != 0 {
+			t.Fatalf("--format %s exited %d", format, code)
+		}
+		if !strings.Contains(out, "Q1") || !strings.Contains(out, "Rayleigh scattering") {
+			t.Errorf("--format %s lacks the question or its answer:\n%s", format, out)
+		}
+		if strings.Contains(out, alice.name) || strings.Contains(out, mdEscape(alice.name)) || strings.Contains(out, "upvoted") || strings.Contains(out, "raised a hand") {
+			t.Errorf("--format %s names the anonymous author, or keeps votes and hands:\n%s", format, out)
 		}
 	}
 }
