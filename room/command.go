@@ -37,6 +37,15 @@ const (
 	CmdPoll                    // /poll [QUESTION | CHOICE | CHOICE …]
 	CmdVote                    // /vote N
 	CmdEndPoll                 // /endpoll
+	CmdHand                    // /hand
+	CmdHands                   // /hands
+	CmdNext                    // /next
+	CmdAsk                     // /ask TEXT
+	CmdUp                      // /up N
+	CmdQueue                   // /questions
+	CmdAnswer                  // /answer N [text]
+	CmdDismiss                 // /dismiss N
+	CmdAnon                    // /anonymous on|off
 )
 
 // Input is one parsed line of a member's input.
@@ -157,6 +166,33 @@ var commands = []commandSpec{
 	{cmd: CmdEndPoll, name: "endpoll", args: argsNone, op: true,
 		usage: map[Lang]string{LangEN: "/endpoll", LangFR: "/endpoll"},
 		help:  map[Lang]string{LangEN: "close the poll and post its result", LangFR: "clore le sondage et publier son résultat"}},
+	{cmd: CmdHand, name: "hand", args: argsNone,
+		usage: map[Lang]string{LangEN: "/hand", LangFR: "/hand"},
+		help:  map[Lang]string{LangEN: "raise your hand, or lower it", LangFR: "lever la main, ou la baisser"}},
+	{cmd: CmdHands, name: "hands", args: argsNone,
+		usage: map[Lang]string{LangEN: "/hands", LangFR: "/hands"},
+		help:  map[Lang]string{LangEN: "list the raised hands in order", LangFR: "lister les mains levées, dans l'ordre"}},
+	{cmd: CmdNext, name: "next", args: argsNone, op: true,
+		usage: map[Lang]string{LangEN: "/next", LangFR: "/next"},
+		help:  map[Lang]string{LangEN: "give the floor to the first raised hand", LangFR: "donner la parole à la première main levée"}},
+	{cmd: CmdAsk, name: "ask", args: argsText,
+		usage: map[Lang]string{LangEN: "/ask QUESTION", LangFR: "/ask QUESTION"},
+		help:  map[Lang]string{LangEN: "add a question to the room's queue", LangFR: "ajouter une question à la file du salon"}},
+	{cmd: CmdUp, name: "up", args: argsWord,
+		usage: map[Lang]string{LangEN: "/up N", LangFR: "/up N"},
+		help:  map[Lang]string{LangEN: "upvote question N", LangFR: "soutenir la question N"}},
+	{cmd: CmdQueue, name: "questions", args: argsNone,
+		usage: map[Lang]string{LangEN: "/questions", LangFR: "/questions"},
+		help:  map[Lang]string{LangEN: "list the open questions by votes", LangFR: "lister les questions ouvertes par votes"}},
+	{cmd: CmdAnswer, name: "answer", args: argsWordMaybe, op: true,
+		usage: map[Lang]string{LangEN: "/answer N [text]", LangFR: "/answer N [texte]"},
+		help:  map[Lang]string{LangEN: "mark question N answered, with the answer", LangFR: "marquer la question N répondue, avec la réponse"}},
+	{cmd: CmdDismiss, name: "dismiss", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/dismiss N", LangFR: "/dismiss N"},
+		help:  map[Lang]string{LangEN: "drop question N", LangFR: "écarter la question N"}},
+	{cmd: CmdAnon, name: "anonymous", args: argsWord, op: true,
+		usage: map[Lang]string{LangEN: "/anonymous on|off", LangFR: "/anonymous on|off"},
+		help:  map[Lang]string{LangEN: "hide from members who asks this room's questions, or not", LangFR: "cacher aux membres qui pose les questions du salon, ou non"}},
 }
 
 func (c Command) String() string {

@@ -106,6 +106,11 @@ type Options struct {
 	// on a key there holds the key alone, not the network's keyless
 	// newcomers. nil: none.
 	Exempt []netip.Prefix
+
+	// AnonymousQuestions: in every room, until an operator's /anonymous
+	// says otherwise there, members who are not operators see questions
+	// without their authors.
+	AnonymousQuestions bool
 }
 
 // Hub is the room. One mutex guards membership, names, the sequence and the
@@ -476,6 +481,24 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 		h.quietLocked(m, in.Cmd == CmdQuiet)
 	case CmdPoll, CmdVote, CmdEndPoll:
 		h.pollLocked(m, in)
+	case CmdHand:
+		h.handLocked(m)
+	case CmdHands:
+		h.replyLocked(m, Message{Kind: KindHands, Room: m.room.name, Members: m.room.hands.infos()})
+	case CmdNext:
+		h.nextLocked(m)
+	case CmdAsk:
+		h.askLocked(m, in.Text)
+	case CmdUp:
+		h.upLocked(m, in.Name)
+	case CmdQueue:
+		h.questionsLocked(m)
+	case CmdAnswer:
+		h.answerLocked(m, in.Name, in.Text)
+	case CmdDismiss:
+		h.dismissLocked(m, in.Name)
+	case CmdAnon:
+		h.anonymousLocked(m, in.Name)
 	}
 	return
 }
@@ -611,6 +634,7 @@ func (h *Hub) MembersHead(self *Member, n int) ([]MemberInfo, int) {
 	out := make([]MemberInfo, min(max(n, 0), len(r.members)))
 	for i := range out {
 		out[i] = r.members[i].info()
+		out[i].Hand = r.hands.raised(r.members[i])
 	}
 	return out, len(r.members)
 }

@@ -46,6 +46,15 @@ const (
 	KindPollTally  // reply to /poll: the open poll by From, Text its question, Rooms its choices with their votes (Members), Others the votes
 	KindVote       // reply to /vote: the reader's vote is now Text ("2. salad"); To: the one it replaced, if another
 	KindPollResult // operator From closed the poll opened by To: Text the question, Rooms the choices with their votes (Members), Others the votes
+	KindHand       // From raised a hand, Others-th in line; Others 0: lowered it
+	KindHands      // reply: Members, the raised hands in order
+	KindFloor      // operator From gave the floor to To, whose hand is lowered; Others: hands still raised
+	KindQuestion   // question Others asked by From ("": not shown to this reader), Text; To: AnonymousQuestion when asked so
+	KindQueue      // reply: Questions, the open ones by votes
+	KindUpvote     // reply and record: From upvoted question Others, Text; Questions[0]: it now
+	KindAnswer     // operator From answered question Others (To: its text) with Text ("": marked answered)
+	KindDismiss    // operator From dismissed question Others (To: its text)
+	KindAnon       // operator From made the room's questions anonymous (Text "on") or signed ("off")
 )
 
 var kindNames = [...]string{
@@ -85,6 +94,15 @@ var kindNames = [...]string{
 	KindPollTally:  "polltally",
 	KindVote:       "vote",
 	KindPollResult: "pollresult",
+	KindHand:       "hand",
+	KindHands:      "hands",
+	KindFloor:      "floor",
+	KindQuestion:   "question",
+	KindQueue:      "questions",
+	KindUpvote:     "upvote",
+	KindAnswer:     "answer",
+	KindDismiss:    "dismiss",
+	KindAnon:       "anonymous",
 }
 
 func (k Kind) String() string {
@@ -210,6 +228,11 @@ const (
 	ErrBadVote                             // /vote N with no choice N: Text the word, Others the choices
 	ErrPollChoices                         // /poll with fewer than 2 or more than 9 choices: Others how many
 	ErrPollEmpty                           // /poll with an empty part: Others its place (0: the question)
+	ErrNoHands                             // /next with no hand raised in the room
+	ErrNoQuestion                          // Text: a word that is no open question's number in this room
+	ErrOwnQuestion                         // Text: the number of the reader's own question (/up)
+	ErrVotedAlready                        // Text: the number of a question the reader upvoted already
+	ErrQuestionsFull                       // /ask when the room's queue holds Others open ones
 )
 
 // NameProblem says why a name was refused.
@@ -232,6 +255,7 @@ type MemberInfo struct {
 	Key    string // SSH key fingerprint, or ""
 	Op     bool   // an operator
 	Room   string // the room it is in
+	Hand   bool   // its hand is raised in its room (Hub.MembersHead, KindHands)
 }
 
 // Message is one event of the room, as delivered to members. Messages are
@@ -262,6 +286,8 @@ type Message struct {
 	ForOp   bool         // KindHelp: the reader is an operator, and is shown their commands
 	Rooms   []RoomInfo   // KindRooms, KindBreakout, KindGather
 	History []Message    // KindMove: the room's recent public messages the reader has not seen, oldest first
+	// Questions: KindQueue, the open questions; KindUpvote, the one upvoted.
+	Questions []QuestionInfo
 }
 
 // RoomInfo is a snapshot of one room, for /rooms and breakout notices.

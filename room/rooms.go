@@ -61,8 +61,10 @@ type Room struct {
 	byOp       bool  // the default room, or one an operator made: it stays when empty
 	parent     *Room // the room a breakout room was made from; nil: none
 	emptySince time.Time
-	slowquiet  slowQuiet // slow and quiet modes (slowquiet.go)
-	poll       roomPoll  // its open poll, or the last one closed
+	slowquiet  slowQuiet      // slow and quiet modes (slowquiet.go)
+	poll       roomPoll       // its open poll, or the last one closed
+	hands      handQueue      // hands.go
+	questions  *questionQueue // questions.go; nil: none asked yet
 
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message
@@ -224,6 +226,7 @@ func (h *Hub) leaveRoomLocked(m *Member) {
 	}
 	r.members = slices.DeleteFunc(r.members, func(x *Member) bool { return x == m })
 	r.count.Store(int64(len(r.members)))
+	r.hands.lower(m) // a hand is raised in a room, to be seen there
 	if m.seen == nil || len(m.seen) > 2*h.opts.MaxRooms {
 		m.seen = make(map[string]uint64) // bounded: a member hopping through rooms for hours
 	}

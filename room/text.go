@@ -287,6 +287,10 @@ func (l Lang) Describe(m Message) string {
 		return l.describeSlowQuiet(m)
 	case KindPoll, KindPollTally, KindVote, KindPollResult:
 		return l.describePoll(m)
+	case KindHand, KindHands, KindFloor:
+		return l.describeHand(m)
+	case KindQuestion, KindQueue, KindUpvote, KindAnswer, KindDismiss, KindAnon:
+		return l.describeQuestion(m)
 	}
 	return ""
 }
@@ -462,6 +466,12 @@ func (l Lang) describeError(m Message) string {
 		return s
 	}
 	if s := l.describePollError(m); s != "" {
+		return s
+	}
+	if s := l.describeHandError(m); s != "" {
+		return s
+	}
+	if s := l.describeQuestionError(m); s != "" {
 		return s
 	}
 	return fmt.Sprintf("error %d", m.Err)

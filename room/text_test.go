@@ -40,7 +40,8 @@ var allErrorCodes = []ErrorCode{ErrUnknownCommand, ErrUsage, ErrNoSuchMember, Er
 	ErrBadDuration, ErrNoBanNumbered, ErrBanAmbiguous, ErrNameCleaned,
 	ErrRoomName, ErrNoSuchRoom, ErrTooManyRooms, ErrNotInRoom, ErrAlreadyInRoom, ErrBreakoutCount, ErrRoomBusy, ErrNoBreakout,
 	ErrSlowHeld, ErrQuiet, ErrSlowRange, ErrBlockTooLong,
-	ErrPollOpen, ErrNoPoll, ErrPollClosed, ErrBadVote, ErrPollChoices, ErrPollEmpty}
+	ErrPollOpen, ErrNoPoll, ErrPollClosed, ErrBadVote, ErrPollChoices, ErrPollEmpty,
+	ErrNoHands, ErrNoQuestion, ErrOwnQuestion, ErrVotedAlready, ErrQuestionsFull}
 
 var allNameProblems = []NameProblem{NameTooShort, NameTooLong, NameBadChars, NameReserved, NameGenerated}
 

@@ -150,7 +150,7 @@ func (m *model) titleBar(w int) string {
 	if !m.rm.listed { // the side panel does not list them: the title counts them
 		unread = len(m.rm.unread)
 	}
-	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic, m.rm.cur.name, unread, m.modesTitle()}
+	key := titleKey{m.cfg.Member.Name(), m.count, w, m.topic, m.rm.cur.name, unread, m.modesTitle(), m.hands}
 	if key != m.titleKey || m.title == "" {
 		m.titleKey, m.title = key, m.drawTitle(key)
 	}
@@ -167,6 +167,7 @@ type titleKey struct {
 	// side panel does not list them.
 	unread int
 	modes  string // the room's slow and quiet modes (slowquiet.go)
+	hands  int    // raised hands, for an operator
 }
 
 // minTitleLeft is the fewest columns worth giving the room's part of the
@@ -177,6 +178,9 @@ func (m *model) drawTitle(k titleKey) string {
 	w := k.width
 	// The room stands first, as a channel does in an IRC client's title.
 	left := " #" + k.room + " · " + m.wd.memberCount(k.count)
+	if k.hands > 0 {
+		left += " · " + m.wd.handsRaised(k.hands)
+	}
 	if k.unread > 0 {
 		left += " · " + m.wd.unreadCount(k.unread)
 	}

@@ -40,6 +40,12 @@ type modelConfig struct {
 	// Head gives the first n members, in join order, and how many there
 	// are, without copying the whole list; nil: none.
 	Head func(n int) ([]room.MemberInfo, int)
+	// Hands is how many hands are raised in the room, when the member is
+	// an operator (0 else: the title counts them for operators); nil: none.
+	Hands func() int
+	// Asked gives the room's first n open questions, most upvoted first,
+	// and how many are open; nil: none.
+	Asked func(n int) ([]room.QuestionInfo, int)
 	// Members is the whole member list, for Tab completion only; nil: none.
 	Members func() []room.MemberInfo
 	// Activity lists the server's rooms, the default first, with the number
@@ -96,8 +102,12 @@ type model struct {
 
 	members   []room.MemberInfo // the first of the room's members, as many as the list shows
 	count     int               // the room's members
+	hands     int               // raised hands in the room, counted for an operator
 	side      []line            // the member list's rows, rendered when it changes
 	sideBlank line              // a row of the member list below its names
+
+	questions     []room.QuestionInfo // the first open questions, for the side panel
+	openQuestions int                 // how many are open
 
 	view       frame // View's, kept to reuse its rows
 	input      line  // the input's row, as last drawn
@@ -134,6 +144,12 @@ func newModel(cfg modelConfig) *model {
 	}
 	if cfg.Head == nil {
 		cfg.Head = func(int) ([]room.MemberInfo, int) { return nil, 0 }
+	}
+	if cfg.Hands == nil {
+		cfg.Hands = func() int { return 0 }
+	}
+	if cfg.Asked == nil {
+		cfg.Asked = func(int) ([]room.QuestionInfo, int) { return nil, 0 }
 	}
 	if cfg.Members == nil {
 		cfg.Members = func() []room.MemberInfo { return nil }
@@ -228,7 +244,8 @@ func (m *model) receive(msgs []room.Message) {
 		m.rm.cur.seen = max(m.rm.cur.seen, msg.Seq)
 		switch msg.Kind {
 		case room.KindJoin, room.KindLeave, room.KindNick, room.KindOp, room.KindKick, room.KindBan,
-			room.KindBreakout, room.KindGather:
+			room.KindBreakout, room.KindGather, room.KindHand, room.KindFloor,
+			room.KindQuestion, room.KindQueue, room.KindUpvote, room.KindAnswer, room.KindDismiss:
 			refresh = true
 		case room.KindTopic:
 			m.topic = room.Sanitize(msg.Text)
@@ -351,6 +368,8 @@ func (m *model) rerender() {
 func (m *model) refreshMembers() {
 	head, count := m.cfg.Head(m.areaHeight())
 	m.members, m.count = append(m.members[:0], head...), count
+	m.hands = m.cfg.Hands()
+	m.questions, m.openQuestions = m.cfg.Asked(questionsListed)
 	m.buildSidebar()
 }
 
@@ -367,6 +386,7 @@ func (m *model) buildSidebar() {
 	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
 	rows -= m.pollRows(rows, row)
 	rows -= m.roomRows(rows, row)
+	rows -= m.questionRows(rows, row)
 	m.side = append(m.side, row(ansi.Truncate(m.wd.membersHeader(), text, ""), m.st.sideHead))
 	shown := m.members
 	if m.count > rows-1 { // the last row says how many more
@@ -374,10 +394,14 @@ func (m *model) buildSidebar() {
 	}
 	me := m.cfg.Member.Name()
 	for _, mi := range shown {
-		name := ansi.Truncate(room.Sanitize(mi.Name), text, "…")
+		label := room.Sanitize(mi.Name)
 		if mi.Op { // operators are marked, as in IRC
-			name = ansi.Truncate("@"+room.Sanitize(mi.Name), text, "…")
+			label = "@" + label
 		}
+		if mi.Hand {
+			label = m.handMark() + label
+		}
+		name := ansi.Truncate(label, text, "…")
 		style := m.st.name(mi.Name) // the colour its messages have
 		if strings.EqualFold(mi.Name, me) {
 			style = m.st.own

@@ -56,6 +56,22 @@ func openLines(t *testing.T, c *gossh.Client, name string) *lineSession {
 
 func (ls *lineSession) send(s string) { _, _ = io.WriteString(ls.stdin, s+"\r\n") }
 
+// all is every line read so far, those expect passed over and those it
+// has not come to yet.
+func (ls *lineSession) all() []string {
+	for {
+		select {
+		case l, ok := <-ls.lines:
+			if !ok {
+				return ls.read
+			}
+			ls.read = append(ls.read, l)
+		default:
+			return ls.read
+		}
+	}
+}
+
 // expect waits for the next line starting with prefix, and returns it.
 func (ls *lineSession) expect(prefix string) string {
 	ls.t.Helper()

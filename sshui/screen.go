@@ -43,6 +43,8 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		Send:     queue.send,
 		Block:    queue.sendBlock,
 		Head:     func(n int) ([]room.MemberInfo, int) { return s.opts.Hub.MembersHead(m, n) },
+		Hands:    func() int { return s.opts.Hub.RaisedHands(m) },
+		Asked:    func(n int) ([]room.QuestionInfo, int) { return s.opts.Hub.OpenQuestions(m, n) },
 		Members:  s.opts.Hub.Members,
 		Activity: s.opts.Hub.Activity,
 		Seq:      s.opts.Hub.Seq,

@@ -194,7 +194,9 @@ const bodyIndent = len("15:04 - ")
 // mention says whether msg names that member.
 func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
 	own := e.msg.SenderID == meID && !e.msg.Kind.System()
-	if p.cache == nil || e.msg.Seq == 0 || e.count > 1 || e.msg.Others > 0 || own || e.mention {
+	// A question is rendered by each screen: operators' copies name an
+	// anonymous author that members' copies of the same number do not.
+	if p.cache == nil || e.msg.Seq == 0 || e.count > 1 || e.msg.Others > 0 || own || e.mention || e.msg.Kind == room.KindQuestion {
 		return p.format(dst, e, own, width)
 	}
 	k := rowKey{e.msg.Seq, width, p.profile}

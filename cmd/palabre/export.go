@@ -38,6 +38,7 @@ var notExported = map[room.Kind]bool{
 	room.KindJoin: true, room.KindLeave: true, room.KindNick: true, room.KindPrivate: true,
 	room.KindKick: true, room.KindMute: true, room.KindUnmute: true, room.KindBan: true, room.KindUnban: true,
 	room.KindRelease: true, room.KindOp: true, room.KindStart: true, room.KindStop: true, room.KindCrash: true,
+	room.KindHand: true, room.KindFloor: true, room.KindUpvote: true, // the lesson's traffic, not what it made
 }
 
 // exporter gathers entries by room, for a format to write at the end.
@@ -61,6 +62,9 @@ func (x *exporter) add(e store.Entry) error {
 		r = &exportRoom{Name: e.Room}
 		x.by[strings.ToLower(e.Room)] = r
 		x.rooms = append(x.rooms, r)
+	}
+	if kind == room.KindQuestion && e.Target == room.AnonymousQuestion {
+		e.Name = "" // the page is for the class: who asked stays the operators' to know
 	}
 	it := exportItem{At: e.At, From: e.Name, Text: e.Text}
 	switch kind {

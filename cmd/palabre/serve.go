@@ -95,6 +95,8 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		MsgBurst:        cfg.MsgBurst,
 		Exempt:          cfg.ExemptCIDRs, // a ban on a key there holds the key alone
 		IPv6Prefix:      cfg.IPv6Prefix,
+
+		AnonymousQuestions: cfg.AnonymousQuestions,
 	})
 	// One limiter and one password gate for both doors: the limits are per
 	// network, whatever the door.

@@ -59,6 +59,8 @@ type Config struct {
 	OpPassword   string `env:"PALABRE_OP_PASSWORD" help:"/op PASSWORD makes any member an operator (empty: no /op)"`
 	Password     string `env:"PALABRE_PASSWORD" help:"room password, asked on both doors (empty: an open room)"`
 	AllowedKeys  string `env:"PALABRE_ALLOWED_KEYS" help:"path to an authorized_keys file: only these keys enter over SSH; TCP then needs the password"`
+
+	AnonymousQuestions bool `env:"PALABRE_ANONYMOUS_QUESTIONS" envDefault:"false" help:"members who are not operators see /ask questions without their authors (an operator's /anonymous on|off sets it per room)"`
 }
 
 // CIDRs is a list of networks, written comma-separated; "none" is the empty list.

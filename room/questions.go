@@ -1,0 +1,234 @@
+package room
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+)
+
+// AnonymousQuestion is the To of a question asked anonymously: the
+// transcript keeps it with its author, and an export for the class's
+// eyes leaves the author out.
+const AnonymousQuestion = "anonymous"
+
+// maxQuestions bounds a room's open questions: past it, /ask is refused
+// until operators answer or dismiss some.
+const maxQuestions = 100
+
+// QuestionInfo is one open question, as a reader may see it: From is ""
+// when it was asked anonymously and the reader is neither an operator nor
+// its author.
+type QuestionInfo struct {
+	N         int
+	From      string
+	Text      string
+	Votes     int
+	Anonymous bool
+}
+
+type question struct {
+	n         int
+	from      string // the author's name when it asked
+	fromID    uint64
+	fromKey   string
+	text      string
+	anonymous bool
+	voters    map[string]bool // by voterKey
+}
+
+// questionQueue is a room's questions, guarded by the hub's lock.
+type questionQueue struct {
+	last      int         // the number of the last question asked
+	open      []*question // in the order they were asked
+	anonymous bool        // questions asked now hide their authors from members
+}
+
+func (h *Hub) questionsOf(r *Room) *questionQueue {
+	if r.questions == nil {
+		r.questions = &questionQueue{anonymous: h.opts.AnonymousQuestions}
+	}
+	return r.questions
+}
+
+// voterKey names a voter: its key, that one person holds whatever its
+// sessions, else its connection.
+func voterKey(m *Member) string {
+	if m.key != "" {
+		return m.key
+	}
+	return "#" + strconv.FormatUint(m.id, 10)
+}
+
+// seesAuthor reports whether m may be shown who asked q.
+func (q *question) seesAuthor(m *Member) bool {
+	return !q.anonymous || m.IsOp() || m.id == q.fromID
+}
+
+func (q *question) info(reader *Member) QuestionInfo {
+	qi := QuestionInfo{N: q.n, Text: q.text, Votes: len(q.voters), Anonymous: q.anonymous}
+	if q.seesAuthor(reader) {
+		qi.From = q.from
+	}
+	return qi
+}
+
+// find returns the open question numbered word, or nil.
+func (qq *questionQueue) find(word string) (int, *question) {
+	n, err := strconv.Atoi(word)
+	if err != nil || n <= 0 {
+		return -1, nil
+	}
+	for i, q := range qq.open {
+		if q.n == n {
+			return i, q
+		}
+	}
+	return -1, nil
+}
+
+// askLocked is /ask: like a hand, a question is no public message, so a
+// room where only operators may post still takes it; a muted member,
+// though, asks nothing.
+func (h *Hub) askLocked(m *Member, text string) {
+	if h.mutedLocked(m) {
+		return
+	}
+	qq := h.questionsOf(m.room)
+	if len(qq.open) >= maxQuestions {
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrQuestionsFull, Others: maxQuestions})
+		return
+	}
+	qq.last++
+	q := &question{n: qq.last, from: m.Name(), fromID: m.id, fromKey: m.key, text: Clip(text, h.opts.MaxMessageBytes), anonymous: qq.anonymous, voters: map[string]bool{}}
+	qq.open = append(qq.open, q)
+	msg := Message{Kind: KindQuestion, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text}
+	if !q.anonymous {
+		h.broadcastLocked(m.room, msg)
+		return
+	}
+	msg.To = AnonymousQuestion
+	h.broadcastQuestionLocked(m.room, msg, q)
+}
+
+// broadcastQuestionLocked is broadcastLocked for an anonymous question:
+// the transcript, operators and the author get it whole; every other
+// member gets a copy that holds nothing of its author, so that no door,
+// whatever it shows, can show who asked.
+func (h *Hub) broadcastQuestionLocked(r *Room, msg Message, q *question) {
+	msg.Room = r.name
+	msg = h.stampLocked(msg)
+	h.store.Record(msg)
+	hidden := msg
+	hidden.From, hidden.SenderID, hidden.Key, hidden.Door = "", 0, "", ""
+	var slow []*Member
+	now := h.outboxNow()
+	for _, m := range r.members {
+		send := &hidden
+		if q.seesAuthor(m) {
+			send = &msg
+		}
+		if !m.push(send, now) {
+			slow = append(slow, m)
+		}
+		h.congested = h.congested || m.half.Load()
+	}
+	h.evictLocked(slow)
+}
+
+// upLocked is /up N: one vote per member (per key, when it has one), never
+// for its own question.
+func (h *Hub) upLocked(m *Member, word string) {
+	_, q := h.questionsOf(m.room).find(word)
+	switch {
+	case q == nil:
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNoQuestion, Text: Clip(word, 16)})
+		return
+	case q.fromID == m.id || (m.key != "" && q.fromKey == m.key):
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrOwnQuestion, Text: word})
+		return
+	case q.voters[voterKey(m)]:
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrVotedAlready, Text: word})
+		return
+	}
+	q.voters[voterKey(m)] = true
+	msg := Message{Kind: KindUpvote, Room: m.room.name, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text}
+	msg = h.stampLocked(msg)
+	h.store.Record(msg)
+	msg.Questions = []QuestionInfo{q.info(m)}
+	h.sendLocked(&msg, []*Member{m})
+}
+
+// questionsLocked is /questions: the open ones, most voted first, then
+// in the order they were asked.
+func (h *Hub) questionsLocked(m *Member) {
+	qq := h.questionsOf(m.room)
+	h.replyLocked(m, Message{Kind: KindQueue, Room: m.room.name, Questions: qq.byVotes(m)})
+}
+
+// byVotes lists the open questions as reader may see them, most upvoted
+// first, then in the order they were asked.
+func (qq *questionQueue) byVotes(reader *Member) []QuestionInfo {
+	list := make([]QuestionInfo, len(qq.open))
+	for i, q := range qq.open {
+		list[i] = q.info(reader)
+	}
+	slices.SortStableFunc(list, func(a, b QuestionInfo) int { return cmp.Compare(b.Votes, a.Votes) })
+	return list
+}
+
+// closeQuestionLocked takes question word out of op's room's queue, or
+// tells op there is none of that number.
+func (h *Hub) closeQuestionLocked(op *Member, word string) *question {
+	qq := h.questionsOf(op.room)
+	i, q := qq.find(word)
+	if q == nil {
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoQuestion, Text: Clip(word, 16)})
+		return nil
+	}
+	qq.open = slices.Delete(qq.open, i, i+1)
+	return q
+}
+
+// answerLocked is an operator's /answer N [text]: the room reads the
+// answer with the question, never its author.
+func (h *Hub) answerLocked(op *Member, word, text string) {
+	if q := h.closeQuestionLocked(op, word); q != nil {
+		h.broadcastLocked(op.room, Message{Kind: KindAnswer, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Others: q.n, To: q.text, Text: text})
+	}
+}
+
+// dismissLocked is an operator's /dismiss N.
+func (h *Hub) dismissLocked(op *Member, word string) {
+	if q := h.closeQuestionLocked(op, word); q != nil {
+		h.broadcastLocked(op.room, Message{Kind: KindDismiss, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Others: q.n, To: q.text})
+	}
+}
+
+// anonymousLocked is an operator's /anonymous on|off, for the questions
+// asked in its room from now on.
+func (h *Hub) anonymousLocked(op *Member, word string) {
+	var on bool
+	switch {
+	case asciiEqualFold(word, "on"):
+		on = true
+	case asciiEqualFold(word, "off"):
+	default:
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrUsage, Text: "/anonymous"})
+		return
+	}
+	h.questionsOf(op.room).anonymous = on
+	h.broadcastLocked(op.room, Message{Kind: KindAnon, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: map[bool]string{true: "on", false: "off"}[on]})
+}
+
+// OpenQuestions gives the first n open questions of self's room, most
+// upvoted first, as self may see them, and how many are open: a screen's
+// side panel shows a few.
+func (h *Hub) OpenQuestions(self *Member, n int) ([]QuestionInfo, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if self.room == nil || self.room.questions == nil {
+		return nil, 0
+	}
+	list := self.room.questions.byVotes(self)
+	return list[:min(max(n, 0), len(list))], len(list)
+}
