@@ -25,14 +25,11 @@ const tabWidth = 4
 // code would mislead. What it reports is Post's.
 func (h *Hub) PostBlock(m *Member, text string) (congested bool) {
 	block, fits := CleanBlock(text, h.opts.MaxBlockBytes)
-	h.mu.Lock()
-	defer h.unlock()
-	h.congested = false
-	defer func() { congested = h.congested }()
-	if !h.presentLocked(m) {
-		return
-	}
-	h.sweepRoomsLocked()
+	return h.posting(m, func() { h.postBlockLocked(m, block, fits) })
+}
+
+// postBlockLocked carries out a block of m's, fits its bounds or not.
+func (h *Hub) postBlockLocked(m *Member, block string, fits bool) {
 	if h.mutedLocked(m) || h.quietRefusedLocked(m, CmdSay) {
 		return // a block is words: a mute and a quiet room hold it as they hold a line
 	}
@@ -44,7 +41,6 @@ func (h *Hub) PostBlock(m *Member, text string) (congested bool) {
 		return
 	}
 	h.broadcastLocked(m.room, Message{Kind: KindBlock, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: block})
-	return
 }
 
 // MaxBlockBytes is the bound of a block, for a door that gathers one.

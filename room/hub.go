@@ -403,14 +403,25 @@ func (h *Hub) renameLocked(m *Member, name string) {
 // call m.Yield before posting more.
 func (h *Hub) Post(m *Member, text string) (congested bool) {
 	in := ParseInput(Sanitize(text))
+	return h.posting(m, func() { h.postLocked(m, in) })
+}
+
+// posting runs post under the lock for input from m, unless m has left,
+// and reports what Post reports.
+func (h *Hub) posting(m *Member, post func()) (congested bool) {
 	h.mu.Lock()
 	defer h.unlock()
 	h.congested = false
-	defer func() { congested = h.congested }()
 	if !h.presentLocked(m) {
-		return
+		return false
 	}
 	h.sweepRoomsLocked()
+	post()
+	return h.congested
+}
+
+// postLocked carries out in, a line of m's.
+func (h *Hub) postLocked(m *Member, in Input) {
 	switch {
 	case in.Err != ErrUnknownCommand && in.Cmd.opOnly() && !m.IsOp():
 		// Refused before its arguments are read: what an operator's
@@ -500,7 +511,6 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 	case CmdAnon:
 		h.anonymousLocked(m, in.Name)
 	}
-	return
 }
 
 // privateLocked delivers one private message and reports whether it did.

@@ -72,22 +72,8 @@ const (
 // fenced code) and its lines below, kept together, each behind a margin.
 func (p *painter) formatBlock(dst []line, e entry, own bool, width int) []line {
 	st, msg := p.st, e.msg
-	gutter, gutterStyle := " ", st.time
-	switch {
-	case own:
-		gutter, gutterStyle = ">", st.mark
-	case e.mention:
-		gutter, gutterStyle = "!", st.mention
-	}
 	var pre prefix
-	pre.add(p.stamp(msg.At)+" ", st.time)
-	pre.add(gutter, gutterStyle)
-	pre.raw(" ")
-	from := room.Sanitize(msg.From)
-	nameStyle := st.name(from)
-	if own {
-		nameStyle = st.own
-	}
+	from, nameStyle := p.head(&pre, e, own) // a block is words: KindBlock is no system kind
 	pre.add(from, nameStyle)
 	text := msg.Text
 	lang, code, fenced := room.Fenced(text)

@@ -209,31 +209,39 @@ func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
 	return dst
 }
 
-// format renders e for this screen; own says it is the screen's member's.
-func (p *painter) format(dst []line, e entry, own bool, width int) []line {
-	if e.msg.Kind == room.KindBlock {
-		return p.formatBlock(dst, e, own, width)
-	}
-	st, msg, mention := p.st, e.msg, e.mention
-	stamp := p.stamp(msg.At)
+// head writes into pre what every row of a message starts with: its time,
+// its gutter (- the server's, > one's own, ! a mention), a space; and
+// returns its sender's name, cleaned, with the style to write it in.
+func (p *painter) head(pre *prefix, e entry, own bool) (from string, nameStyle ink) {
+	st, msg := p.st, e.msg
 	gutter, gutterStyle := " ", st.time
 	switch {
 	case msg.Kind.System():
 		gutter = "-"
 	case own:
 		gutter, gutterStyle = ">", st.mark
-	case mention:
+	case e.mention:
 		gutter, gutterStyle = "!", st.mention
 	}
-	var pre prefix
-	pre.add(stamp+" ", st.time)
+	pre.add(p.stamp(msg.At)+" ", st.time)
 	pre.add(gutter, gutterStyle)
 	pre.raw(" ")
-	from := room.Sanitize(msg.From)
-	nameStyle := st.name(from)
+	from = room.Sanitize(msg.From)
+	nameStyle = st.name(from)
 	if own {
 		nameStyle = st.own
 	}
+	return from, nameStyle
+}
+
+// format renders e for this screen; own says it is the screen's member's.
+func (p *painter) format(dst []line, e entry, own bool, width int) []line {
+	if e.msg.Kind == room.KindBlock {
+		return p.formatBlock(dst, e, own, width)
+	}
+	st, msg := p.st, e.msg
+	var pre prefix
+	from, nameStyle := p.head(&pre, e, own)
 	body, bodyStyle, plain := []string{room.Sanitize(msg.Text)}, ink{}, true
 	switch msg.Kind {
 	case room.KindChat:
@@ -278,7 +286,7 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 		}
 		bodyStyle, plain = st.system, false
 	}
-	if mention && !own {
+	if e.mention && !own {
 		bodyStyle, plain = st.mention, false
 	}
 
