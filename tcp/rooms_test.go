@@ -57,10 +57,7 @@ func TestRoomCommandsOverTCP(t *testing.T) {
 			ts := start(t, room.Options{OpPassword: opPassword}, func(s *tcp.Server) { s.Lang = lang })
 			join := func() *client {
 				t.Helper()
-				c := ts.dial(t)
-				c.next() // the greeting
-				c.next() // the welcome
-				return c
+				return ts.enter(t)
 			}
 			op := join() // Thread-1
 			op.send("/op " + opPassword + "\n")

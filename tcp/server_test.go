@@ -107,6 +107,16 @@ func (ts *testServer) join(t *testing.T) (*client, string) {
 	return c, name
 }
 
+// enter dials and reads past the greeting and the welcome, in whatever
+// language the server speaks.
+func (ts *testServer) enter(t *testing.T) *client {
+	t.Helper()
+	c := ts.dial(t)
+	c.next() // the greeting
+	c.next() // the welcome
+	return c
+}
+
 func (c *client) send(s string) {
 	c.t.Helper()
 	if _, err := io.WriteString(c.w, s); err != nil {
