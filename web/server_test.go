@@ -254,4 +254,3 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
-
