@@ -143,6 +143,8 @@ type Hub struct {
 	keys   map[string]*ownership // key fingerprint → the names it owns (owners.go)
 	opKeys map[string]bool
 	mutes  map[string]time.Time // muteKey(room, member) → end of its mute (zero: none)
+
+	stats counters // for Stats, without the lock
 }
 
 // event is a log line decided under the lock and written after it.
@@ -294,6 +296,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxBytes, h.opts.OutboxAge)
 	m.key, m.echo, m.notify = req.Key, req.Echo, req.Notify
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
+	m.stats = &h.stats
 	if h.opts.MsgRate > 0 {
 		m.limiter = rate.NewLimiter(rate.Limit(h.opts.MsgRate), h.opts.MsgBurst)
 	}
@@ -354,6 +357,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 		m.push(&Message{At: now, Kind: KindTopic, Room: r.name, Text: r.topic}, h.outboxNow())
 	}
 	h.tellModesLocked(m)
+	h.stats.joins.Add(1)
 	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp(), "room", r.name}})
 	return m, r.history.Recent(), nil
 }
@@ -526,10 +530,13 @@ func (h *Hub) privateLocked(from *Member, to, text string) bool {
 	}
 	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: target.Name(), Text: text})
 	h.store.Record(msg) // the store keeps private messages only when told to
+	h.stats.posted.Add(1)
 	if !target.push(&msg, h.outboxNow()) {
+		h.stats.evictions.Add(1)
 		h.removeLocked(target, ReasonTooSlow) // the sender reads the leave instead
 		return false
 	}
+	h.stats.deliveries.Add(1)
 	// The sender's copy confirms delivery and shows it on the sender's screen.
 	h.sendLocked(&msg, []*Member{from})
 	return true
@@ -692,18 +699,23 @@ func (h *Hub) broadcastLocked(r *Room, msg Message) {
 	if public {
 		r.history.Append(msg)
 		r.last.Store(msg.Seq)
+		h.stats.posted.Add(1)
 	}
 	var slow []*Member
 	now := h.outboxNow()
+	pushed := 0
 	for _, m := range r.members {
 		if public && m.id == msg.SenderID && !m.echo {
 			continue
 		}
-		if !m.push(&msg, now) {
+		if m.push(&msg, now) {
+			pushed++
+		} else {
 			slow = append(slow, m)
 		}
 		h.congested = h.congested || m.half.Load()
 	}
+	h.stats.deliveries.Add(uint64(pushed)) // once a fan-out, not once a member
 	h.evictLocked(slow)
 }
 
@@ -719,12 +731,16 @@ func (h *Hub) replyLocked(m *Member, msg Message) {
 func (h *Hub) sendLocked(msg *Message, to []*Member) {
 	var slow []*Member
 	now := h.outboxNow()
+	pushed := 0
 	for _, m := range to {
-		if !m.push(msg, now) {
+		if m.push(msg, now) {
+			pushed++
+		} else {
 			slow = append(slow, m)
 		}
 		h.congested = h.congested || m.half.Load()
 	}
+	h.stats.deliveries.Add(uint64(pushed))
 	h.evictLocked(slow)
 }
 
@@ -735,6 +751,7 @@ func (h *Hub) sendLocked(msg *Message, to []*Member) {
 // transcript still keeps each leave. A leave never makes anyone too slow in
 // turn.
 func (h *Hub) evictLocked(slow []*Member) {
+	h.stats.evictions.Add(uint64(len(slow)))
 	if len(slow) == 1 {
 		h.removeLocked(slow[0], ReasonTooSlow)
 		return
@@ -790,6 +807,9 @@ func (h *Hub) detachLocked(m *Member, r Reason) {
 	h.forgetMutesLocked(m)
 	delete(h.byName, nameKey(m.Name()))
 	m.reason.Store(uint32(r))
+	if int(r) < len(h.stats.leaves) {
+		h.stats.leaves[r].Add(1)
+	}
 	close(m.done)
 	if m.notify != nil {
 		m.notify()

@@ -39,6 +39,7 @@ type Member struct {
 	limiter *rate.Limiter
 	now     func() time.Time
 	sleep   func(time.Duration, <-chan struct{}) bool
+	stats   *counters // the hub's: Delay counts the messages it holds back
 
 	half atomic.Bool // the outbox has been over half its bounds since the last Drain
 
@@ -138,7 +139,11 @@ func (m *Member) Delay() time.Duration {
 		return 0
 	}
 	now := m.now()
-	return m.limiter.ReserveN(now, 1).DelayFrom(now)
+	d := m.limiter.ReserveN(now, 1).DelayFrom(now)
+	if d > 0 && m.stats != nil {
+		m.stats.delays.Add(1)
+	}
+	return d
 }
 
 // Pace holds the caller back as flood control requires before m posts one

@@ -11,6 +11,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -69,6 +70,10 @@ type Server struct {
 	log  *slog.Logger
 	srv  *ssh.Server
 	rows *rowCache // messages as its screens render them
+
+	// For metrics: bytes written to connections (encrypted, as they go
+	// on the wire), and connections whose handshake or authentication failed.
+	written, failedHandshakes atomic.Uint64
 
 	// stopping ends with Shutdown: a password check waiting its turn gives up.
 	stopping context.Context
@@ -148,6 +153,7 @@ type connKey struct{}
 func (s *Server) withGuards() ssh.Option {
 	return func(srv *ssh.Server) error {
 		srv.ConnCallback = s.admit
+		srv.ConnectionFailedCallback = func(net.Conn, error) { s.failedHandshakes.Add(1) }
 		srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": oneSession}
 		return nil
 	}
@@ -168,7 +174,7 @@ func (s *Server) admit(ctx ssh.Context, nc net.Conn) net.Conn {
 		fmt.Fprintf(nc, "%s\r\n", s.opts.Lang.Refusal(r))
 		return nil // closed by the caller
 	}
-	gc := &guardedConn{Conn: nc, release: release}
+	gc := &guardedConn{Conn: nc, release: release, written: &s.written}
 	ctx.SetValue(connKey{}, gc)
 	// A client that has not authenticated and started its session by the
 	// deadline is dropped: an open port must not hold connections for
@@ -191,6 +197,7 @@ func (s *Server) admit(ctx ssh.Context, nc net.Conn) net.Conn {
 type guardedConn struct {
 	net.Conn
 	release func()
+	written *atomic.Uint64 // the server's count
 
 	mu     sync.Mutex
 	timers []*time.Timer
@@ -205,6 +212,21 @@ func (c *guardedConn) after(d time.Duration, f func()) {
 		c.timers = append(c.timers, time.AfterFunc(d, f))
 	}
 }
+
+func (c *guardedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(uint64(n))
+	return n, err
+}
+
+// BytesWritten is how many bytes the door has written to its clients'
+// connections since it started, encryption included, for metrics.
+func (s *Server) BytesWritten() uint64 { return s.written.Load() }
+
+// FailedHandshakes counts the connections that ended before their session
+// could start: a failed key exchange or authentication, a client that gave
+// up or was too slow, a port scanner.
+func (s *Server) FailedHandshakes() uint64 { return s.failedHandshakes.Load() }
 
 func (c *guardedConn) Close() error {
 	c.mu.Lock()

@@ -147,7 +147,8 @@ func (c *conn) writeOut(b []byte) error {
 		return nil
 	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.WriteTimeout))
-	_, err := c.nc.Write(b)
+	n, err := c.nc.Write(b)
+	c.srv.written.Add(uint64(n))
 	return err
 }
 
@@ -225,9 +226,12 @@ func (c *conn) read(early []byte) room.Reason {
 type deadlineWriter struct {
 	nc      net.Conn
 	timeout time.Duration
+	written *atomic.Uint64 // the server's count
 }
 
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
-	return w.nc.Write(p)
+	n, err := w.nc.Write(p)
+	w.written.Add(uint64(n))
+	return n, err
 }

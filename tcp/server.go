@@ -66,6 +66,7 @@ type Server struct {
 
 	log      *slog.Logger
 	threads  atomic.Uint64 // names members Thread-1, Thread-2, … in connection order
+	written  atomic.Uint64 // bytes written to clients, for BytesWritten
 	mu       sync.Mutex
 	ln       []net.Listener
 	conns    map[net.Conn]struct{}
@@ -246,7 +247,7 @@ const passwordTimeout = 2 * time.Minute
 // lately, it says so in one line and closes. It returns what came after
 // the answer, and whether the answer came unframed (the course's client).
 func (s *Server) checkPassword(nc net.Conn, early []byte) (rest []byte, unframed, ok bool) {
-	w := deadlineWriter{nc, s.WriteTimeout}
+	w := deadlineWriter{nc, s.WriteTimeout, &s.written}
 	if _, err := w.Write(lineproto.AppendLine(lineproto.AppendLine(nil, s.greeting()), "*** ", s.Lang.PasswordPrompt())); err != nil {
 		nc.Close()
 		return nil, false, false
@@ -308,9 +309,14 @@ func (s *Server) checkPassword(nc net.Conn, early []byte) (rest []byte, unframed
 // refuse sends one line and closes.
 func (s *Server) refuse(nc net.Conn, line string) {
 	_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-	_, _ = nc.Write(lineproto.AppendLine(nil, "*** ", line))
+	n, _ := nc.Write(lineproto.AppendLine(nil, "*** ", line))
+	s.written.Add(uint64(n))
 	nc.Close()
 }
+
+// BytesWritten is how many bytes the door has written to its clients
+// since it started, for metrics.
+func (s *Server) BytesWritten() uint64 { return s.written.Load() }
 
 // httpRequest matches an HTTP request line: a browser pointed at the port.
 var httpRequest = regexp.MustCompile(`^[A-Z]{3,7} \S+ HTTP/\d(\.\d)?\r?$`)

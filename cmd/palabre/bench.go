@@ -124,6 +124,7 @@ func startBenchServer(ctx context.Context, members, rooms int) (tcpAddr, sshAddr
 	cfg, err := config.Load(map[string]string{
 		"PALABRE_TCP_ADDR":     "127.0.0.1:0",
 		"PALABRE_SSH_ADDR":     "127.0.0.1:0",
+		"PALABRE_HTTP_ADDR":    "", // none: the bench measures the chat
 		"PALABRE_DATA_DIR":     dir,
 		"PALABRE_MSG_RATE":     "0",
 		"PALABRE_MAX_PER_IP":   "0",

@@ -135,7 +135,7 @@ func benchServer(t *testing.T) (tcpAddr, sshAddr string, pid int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0",
+	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_HTTP_ADDR=",
 		"PALABRE_LOG_LEVEL=info", "PALABRE_DATA_DIR="+cmd.Dir+"/data", "PALABRE_MSG_RATE=0", "PALABRE_MAX_PER_IP=0",
 		"PALABRE_CONNECT_RATE=0", "PALABRE_MAX_MEMBERS=10000")
 	stderr, err := cmd.StderrPipe()

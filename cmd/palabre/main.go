@@ -53,7 +53,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer, environ []string) *co
 				return err
 			}
 			return serve(untilSignal(cmd.Context()), cfg, stderr, func(addrs map[string]net.Addr) {
-				if err := writeStartup(stdout, cfg.Lang, cfg.DataDir, addrs["tcp"], addrs["ssh"]); err != nil {
+				if err := writeStartup(stdout, cfg.Lang, cfg.DataDir, addrs["tcp"], addrs["ssh"], addrs["http"], cfg.Metrics); err != nil {
 					fmt.Fprintln(stderr, "palabre:", err)
 				}
 			})

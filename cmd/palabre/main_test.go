@@ -101,7 +101,7 @@ func TestConfigPrecedence(t *testing.T) {
 // address and a function that stops it and returns serve's error.
 func startServe(t *testing.T, cfg config.Config) (string, func() error) {
 	t.Helper()
-	cfg.TCPAddr, cfg.SSHAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
+	cfg.TCPAddr, cfg.SSHAddr, cfg.HTTPAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan map[string]net.Addr, 1)
 	served := make(chan error, 1)
@@ -250,7 +250,7 @@ func startBinary(t *testing.T, env ...string) (*exec.Cmd, string, <-chan string)
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
+	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_HTTP_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
 	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

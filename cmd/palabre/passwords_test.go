@@ -53,7 +53,7 @@ func (l *checkLog) checks() []time.Duration {
 // addresses, its log and a function that stops it.
 func serveLogged(t *testing.T, cfg config.Config) (map[string]net.Addr, *checkLog, func()) {
 	t.Helper()
-	cfg.TCPAddr, cfg.SSHAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
+	cfg.TCPAddr, cfg.SSHAddr, cfg.HTTPAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", t.TempDir()
 	log := &checkLog{start: time.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan map[string]net.Addr, 1)

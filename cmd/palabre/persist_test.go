@@ -46,7 +46,7 @@ func startProc(t *testing.T, dir string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
+	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0", "PALABRE_HTTP_ADDR=127.0.0.1:0", "PALABRE_LOG_LEVEL=info")
 	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -346,7 +346,7 @@ func TestKillNineKeepsWhatWasRelayed(t *testing.T) {
 // test can read the transcript there.
 func startServeIn(t *testing.T, cfg config.Config) (string, func() error) {
 	t.Helper()
-	cfg.TCPAddr, cfg.SSHAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.TCPAddr, cfg.SSHAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan map[string]net.Addr, 1)
 	served := make(chan error, 1)

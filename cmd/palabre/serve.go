@@ -20,6 +20,7 @@ import (
 	"palabre/room"
 	"palabre/sshui"
 	"palabre/tcp"
+	"palabre/web"
 )
 
 // server is the lifecycle every door shares, so that serve composes them
@@ -120,18 +121,44 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		tcpLn.Close()
 		return fmt.Errorf("PALABRE_SSH_ADDR: %w", err)
 	}
+	tcpSrv := &tcp.Server{
+		Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger,
+		Limits: limits, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
+		Password: cfg.Password, Passwords: passwords, KeysOnly: allowed != nil,
+		LastThread: state.Numbers["thread-"], // Thread-N goes on after a restart
+	}
+	doors := []door{{"tcp", tcpSrv, tcpLn}, {"ssh", sshSrv, sshLn}}
+	if cfg.HTTPAddr != "" {
+		webSrv, err := web.New(web.Options{
+			Hub: hub, Logger: logger, Metrics: cfg.Metrics,
+			Store: func() web.StoreStats {
+				s := st.Stats()
+				return web.StoreStats{Written: s.Written, Dropped: s.Dropped, Failed: s.Failed, Pending: s.Pending(), Failing: s.Failing}
+			},
+			Doors: []web.Door{
+				{Name: room.DoorTCP, BytesWritten: tcpSrv.BytesWritten},
+				{Name: room.DoorSSH, BytesWritten: sshSrv.BytesWritten},
+			},
+			SSHHandshakesFailed: sshSrv.FailedHandshakes,
+		})
+		if err != nil {
+			tcpLn.Close()
+			sshLn.Close()
+			return err
+		}
+		webLn, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			tcpLn.Close()
+			sshLn.Close()
+			return fmt.Errorf("PALABRE_HTTP_ADDR: %w", err)
+		}
+		// Last: it shuts down after the others, so that a scrape or a
+		// health check sees the shutdown happen.
+		doors = append(doors, door{"http", webSrv, webLn})
+	}
 	// In the transcript: the start, or the restart after a crash. Once the
 	// doors listen, so that a server that could not start leaves no run.
 	hub.Started()
-	doors := []door{
-		{"tcp", &tcp.Server{
-			Hub: hub, Lang: cfg.Lang, Greeting: cfg.Greeting, Logger: logger,
-			Limits: limits, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
-			Password: cfg.Password, Passwords: passwords, KeysOnly: allowed != nil,
-			LastThread: state.Numbers["thread-"], // Thread-N goes on after a restart
-		}, tcpLn},
-		{"ssh", sshSrv, sshLn},
-	}
 	addrs := map[string]net.Addr{}
 	for _, d := range doors {
 		addrs[d.name] = d.ln.Addr()
@@ -141,7 +168,11 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	if ready != nil {
 		ready(addrs)
 	}
-	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "room", defaultRoom, "lang", cfg.Lang,
+	httpAddr := "none"
+	if a, ok := addrs["http"]; ok {
+		httpAddr = a.String()
+	}
+	logger.Info("palabre started", "tcp", tcpLn.Addr().String(), "ssh", sshLn.Addr().String(), "http", httpAddr, "room", defaultRoom, "lang", cfg.Lang,
 		"history", cfg.History, "data", cfg.DataDir, "seq", state.Seq, "bans", len(state.Bans), "operator_keys", len(opKeys),
 		"room_password", cfg.Password != "", "allowed_keys", len(allowed))
 

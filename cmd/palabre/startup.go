@@ -22,7 +22,7 @@ import (
 // room's language: how students join, and the key ssh will ask them to
 // trust. The log line that follows it is for the record.
 type startupText struct {
-	running, tcpDoor, sshDoor, onlyHere, noAddress, fingerprint, noKey string
+	running, tcpDoor, sshDoor, onlyHere, noAddress, fingerprint, noKey, monitoring string
 }
 
 var startupTexts = map[room.Lang]startupText{
@@ -34,6 +34,7 @@ var startupTexts = map[room.Lang]startupText{
 		noAddress:   "    (this machine has no network address but loopback: only it can join)",
 		fingerprint: "The SSH host key's fingerprint, which ssh shows students at their first connection:",
 		noKey:       "no SSH host key in %s yet: the server makes one when it first starts",
+		monitoring:  "Health and metrics, for monitoring (not for students), port %d:",
 	},
 	room.LangFR: {
 		running:     "palabre est lancé. Les élèves le rejoignent avec l'une de ces commandes :",
@@ -43,6 +44,7 @@ var startupTexts = map[room.Lang]startupText{
 		noAddress:   "    (cette machine n'a pas d'adresse réseau hors loopback : elle seule peut s'y connecter)",
 		fingerprint: "L'empreinte de la clé d'hôte SSH, que ssh montre aux élèves à leur première connexion :",
 		noKey:       "pas encore de clé d'hôte SSH dans %s : le serveur en crée une à son premier démarrage",
+		monitoring:  "Santé et métriques, pour la supervision (pas pour les élèves), port %d :",
 	},
 }
 
@@ -55,8 +57,9 @@ func textsFor(l room.Lang) startupText {
 
 // writeStartup writes the block the teacher reads first: for each door,
 // the exact commands students type, on every address they can reach it by,
-// and the SSH host key's fingerprint.
-func writeStartup(w io.Writer, lang room.Lang, dataDir string, tcpAddr, sshAddr net.Addr) error {
+// and the SSH host key's fingerprint; then, when the HTTP listener is on
+// (httpAddr not nil), its URLs for the school's monitoring.
+func writeStartup(w io.Writer, lang room.Lang, dataDir string, tcpAddr, sshAddr, httpAddr net.Addr, metrics bool) error {
 	t := textsFor(lang)
 	var b strings.Builder
 	b.WriteString(t.running + "\n")
@@ -75,6 +78,19 @@ func writeStartup(w io.Writer, lang room.Lang, dataDir string, tcpAddr, sshAddr 
 		{t.sshDoor, sshAddr, func(host, port string, _ bool) []string {
 			return []string{"ssh -p " + port + " " + host}
 		}},
+	}
+	if httpAddr != nil {
+		doors = append(doors, struct {
+			title string
+			addr  net.Addr
+			cmds  func(host, port string, v6 bool) []string
+		}{t.monitoring, httpAddr, func(host, port string, _ bool) []string {
+			base := "http://" + net.JoinHostPort(host, port)
+			if !metrics {
+				return []string{base + "/healthz"}
+			}
+			return []string{base + "/healthz", base + "/metrics"}
+		}})
 	}
 	for _, d := range doors {
 		ap, err := netip.ParseAddrPort(d.addr.String())

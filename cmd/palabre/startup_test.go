@@ -29,7 +29,7 @@ func startBinaryTerminal(t *testing.T, env ...string) ([]string, string) {
 	defer r.Close()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_LOG_LEVEL=info")
+	cmd.Env = append(os.Environ(), "PALABRE_TEST_BE_MAIN=1", "PALABRE_LOG_LEVEL=info", "PALABRE_HTTP_ADDR=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
@@ -82,7 +82,7 @@ func TestStartupTellsHowToJoin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/every interface", func(t *testing.T) {
-			lines, dataDir := startBinaryTerminal(t, "PALABRE_LANG="+tt.lang, "PALABRE_TCP_ADDR=:0", "PALABRE_SSH_ADDR=:0")
+			lines, dataDir := startBinaryTerminal(t, "PALABRE_LANG="+tt.lang, "PALABRE_TCP_ADDR=:0", "PALABRE_SSH_ADDR=:0", "PALABRE_HTTP_ADDR=:0")
 			log := lines[len(lines)-1]
 			m := regexp.MustCompile(`tcp=\S*:(\d+) ssh=\S*:(\d+)`).FindStringSubmatch(log)
 			if m == nil {
@@ -112,12 +112,13 @@ func TestStartupTellsHowToJoin(t *testing.T) {
 		})
 		t.Run(tt.lang+"/one address", func(t *testing.T) {
 			lines, _ := startBinaryTerminal(t, "PALABRE_LANG="+tt.lang, "PALABRE_TCP_ADDR=127.0.0.1:0", "PALABRE_SSH_ADDR=127.0.0.1:0")
-			m := regexp.MustCompile(`tcp=127.0.0.1:(\d+) ssh=127.0.0.1:(\d+)`).FindStringSubmatch(lines[len(lines)-1])
+			m := regexp.MustCompile(`tcp=127.0.0.1:(\d+) ssh=127.0.0.1:(\d+) http=127.0.0.1:(\d+)`).FindStringSubmatch(lines[len(lines)-1])
 			if m == nil {
 				t.Fatalf("log line %q: no ports", lines[len(lines)-1])
 			}
 			block := strings.Join(lines, "\n")
-			for _, want := range []string{"nc 127.0.0.1 " + m[1], "python3 client.py 127.0.0.1 " + m[1], "ssh -p " + m[2] + " 127.0.0.1"} {
+			for _, want := range []string{"nc 127.0.0.1 " + m[1], "python3 client.py 127.0.0.1 " + m[1], "ssh -p " + m[2] + " 127.0.0.1",
+				"http://127.0.0.1:" + m[3] + "/healthz", "http://127.0.0.1:" + m[3] + "/metrics"} {
 				if !strings.Contains(block, "    "+want+"\n") {
 					t.Errorf("no command %q in:\n%s", want, block)
 				}

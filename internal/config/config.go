@@ -27,6 +27,8 @@ import (
 type Config struct {
 	TCPAddr  string     `env:"PALABRE_TCP_ADDR" envDefault:":12800" help:"address of the TCP door (the course's protocol)"`
 	SSHAddr  string     `env:"PALABRE_SSH_ADDR" envDefault:":2222" help:"address of the SSH door"`
+	HTTPAddr string     `env:"PALABRE_HTTP_ADDR" envDefault:":8080" help:"address of the HTTP listener: /healthz and /metrics (empty: none)"`
+	Metrics  bool       `env:"PALABRE_METRICS" envDefault:"true" help:"serve Prometheus metrics at /metrics on PALABRE_HTTP_ADDR"`
 	DataDir  string     `env:"PALABRE_DATA_DIR" envDefault:"data" help:"directory for the server's state: the SSH host key and the database"`
 	Lang     room.Lang  `env:"PALABRE_LANG" envDefault:"en" help:"language of every user-facing string: en or fr"`
 	Greeting string     `env:"PALABRE_GREETING" help:"first line sent to a TCP member (default: the language's greeting)"`
@@ -162,6 +164,11 @@ func Load(environ map[string]string) (Config, error) {
 	if err != nil {
 		return c, explain(err)
 	}
+	// The env package gives an empty variable its default; here empty is
+	// a choice of its own: no HTTP listener.
+	if v, ok := environ["PALABRE_HTTP_ADDR"]; ok && strings.TrimSpace(v) == "" {
+		c.HTTPAddr = ""
+	}
 	return c, c.Validate()
 }
 
@@ -193,7 +200,10 @@ func unwrapAll(err error) error {
 
 // Validate checks what the types alone do not.
 func (c Config) Validate() error {
-	for _, a := range []struct{ env, addr string }{{"PALABRE_TCP_ADDR", c.TCPAddr}, {"PALABRE_SSH_ADDR", c.SSHAddr}} {
+	for _, a := range []struct{ env, addr string }{{"PALABRE_TCP_ADDR", c.TCPAddr}, {"PALABRE_SSH_ADDR", c.SSHAddr}, {"PALABRE_HTTP_ADDR", c.HTTPAddr}} {
+		if a.addr == "" && a.env == "PALABRE_HTTP_ADDR" {
+			continue // none
+		}
 		if err := checkAddr(a.addr); err != nil {
 			return fmt.Errorf("%s: %q: %v", a.env, a.addr, err)
 		}

@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo,
+	want := Config{TCPAddr: ":12800", SSHAddr: ":2222", HTTPAddr: ":8080", Metrics: true, DataDir: "data", Lang: room.LangEN, History: 50, LogLevel: slog.LevelInfo,
 		Room: "main", Rooms: room.RoomsOpen, MaxRooms: 100, RoomIdle: 10 * time.Minute,
 		MaxMessageBytes: 1024, MaxBlockBytes: 8192, MsgBurst: 5, MsgRate: 2, MaxMembers: 1000, MaxPerIP: 64, ConnectRate: 5, ConnectBurst: 20,
 		ExemptCIDRs: CIDRs{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, IPv6Prefix: 64,
@@ -71,12 +71,27 @@ func TestEmptyMeansDefault(t *testing.T) {
 	}
 }
 
+// PALABRE_HTTP_ADDR is the exception: empty, there is no HTTP listener.
+func TestEmptyHTTPAddrMeansNone(t *testing.T) {
+	for in, want := range map[string]string{"": "", " ": "", "127.0.0.1:0": "127.0.0.1:0"} {
+		c, err := Load(map[string]string{"PALABRE_HTTP_ADDR": in, "PALABRE_METRICS": "false"})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if c.HTTPAddr != want || c.Metrics {
+			t.Errorf("%q: HTTPAddr %q, Metrics %v; want %q, false", in, c.HTTPAddr, c.Metrics, want)
+		}
+	}
+}
+
 // A bad value is refused with one line that names its variable.
 func TestBadValues(t *testing.T) {
 	tests := []struct{ name, value string }{
 		{"PALABRE_TCP_ADDR", "12800"},
 		{"PALABRE_TCP_ADDR", ":http-ish"},
 		{"PALABRE_SSH_ADDR", "localhost:99999"},
+		{"PALABRE_HTTP_ADDR", "8080"},
+		{"PALABRE_METRICS", "maybe"},
 		{"PALABRE_LANG", "de"},
 		{"PALABRE_GREETING", "two\nlines"},
 		{"PALABRE_HISTORY", "many"},

@@ -75,6 +75,19 @@ type Stats struct {
 	// FailedBatches counts the transactions lost whole to a database
 	// error (a full disk): their writes are counted in Failed.
 	FailedBatches uint64
+
+	// Failing: the last transaction was lost to a database error (a
+	// full disk) and none has committed since; a health check reports
+	// the store down until one does.
+	Failing bool
+}
+
+// Pending is how many writes wait for the writer (or are being written).
+func (s Stats) Pending() uint64 {
+	if done := s.Written + s.Failed; s.Queued > done {
+		return s.Queued - done
+	}
+	return 0
 }
 
 // ErrClosed is returned by Flush once the Store is closed.
@@ -99,6 +112,7 @@ type Store struct {
 	closeErr  error
 
 	queued, written, dropped, batches, failed, failedBatches atomic.Uint64
+	failing                                                  atomic.Bool   // Stats.Failing
 	dropsLogged                                              atomic.Uint64 // dropped as of the last log
 	lastDropLog                                              atomic.Int64  // unix nanoseconds
 	lastFailLog                                              atomic.Int64
@@ -254,6 +268,7 @@ func (s *Store) Stats() Stats {
 		Failed:  s.failed.Load(),
 
 		FailedBatches: s.failedBatches.Load(),
+		Failing:       s.failing.Load(),
 	}
 }
 

@@ -221,6 +221,7 @@ func (w *writer) transact(ops []op, writes int) {
 	}
 	s.written.Add(uint64(writes - refused))
 	s.batches.Add(1)
+	s.failing.Store(false) // the disk has room again
 }
 
 // isConstraint tells a write the database refused alone (a duplicate
@@ -233,6 +234,7 @@ func isConstraint(err error) bool {
 // failBatch counts a transaction lost with its n writes.
 func (w *writer) failBatch(err error, n int) {
 	w.s.failedBatches.Add(1)
+	w.s.failing.Store(true)
 	w.fail(err, n)
 }
 

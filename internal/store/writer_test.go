@@ -268,6 +268,9 @@ func TestFullDiskCountsWhatItLoses(t *testing.T) {
 	for seq := uint64(2); seq <= n; seq++ {
 		s.Record(chat(seq, room.KindChat))
 	}
+	if st := s.Stats(); st.Pending() != n-1 || st.Failing {
+		t.Errorf("writer held: Stats = %+v, pending %d; want %d pending, not failing", st, st.Pending(), n-1)
+	}
 	gate.Store(nil)
 	close(hold)
 	if err := s.Flush(); err == nil || !strings.Contains(err.Error(), "full") {
@@ -280,8 +283,8 @@ func TestFullDiskCountsWhatItLoses(t *testing.T) {
 	if got := rows(); uint64(got) != st.Written {
 		t.Errorf("the database holds %d messages, Stats says %d written", got, st.Written)
 	}
-	if st.Failed == 0 || st.FailedBatches == 0 {
-		t.Errorf("Stats = %+v: want a batch lost", st)
+	if st.Failed == 0 || st.FailedBatches == 0 || !st.Failing || st.Pending() != 0 {
+		t.Errorf("Stats = %+v: want a batch lost, the store failing, nothing pending", st)
 	}
 	log.mu.Lock()
 	if len(log.recs) != 1 || log.recs[0].Level != slog.LevelError {
@@ -294,8 +297,8 @@ func TestFullDiskCountsWhatItLoses(t *testing.T) {
 	}
 	s.Record(chat(n+1, room.KindChat))
 	flush(t, s)
-	if st := s.Stats(); st.Written != 2 || rows() != 2 {
-		t.Errorf("with room again: Stats = %+v, %d rows; want the next write committed", st, rows())
+	if st := s.Stats(); st.Written != 2 || rows() != 2 || st.Failing {
+		t.Errorf("with room again: Stats = %+v, %d rows; want the next write committed, the store no longer failing", st, rows())
 	}
 }
 

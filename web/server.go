@@ -1,0 +1,112 @@
+// Package web is the HTTP door: for now a health check and metrics for the
+// teacher's infrastructure (a later change serves the room's page here).
+// It reads the hub and the store through snapshots and funcs given at
+// wiring, so it imports neither the other doors nor the store.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"palabre/room"
+)
+
+// The server's timeouts: a client that sends its headers slowly, or keeps
+// an idle connection, must not hold a goroutine for long; a scrape is
+// written well within WriteTimeout.
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 10 * time.Second
+	WriteTimeout      = 30 * time.Second
+	IdleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+)
+
+// Door is one of the other doors as the metrics see it: its name (a label)
+// and its count of bytes written, read at each scrape.
+type Door struct {
+	Name         room.Door
+	BytesWritten func() uint64
+}
+
+// StoreStats is what the health check and the metrics need of the store.
+type StoreStats struct {
+	Written, Dropped, Failed uint64 // transcript rows
+	Pending                  uint64 // writes waiting for the writer
+	Failing                  bool   // the last commit failed and none succeeded since
+}
+
+// Options configures a Server.
+type Options struct {
+	Hub   *room.Hub
+	Store func() StoreStats // nil: no store to check
+	Doors []Door            // members are counted for each, 0 included
+	// SSHHandshakesFailed counts the SSH connections that failed before
+	// a session; nil: no SSH door.
+	SSHHandshakesFailed func() uint64
+	Metrics             bool // serve /metrics
+	Logger              *slog.Logger
+	Now                 func() time.Time // nil: time.Now; uptime is measured with it
+}
+
+// Server serves /healthz and, if asked, /metrics.
+type Server struct {
+	opts    Options
+	started time.Time
+	http    *http.Server
+}
+
+// New prepares a server; it listens when Serve is called.
+func New(opts Options) (*Server, error) {
+	if opts.Hub == nil {
+		return nil, errors.New("web: no hub")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, started: opts.Now()}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	if opts.Metrics {
+		h, err := s.metricsHandler()
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("GET /metrics", h)
+	}
+	s.http = &http.Server{
+		Handler:           secureHeaders(mux),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.With("door", "web").Handler(), slog.LevelInfo),
+	}
+	return s, nil
+}
+
+// Serve accepts HTTP connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting, lets requests in flight finish until ctx ends,
+// then closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		s.http.Close()
+	}
+	return err
+}
