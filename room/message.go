@@ -144,6 +144,7 @@ type Door string
 const (
 	DoorTCP Door = "tcp"
 	DoorSSH Door = "ssh"
+	DoorWeb Door = "web"
 )
 
 // Reason says why a member left the room.

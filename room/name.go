@@ -48,9 +48,10 @@ func CheckName(name string) NameProblem {
 }
 
 // generatedPrefixes are the names the server numbers members with: the
-// TCP door's Thread-N (the course's own) and the hub's guest-N. A door that
+// TCP door's Thread-N (the course's own), the web door's Web-N and the
+// hub's guest-N. A door that
 // numbers its members another way adds its prefix here.
-var generatedPrefixes = []string{"thread-", "guest-"}
+var generatedPrefixes = []string{"thread-", "web-", "guest-"}
 
 // Generated reports whether name has the form of a name the server gives
 // (Thread-3, guest-7, in any case). Nobody may choose one, and no key ever

@@ -51,6 +51,8 @@ type Options struct {
 	Metrics             bool // serve /metrics
 	Logger              *slog.Logger
 	Now                 func() time.Time // nil: time.Now; uptime is measured with it
+	// Members opens the member door, GET /ws; nil: none.
+	Members *MemberDoor
 }
 
 // Server serves /healthz and, if asked, /metrics.
@@ -58,6 +60,7 @@ type Server struct {
 	opts    Options
 	started time.Time
 	http    *http.Server
+	members *members // nil: no member door
 }
 
 // New prepares a server; it listens when Serve is called.
@@ -74,6 +77,11 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, started: opts.Now()}
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
+	if opts.Members != nil {
+		s.members = newMembers(s, *opts.Members)
+		mux.Handle("GET /ws", s.members)
+		s.opts.Doors = append(s.opts.Doors, Door{Name: room.DoorWeb, BytesWritten: s.members.written.Load})
+	}
 	if opts.Metrics {
 		h, err := s.metricsHandler()
 		if err != nil {
@@ -103,10 +111,24 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, lets requests in flight finish until ctx ends,
 // then closes what is left.
+// The member door's sockets are no longer the HTTP server's once upgraded:
+// they are waited for (the hub, shut down first, has told their members).
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	if err != nil {
 		s.http.Close()
 	}
+	if s.members != nil {
+		err = errors.Join(err, s.members.shutdown(ctx))
+	}
 	return err
+}
+
+// BytesWritten is how many bytes the member door has written to its
+// clients, for metrics.
+func (s *Server) BytesWritten() uint64 {
+	if s.members == nil {
+		return 0
+	}
+	return s.members.written.Load()
 }
