@@ -140,6 +140,14 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 				{Name: room.DoorSSH, BytesWritten: sshSrv.BytesWritten},
 			},
 			SSHHandshakesFailed: sshSrv.FailedHandshakes,
+			// The member door: the same limiter, password gate and bounds
+			// as the other doors.
+			Members: &web.MemberDoor{
+				Lang: cfg.Lang, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
+				Origins: cfg.Origins(), Limits: limits, Password: cfg.Password, Passwords: passwords,
+				KeysOnly: allowed != nil,
+				LastWeb:  state.Numbers["web-"], // Web-N goes on after a restart
+			},
 		})
 		if err != nil {
 			tcpLn.Close()
