@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"palabre/internal/connlimit"
 	"palabre/room"
 	"palabre/tcp"
 	"palabre/web"
@@ -38,7 +39,15 @@ func open(t *testing.T, opts room.Options, md web.MemberDoor) *door {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.Logger = logger
 	hub := room.NewHub(opts)
-	tsrv := &tcp.Server{Hub: hub, Logger: logger, Password: md.Password}
+	// The TCP door shares the web door's limiter and password gate, as
+	// cmd/palabre wires them.
+	if md.Limits == nil {
+		md.Limits = &connlimit.Limiter{}
+	}
+	if md.Passwords == nil {
+		md.Passwords = &connlimit.PasswordGate{}
+	}
+	tsrv := &tcp.Server{Hub: hub, Logger: logger, Password: md.Password, Limits: md.Limits, Passwords: md.Passwords}
 	wsrv, err := web.New(web.Options{Hub: hub, Logger: logger, Members: &md})
 	if err != nil {
 		t.Fatal(err)
@@ -446,4 +455,64 @@ func TestWebNamesAndRoom(t *testing.T) {
 	if f := c.welcome(); f.Name == "Web-9" {
 		t.Errorf("a member chose the generated name %q", f.Name)
 	}
+}
+
+// refusedWith checks that a web member was told why in one bye, then closed.
+func refusedWith(t *testing.T, w *wsClient, want string) {
+	t.Helper()
+	got, _ := w.ended()
+	if len(got) != 1 || got[0].Type != "bye" || got[0].Reason != want {
+		t.Errorf("read %+v, want one bye %q", got, want)
+	}
+}
+
+// The per-address limit counts the members of every door.
+func TestWebSharesThePerAddressLimit(t *testing.T) {
+	d := open(t, room.Options{}, web.MemberDoor{Limits: &connlimit.Limiter{MaxPerIP: 1}})
+	c := d.tcp(t)
+	c.expect("*** " + room.LangEN.Welcome("Thread-1", 0)) // it holds the address
+	first := d.join(t, hello("", "", ""))
+	refusedWith(t, first, room.LangEN.Refusal(room.RefusedTooMany))
+}
+
+func TestWebRefusedWhenTheServerIsFull(t *testing.T) {
+	d := open(t, room.Options{MaxMembers: 1}, web.MemberDoor{})
+	in := d.join(t, hello("first", "", ""))
+	in.welcome()
+	refusedWith(t, d.join(t, hello("second", "", "")), room.LangEN.RefusalOf(room.ErrFull))
+}
+
+// A wrong password on the web door counts against the address on the TCP
+// door too: one gate for all doors.
+func TestWebWrongPasswordsShareTheGate(t *testing.T) {
+	gate := &connlimit.PasswordGate{Burst: 1, Every: time.Hour}
+	d := open(t, room.Options{}, web.MemberDoor{Password: "s3cret", Passwords: gate})
+	refusedWith(t, d.join(t, hello("x", "", "nope")), room.LangEN.Refusal(room.RefusedPassword))
+	c := d.tcp(t)
+	c.send("again")
+	c.expect("*** " + room.LangEN.TooManyWrongPasswords(time.Hour))
+}
+
+func TestWebShutdownSaysBye(t *testing.T) {
+	d := open(t, room.Options{}, web.MemberDoor{})
+	w := d.join(t, hello("stay", "", ""))
+	w.welcome()
+	d.hub.Shutdown()
+	got, _ := w.ended()
+	if n := len(got); n == 0 || got[n-1].Type != "bye" || got[n-1].Reason != room.LangEN.Reason(room.ReasonShutdown) {
+		t.Errorf("read %+v, want a bye for the shutdown last", got)
+	}
+}
+
+// A say with several lines is a block, as the other doors' fences make one.
+func TestWebSayWithLinesIsABlock(t *testing.T) {
+	d := open(t, room.Options{}, web.MemberDoor{})
+	a := d.join(t, hello("coder", "", ""))
+	a.welcome()
+	b := d.join(t, hello("reader", "", ""))
+	b.welcome()
+	a.say("func f() {\n\treturn\n}")
+	b.expect("the block", func(f frame) bool {
+		return f.Kind == "block" && f.From == "coder" && f.Text == "func f() {\n    return\n}"
+	})
 }
