@@ -407,10 +407,13 @@ func (wm *wsMember) read() room.Reason {
 			return connerr.Read(err)
 		}
 		var msg clientMsg
-		if typ != websocket.MessageText || json.Unmarshal(b, &msg) != nil || msg.V != Version {
-			continue // not ours to read: a newer page's message is ignored, not fatal
-		}
-		if msg.Type != "say" {
+		if typ != websocket.MessageText || json.Unmarshal(b, &msg) != nil || msg.V != Version || msg.Type != "say" {
+			// Not ours to read (a newer page's message): ignored, not fatal,
+			// but paced as a message, so that a stream of them costs a
+			// client what a stream of lines would.
+			if !wm.m.Pace() {
+				return room.ReasonClosed
+			}
 			continue
 		}
 		var ok bool

@@ -516,3 +516,22 @@ func TestWebSayWithLinesIsABlock(t *testing.T) {
 		return f.Kind == "block" && f.From == "coder" && f.Text == "func f() {\n    return\n}"
 	})
 }
+
+// Frames the door does not read are paced as messages: no free stream.
+func TestWebIgnoredFramesArePaced(t *testing.T) {
+	const rate, burst, n = 20.0, 2, 8
+	d := open(t, room.Options{MsgRate: rate, MsgBurst: burst}, web.MemberDoor{})
+	w := d.join(t, hello("junk", "", ""))
+	w.welcome()
+	c := d.tcp(t)
+	w.expect("Thread-1's join", func(f frame) bool { return f.Kind == "join" && f.From == "Thread-1" })
+	start := time.Now()
+	for range n {
+		w.send(`{"v":1,"type":"future"}`)
+	}
+	w.say("after the junk")
+	c.expect("junk> after the junk")
+	if took, least := time.Since(start), time.Duration(float64(n+1-burst)/rate*float64(time.Second))*9/10; took < least {
+		t.Errorf("%d ignored frames and a line took %v, want at least %v: not paced", n, took, least)
+	}
+}
