@@ -5,6 +5,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -53,6 +54,10 @@ type Options struct {
 	Now                 func() time.Time // nil: time.Now; uptime is measured with it
 	// Members opens the member door, GET /ws; nil: none.
 	Members *MemberDoor
+	// ReadTimeout and WriteTimeout bound a request's reading and its
+	// answer's writing (not a member's socket, which has its own bounds);
+	// 0: the defaults above. Tests shorten them.
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // Server serves /healthz and, if asked, /metrics.
@@ -92,8 +97,8 @@ func New(opts Options) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           secureHeaders(mux),
 		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
+		ReadTimeout:       cmp.Or(opts.ReadTimeout, ReadTimeout),
+		WriteTimeout:      cmp.Or(opts.WriteTimeout, WriteTimeout),
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.With("door", "web").Handler(), slog.LevelInfo),

@@ -177,6 +177,10 @@ func (ms *members) untrack(c *websocket.Conn) {
 // ServeHTTP upgrades GET /ws and runs the member until it leaves.
 func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := ms.s.opts.Logger.With("door", room.DoorWeb)
+	// The server's request timeouts end with the request: net/http clears
+	// a connection's deadlines as it is hijacked (TestWebMemberOutlivesThe
+	// HTTPTimeouts). The member's socket has its own bounds: the read
+	// limit, flood control and the writer's timeout.
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: ms.Origins})
 	if err != nil {
 		log.Info("websocket refused", "addr", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)

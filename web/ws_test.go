@@ -36,6 +36,13 @@ type door struct {
 
 func open(t *testing.T, opts room.Options, md web.MemberDoor) *door {
 	t.Helper()
+	return openWith(t, opts, md, web.Options{})
+}
+
+// openWith is open with the web server's options of the test's choosing
+// (its hub, logger and member door are open's).
+func openWith(t *testing.T, opts room.Options, md web.MemberDoor, wo web.Options) *door {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.Logger = logger
 	hub := room.NewHub(opts)
@@ -48,7 +55,8 @@ func open(t *testing.T, opts room.Options, md web.MemberDoor) *door {
 		md.Passwords = &connlimit.PasswordGate{}
 	}
 	tsrv := &tcp.Server{Hub: hub, Logger: logger, Password: md.Password, Limits: md.Limits, Passwords: md.Passwords}
-	wsrv, err := web.New(web.Options{Hub: hub, Logger: logger, Members: &md})
+	wo.Hub, wo.Logger, wo.Members = hub, logger, &md
+	wsrv, err := web.New(wo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,4 +542,24 @@ func TestWebIgnoredFramesArePaced(t *testing.T) {
 	if took, least := time.Since(start), time.Duration(float64(n+1-burst)/rate*float64(time.Second))*9/10; took < least {
 		t.Errorf("%d ignored frames and a line took %v, want at least %v: not paced", n, took, least)
 	}
+}
+
+// TestWebMemberOutlivesTheHTTPTimeouts: a member's socket is no request: it
+// stays open, reading and written, long past the server's read and write
+// timeouts for requests. net/http clears the deadlines as the connection is
+// hijacked; this holds whoever wraps the connection next.
+func TestWebMemberOutlivesTheHTTPTimeouts(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	d := openWith(t, room.Options{}, web.MemberDoor{}, web.Options{ReadTimeout: timeout, WriteTimeout: timeout})
+	w := d.join(t, hello("alice", "", ""))
+	w.welcome()
+	c := d.tcp(t)
+	// Past both timeouts, with nothing said: the time a class listens.
+	for deadline := time.Now().Add(3 * timeout); time.Now().Before(deadline); {
+		time.Sleep(timeout / 4) // letting time pass is the test, not a synchronisation
+	}
+	c.send("still there?")
+	w.expect("the TCP member's line", chatFrom("Thread-1", "still there?"))
+	w.say("yes")
+	c.expect("alice> yes")
 }
