@@ -101,9 +101,23 @@ func New(opts Options) (*Server, error) {
 		WriteTimeout:      cmp.Or(opts.WriteTimeout, WriteTimeout),
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
+		ConnContext:       fixSendBuffer,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.With("door", "web").Handler(), slog.LevelInfo),
 	}
 	return s, nil
+}
+
+// sendBuffer is a connection's send buffer, fixed as the TCP door fixes
+// its own: left to autotuning, the kernel holds megabytes for a web member
+// that stopped reading before its outbox ever fills, and "too slow" would
+// take minutes to notice.
+const sendBuffer = 64 << 10
+
+func fixSendBuffer(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(sendBuffer)
+	}
+	return ctx
 }
 
 // Serve accepts HTTP connections on ln until Shutdown.
