@@ -107,6 +107,19 @@ func (m *Member) Done() <-chan struct{} { return m.done }
 // Reason says why the member left; valid once Done is closed.
 func (m *Member) Reason() Reason { return Reason(m.reason.Load()) }
 
+// Next waits until the outbox may hold messages, or until the member has
+// left, and appends what it holds to dst: a door's writer loops on it.
+// left reports that the member has left; what Next appended is then the
+// last of it.
+func (m *Member) Next(dst []Message) (msgs []Message, left bool) {
+	select {
+	case <-m.ready:
+	case <-m.done:
+		left = true
+	}
+	return m.Drain(dst), left
+}
+
 // keptOutbox is the outbox capacity a member keeps between batches.
 const keptOutbox = 4
 

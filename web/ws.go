@@ -344,13 +344,8 @@ func (wm *wsMember) deliver(history []room.Message) {
 	}
 	var batch []room.Message
 	for {
-		left := false
-		select {
-		case <-m.Ready():
-		case <-m.Done():
-			left = true
-		}
-		batch = m.Drain(batch[:0])
+		var left bool
+		batch, left = m.Next(batch[:0])
 		for i := range batch {
 			if err := write(ms.wire(m.ID(), &batch[i])); err != nil {
 				if !left {

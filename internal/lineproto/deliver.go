@@ -21,13 +21,8 @@ func Deliver(w io.Writer, lang room.Lang, greeting string, m *room.Member, other
 	}
 	var batch []room.Message
 	for {
-		left := false
-		select {
-		case <-m.Ready():
-		case <-m.Done():
-			left = true
-		}
-		batch = m.Drain(batch[:0])
+		var left bool
+		batch, left = m.Next(batch[:0])
 		b = b[:0]
 		for i := range batch {
 			b = AppendMessage(b, lang, id, &batch[i])
