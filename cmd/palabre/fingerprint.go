@@ -11,7 +11,7 @@ import (
 )
 
 func newFingerprintCmd(stdout io.Writer, environ []string) *cobra.Command {
-	var dataDir string
+	var dataDirOf func() string
 	cmd := &cobra.Command{
 		Use:   "fingerprint",
 		Short: "Print the SSH host key's SHA256 fingerprint, for students to check",
@@ -21,9 +21,7 @@ func newFingerprintCmd(stdout io.Writer, environ []string) *cobra.Command {
 			"Before the server's first start there is no key yet, and it says so.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("data-dir") {
-				dataDir = dataDirFrom(environ)
-			}
+			dataDir := dataDirOf()
 			fp, err := hostKeyFingerprint(dataDir)
 			if errors.Is(err, errNoHostKey) {
 				// Said in the room's language: the teacher reads it.
@@ -40,6 +38,6 @@ func newFingerprintCmd(stdout io.Writer, environ []string) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	dataDirOf = dataDirFlag(cmd, environ)
 	return cmd
 }

@@ -17,7 +17,7 @@ import (
 )
 
 func newRecoverCmd(stdout io.Writer, environ []string) *cobra.Command {
-	var dataDir string
+	var dataDirOf func() string
 	cmd := &cobra.Command{
 		Use:   "recover",
 		Short: "Keep what is readable of a damaged database and move the damaged file aside",
@@ -28,9 +28,7 @@ func newRecoverCmd(stdout io.Writer, environ []string) *cobra.Command {
 			"database is left alone.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("data-dir") {
-				dataDir = dataDirFrom(environ)
-			}
+			dataDir := dataDirOf()
 			rec, err := store.Recover(dataDir, time.Now())
 			if errors.Is(err, store.ErrInUse) {
 				return fmt.Errorf("%w: stop it before recovering", err)
@@ -61,7 +59,7 @@ func newRecoverCmd(stdout io.Writer, environ []string) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	dataDirOf = dataDirFlag(cmd, environ)
 	return cmd
 }
 

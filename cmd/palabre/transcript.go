@@ -18,7 +18,8 @@ import (
 
 func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 	var since time.Duration
-	var from, format, dataDir, roomName string
+	var from, format, roomName string
+	var dataDirOf func() string
 	cmd := &cobra.Command{
 		Use:   "transcript",
 		Short: "Print the rooms' transcript from the data directory",
@@ -44,9 +45,7 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 				}
 				start = t
 			}
-			if !cmd.Flags().Changed("data-dir") {
-				dataDir = dataDirFrom(environ)
-			}
+			dataDir := dataDirOf()
 			if !slices.Contains([]string{"text", "json", "markdown", "html"}, format) {
 				return fmt.Errorf("--format %q: text, json, markdown or html", format)
 			}
@@ -111,7 +110,7 @@ func newTranscriptCmd(stdout io.Writer, environ []string) *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", `only from TIME on ("2026-11-24 10:00", "2026-11-24", or RFC 3339)`)
 	cmd.Flags().StringVar(&roomName, "room", "", "only the room NAME's lines (any case, # or not); default: every room's and the server's")
 	cmd.Flags().StringVar(&format, "format", "text", "text, json (one object a line), markdown or html (a page for the course's site: each room's messages, code kept as code; no joins, leaves, moderation or private messages)")
-	cmd.Flags().StringVar(&dataDir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	dataDirOf = dataDirFlag(cmd, environ)
 	return cmd
 }
 
@@ -134,6 +133,20 @@ func noSuchRoom(rooms []string) string {
 		tags[i] = "#" + r
 	}
 	return "no such room in the transcript; its rooms: " + strings.Join(tags, ", ")
+}
+
+// dataDirFlag gives cmd the --data-dir flag of the commands that read the
+// server's data directory, and returns what names it at run time: the
+// flag, else PALABRE_DATA_DIR (the environment, then .env), else data.
+func dataDirFlag(cmd *cobra.Command, environ []string) func() string {
+	var dir string
+	cmd.Flags().StringVar(&dir, "data-dir", "", "the server's data directory (default: PALABRE_DATA_DIR, else data)")
+	return func() string {
+		if cmd.Flags().Changed("data-dir") {
+			return dir
+		}
+		return dataDirFrom(environ)
+	}
 }
 
 // dataDirFrom finds PALABRE_DATA_DIR in the environment, else in .env.
