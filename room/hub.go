@@ -701,22 +701,11 @@ func (h *Hub) broadcastLocked(r *Room, msg Message) {
 		r.last.Store(msg.Seq)
 		h.stats.posted.Add(1)
 	}
-	var slow []*Member
-	now := h.outboxNow()
-	pushed := 0
-	for _, m := range r.members {
-		if public && m.id == msg.SenderID && !m.echo {
-			continue
-		}
-		if m.push(&msg, now) {
-			pushed++
-		} else {
-			slow = append(slow, m)
-		}
-		h.congested = h.congested || m.half.Load()
+	var sender uint64 // 0: nobody's (member IDs start at 1)
+	if public {
+		sender = msg.SenderID
 	}
-	h.stats.deliveries.Add(uint64(pushed)) // once a fan-out, not once a member
-	h.evictLocked(slow)
+	h.fanOutLocked(&msg, r.members, sender)
 }
 
 // replyLocked sends msg to m alone, outside the room's sequence.
@@ -729,10 +718,19 @@ func (h *Hub) replyLocked(m *Member, msg Message) {
 // bounds is removed as too slow once the fan-out is done, and the others
 // are told in turn.
 func (h *Hub) sendLocked(msg *Message, to []*Member) {
+	h.fanOutLocked(msg, to, 0)
+}
+
+// fanOutLocked is sendLocked but for the member sender, when it asked for
+// no echo of its own words (0: none skipped).
+func (h *Hub) fanOutLocked(msg *Message, to []*Member, sender uint64) {
 	var slow []*Member
 	now := h.outboxNow()
 	pushed := 0
 	for _, m := range to {
+		if m.id == sender && !m.echo {
+			continue
+		}
 		if m.push(msg, now) {
 			pushed++
 		} else {
@@ -740,7 +738,7 @@ func (h *Hub) sendLocked(msg *Message, to []*Member) {
 		}
 		h.congested = h.congested || m.half.Load()
 	}
-	h.stats.deliveries.Add(uint64(pushed))
+	h.stats.deliveries.Add(uint64(pushed)) // once a fan-out, not once a member
 	h.evictLocked(slow)
 }
 
