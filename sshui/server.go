@@ -163,15 +163,11 @@ func (s *Server) withGuards() ssh.Option {
 func (s *Server) admit(ctx ssh.Context, nc net.Conn) net.Conn {
 	release, err := s.opts.Limits.Admit(nc.RemoteAddr())
 	if err != nil {
-		r := room.RefusedTooFast
-		if errors.Is(err, connlimit.ErrTooMany) {
-			r = room.RefusedTooMany
-		}
 		s.log.Info("connection refused", "addr", nc.RemoteAddr().String(), "why", err.Error())
 		// SSH lets a server send lines before its version: this one shows
 		// with `ssh -v` or nc, and a script gets a clear error, not a hang.
 		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
-		fmt.Fprintf(nc, "%s\r\n", s.opts.Lang.Refusal(r))
+		fmt.Fprintf(nc, "%s\r\n", s.opts.Lang.Refusal(connlimit.Refusal(err)))
 		return nil // closed by the caller
 	}
 	gc := &guardedConn{Conn: nc, release: release, written: &s.written}

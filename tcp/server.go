@@ -196,12 +196,8 @@ func (s *Server) handle(nc net.Conn) {
 	}()
 	release, err := s.Limits.Admit(nc.RemoteAddr())
 	if err != nil {
-		r := room.RefusedTooFast
-		if errors.Is(err, connlimit.ErrTooMany) {
-			r = room.RefusedTooMany
-		}
 		s.log.Info("connection refused", "addr", nc.RemoteAddr().String(), "why", err.Error())
-		s.refuse(nc, s.Lang.Refusal(r))
+		s.refuse(nc, s.Lang.Refusal(connlimit.Refusal(err)))
 		return
 	}
 	defer release()

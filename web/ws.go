@@ -195,12 +195,8 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := remoteAddr(r)
 	release, err := ms.Limits.Admit(addr)
 	if err != nil {
-		why := room.RefusedTooFast
-		if errors.Is(err, connlimit.ErrTooMany) {
-			why = room.RefusedTooMany
-		}
 		log.Info("connection refused", "addr", r.RemoteAddr, "why", err.Error())
-		ms.refuse(c, ms.Lang.Refusal(why))
+		ms.refuse(c, ms.Lang.Refusal(connlimit.Refusal(err)))
 		return
 	}
 	defer release()

@@ -131,3 +131,12 @@ func addrIP(addr net.Addr) (netip.Addr, bool) {
 	}
 	return room.ParseAddr(addr.String())
 }
+
+// Refusal is what a door tells a connection Admit turned away: too many
+// open from its network, or too many new ones lately.
+func Refusal(err error) room.Refusal {
+	if errors.Is(err, ErrTooMany) {
+		return room.RefusedTooMany
+	}
+	return room.RefusedTooFast
+}
