@@ -281,19 +281,8 @@ func (s *Server) checkPassword(nc net.Conn, early []byte) (rest []byte, unframed
 		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
 		return nil, false, false
 	}
-	right, err := s.Passwords.Check(nc.RemoteAddr(), lines[0], s.Password, s.quit)
-	var wait *connlimit.WaitError
-	switch {
-	case errors.As(err, &wait):
-		s.log.Info("too many wrong passwords", "addr", nc.RemoteAddr().String(), "retry_in", wait.RetryIn)
-		s.refuse(nc, s.Lang.TooManyWrongPasswords(wait.RetryIn))
-		return nil, false, false
-	case err != nil: // shutting down
-		s.refuse(nc, s.Lang.Refusal(room.RefusedShutdown))
-		return nil, false, false
-	case !right:
-		s.log.Info("wrong room password", "addr", nc.RemoteAddr().String())
-		s.refuse(nc, s.Lang.Refusal(room.RefusedPassword))
+	if refusal := s.Passwords.Answer(nc.RemoteAddr(), lines[0], s.Password, s.quit, s.Lang, s.log); refusal != "" {
+		s.refuse(nc, refusal)
 		return nil, false, false
 	}
 	for _, l := range lines[1:] {

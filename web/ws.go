@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -226,9 +227,7 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // hello reads the first message, with the room password if there is one.
-func (ms *members) hello(c *websocket.Conn, addr net.Addr, log interface {
-	Info(string, ...any)
-}) (clientMsg, bool) {
+func (ms *members) hello(c *websocket.Conn, addr net.Addr, log *slog.Logger) (clientMsg, bool) {
 	if ms.KeysOnly && ms.Password == "" {
 		ms.refuse(c, ms.Lang.Refusal(room.RefusedNoPassword))
 		return clientMsg{}, false
@@ -248,19 +247,8 @@ func (ms *members) hello(c *websocket.Conn, addr net.Addr, log interface {
 	if ms.Password == "" {
 		return h, true
 	}
-	right, err := ms.Passwords.Check(addr, h.Password, ms.Password, ms.quit)
-	var wait *connlimit.WaitError
-	switch {
-	case errors.As(err, &wait):
-		log.Info("too many wrong passwords", "addr", addr.String(), "retry_in", wait.RetryIn)
-		ms.refuse(c, ms.Lang.TooManyWrongPasswords(wait.RetryIn))
-		return h, false
-	case err != nil:
-		ms.refuse(c, ms.Lang.Refusal(room.RefusedShutdown))
-		return h, false
-	case !right:
-		log.Info("wrong room password", "addr", addr.String())
-		ms.refuse(c, ms.Lang.Refusal(room.RefusedPassword))
+	if refusal := ms.Passwords.Answer(addr, h.Password, ms.Password, ms.quit, ms.Lang, log); refusal != "" {
+		ms.refuse(c, refusal)
 		return h, false
 	}
 	return h, true

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -182,4 +183,23 @@ func pick[T int | time.Duration](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// Answer is Check for a door that answers with one line, the course's
+// TCP door and the web door: it returns "" for the right password, else
+// the line that refuses the connection, having logged why.
+func (g *PasswordGate) Answer(addr net.Addr, answer, password string, cancel <-chan struct{}, lang room.Lang, log *slog.Logger) string {
+	right, err := g.Check(addr, answer, password, cancel)
+	var wait *WaitError
+	switch {
+	case errors.As(err, &wait):
+		log.Info("too many wrong passwords", "addr", addr.String(), "retry_in", wait.RetryIn)
+		return lang.TooManyWrongPasswords(wait.RetryIn)
+	case err != nil: // shutting down
+		return lang.Refusal(room.RefusedShutdown)
+	case !right:
+		log.Info("wrong room password", "addr", addr.String())
+		return lang.Refusal(room.RefusedPassword)
+	}
+	return ""
 }
