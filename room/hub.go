@@ -125,8 +125,7 @@ type Hub struct {
 	members []*Member          // every member of every room, in join order
 	byName  map[string]*Member // by nameKey: names are unique server-wide
 	nextID  uint64
-	seq     uint64
-	seqSeen atomic.Uint64 // seq, for readers that take no lock
+	seq     atomic.Uint64 // the last sequence number given: written under mu, read anywhere (Seq)
 	closed  bool
 	events  []event // log lines to write once the lock is released
 
@@ -211,7 +210,6 @@ func NewHub(opts Options) *Hub {
 		log:    opts.Logger,
 		store:  opts.Store,
 		byName: make(map[string]*Member),
-		seq:    opts.State.Seq,
 		rooms:  make(map[string]*Room),
 		bans:   make(map[string]Ban),
 		owners: make(map[string]string),
@@ -219,7 +217,7 @@ func NewHub(opts Options) *Hub {
 		opKeys: make(map[string]bool),
 		mutes:  make(map[string]time.Time),
 	}
-	h.seqSeen.Store(h.seq)
+	h.seq.Store(opts.State.Seq)
 	h.def = h.addRoomLocked(opts.Room, true, nil)
 	h.def.history = opts.History
 	h.def.topic = opts.State.Topic
@@ -681,9 +679,7 @@ func (h *Hub) presentLocked(m *Member) bool {
 
 // stampLocked gives msg the server's next sequence number and the time.
 func (h *Hub) stampLocked(msg Message) Message {
-	h.seq++
-	h.seqSeen.Store(h.seq)
-	msg.Seq = h.seq
+	msg.Seq = h.seq.Add(1)
 	msg.At = h.opts.Now()
 	return msg
 }

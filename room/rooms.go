@@ -163,7 +163,7 @@ func (h *Hub) Activity() []RoomInfo {
 }
 
 // Seq is the last sequence number given, in any room.
-func (h *Hub) Seq() uint64 { return h.seqSeen.Load() }
+func (h *Hub) Seq() uint64 { return h.seq.Load() }
 
 // DefaultRoom is the room members land in.
 func (h *Hub) DefaultRoom() *Room { return h.def }
@@ -230,7 +230,7 @@ func (h *Hub) leaveRoomLocked(m *Member) {
 	if m.seen == nil || len(m.seen) > 2*h.opts.MaxRooms {
 		m.seen = make(map[string]uint64) // bounded: a member hopping through rooms for hours
 	}
-	m.seen[nameKey(r.name)] = h.seq
+	m.seen[nameKey(r.name)] = h.seq.Load()
 	if len(r.members) == 0 {
 		r.emptySince = h.opts.Now()
 		if !r.byOp {
