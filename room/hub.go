@@ -642,16 +642,8 @@ func (h *Hub) Members() []MemberInfo {
 func (h *Hub) MembersHead(self *Member, n int) ([]MemberInfo, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r := self.room
-	if r == nil {
-		r = h.def
-	}
-	out := make([]MemberInfo, min(max(n, 0), len(r.members)))
-	for i := range out {
-		out[i] = r.members[i].info()
-		out[i].Hand = r.hands.raised(r.members[i])
-	}
-	return out, len(r.members)
+	r := h.roomOfLocked(self)
+	return r.headLocked(n), len(r.members)
 }
 
 // outboxNow is the time by which outbox ages are measured.

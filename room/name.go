@@ -171,3 +171,23 @@ func NameFrom(login string) string {
 func nameRune(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-'
 }
+
+// Mentions reports whether text holds name as a word, ignoring case. Names
+// are ASCII letters, digits, '_' and '-', so a word ends at anything else.
+func Mentions(text, name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i+len(name) <= len(text); i++ {
+		if i > 0 && nameRune(rune(text[i-1])) {
+			continue
+		}
+		if !strings.EqualFold(text[i:i+len(name)], name) {
+			continue
+		}
+		if j := i + len(name); j == len(text) || !nameRune(rune(text[j])) {
+			return true
+		}
+	}
+	return false
+}

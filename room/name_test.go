@@ -172,3 +172,14 @@ func TestNameFrom(t *testing.T) {
 		}
 	}
 }
+
+func TestMentions(t *testing.T) {
+	for text, want := range map[string]bool{
+		"hi carol": true, "CAROL!": true, "@carol:": true, "carol": true, "é carol é": true,
+		"caroline": false, "xcarol": false, "carol_": false, "carol-2": false, "": false, "caro": false,
+	} {
+		if got := Mentions(text, "carol"); got != want {
+			t.Errorf("Mentions(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

@@ -278,7 +278,7 @@ func (m *model) add(msg room.Message, meID uint64, meName string) int {
 	}
 	e := entry{msg: msg}
 	if !msg.Kind.System() && msg.SenderID != meID {
-		e.mention = mentions(msg.Text, meName)
+		e.mention = room.Mentions(msg.Text, meName)
 	}
 	return m.paintEntry(e)
 }

@@ -436,17 +436,6 @@ func TestStyles(t *testing.T) {
 	}
 }
 
-func TestMentions(t *testing.T) {
-	for text, want := range map[string]bool{
-		"hi carol": true, "CAROL!": true, "@carol:": true, "carol": true, "é carol é": true,
-		"caroline": false, "xcarol": false, "carol_": false, "carol-2": false, "": false, "caro": false,
-	} {
-		if got := mentions(text, "carol"); got != want {
-			t.Errorf("mentions(%q) = %v, want %v", text, got, want)
-		}
-	}
-}
-
 func TestFrench(t *testing.T) {
 	h := newHarness(setup{lang: room.LangFR, profile: termenv.Ascii, w: 100, h: 50}) // tall enough for /help and its keys
 	h.send(batchMsg{live[0], live[4], {At: at(8), Kind: room.KindHelp}})

@@ -354,42 +354,9 @@ func fit(s string, w, width int) line {
 	return line{s, ansi.StringWidth(s)}
 }
 
-// mentions reports whether text holds name as a word, ignoring case. Names
-// are ASCII letters, digits, '_' and '-', so a word ends at anything else.
-func mentions(text, name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i+len(name) <= len(text); i++ {
-		if i > 0 && nameByte(text[i-1]) {
-			continue
-		}
-		if !equalFoldASCII(text[i:i+len(name)], name) {
-			continue
-		}
-		if j := i + len(name); j == len(text) || !nameByte(text[j]) {
-			return true
-		}
-	}
-	return false
-}
-
-func nameByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
-}
-
 func lowerASCII(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		if lowerASCII(a[i]) != lowerASCII(b[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,5 +1,6 @@
-// Package web is the HTTP door: for now a health check and metrics for the
-// teacher's infrastructure (a later change serves the room's page here).
+// Package web is the HTTP door: the room's page and its WebSocket for
+// members in a browser, and a health check and metrics for the teacher's
+// infrastructure.
 // It reads the hub and the store through snapshots and funcs given at
 // wiring, so it imports neither the other doors nor the store.
 package web
@@ -85,6 +86,11 @@ func New(opts Options) (*Server, error) {
 	if opts.Members != nil {
 		s.members = newMembers(s, *opts.Members)
 		mux.Handle("GET /ws", s.members)
+		pg, err := newPage(opts.Members.Lang, opts.Members.Password != "")
+		if err != nil {
+			return nil, err
+		}
+		pg.register(mux)
 		s.opts.Doors = append(s.opts.Doors, Door{Name: room.DoorWeb, BytesWritten: s.members.written.Load})
 	}
 	if opts.Metrics {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +66,7 @@ type members struct {
 	quit    chan struct{} // closed by Shutdown: a password check waiting its turn gives up
 	mu      sync.Mutex
 	conns   map[*websocket.Conn]struct{}
+	resumes map[string]*room.Member // a live member by its resume token
 	closing bool
 	wg      sync.WaitGroup
 }
@@ -87,7 +89,7 @@ func newMembers(s *Server, d MemberDoor) *members {
 	if d.Passwords == nil {
 		d.Passwords = &connlimit.PasswordGate{}
 	}
-	ms := &members{MemberDoor: d, s: s, quit: make(chan struct{}), conns: map[*websocket.Conn]struct{}{}}
+	ms := &members{MemberDoor: d, s: s, quit: make(chan struct{}), conns: map[*websocket.Conn]struct{}{}, resumes: map[string]*room.Member{}}
 	ms.webs.Store(d.LastWeb)
 	return ms
 }
@@ -100,22 +102,36 @@ type clientMsg struct {
 	Room     string `json:"room,omitempty"`
 	Password string `json:"password,omitempty"`
 	Text     string `json:"text,omitempty"`
+	// Lang is the page's language ("en", "fr"): the server's words to
+	// this member (system messages, refusals) are in it; "": the door's.
+	Lang string `json:"lang,omitempty"`
+	// Resume is the token of this tab's previous member (its welcome's):
+	// if that member is still here, its socket lost but not yet noticed,
+	// it goes, so that the page comes back under its own name.
+	Resume string `json:"resume,omitempty"`
 }
 
 // wireMsg is one message of the room, as the page reads it. System holds
 // the server's own wording of a system event, so the page needs none.
 type wireMsg struct {
-	V      int    `json:"v"`
-	Type   string `json:"type"`
-	Kind   string `json:"kind"`
-	Seq    uint64 `json:"seq,omitempty"`
-	At     string `json:"at,omitempty"`
-	Room   string `json:"room,omitempty"`
-	From   string `json:"from,omitempty"`
-	To     string `json:"to,omitempty"`
-	Text   string `json:"text,omitempty"`
-	Mine   bool   `json:"mine,omitempty"`
-	System string `json:"system,omitempty"`
+	V    int    `json:"v"`
+	Type string `json:"type"`
+	Kind string `json:"kind"`
+	Seq  uint64 `json:"seq,omitempty"`
+	At   string `json:"at,omitempty"`
+	Room string `json:"room,omitempty"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	Text string `json:"text,omitempty"`
+	Mine bool   `json:"mine,omitempty"`
+	// Mention: the text names the reader (room.Mentions, as on a screen).
+	Mention bool   `json:"mention,omitempty"`
+	System  string `json:"system,omitempty"`
+	// Syntax: the language a fenced block named ("```go"); its Text is
+	// then the code, without the fences.
+	Syntax string `json:"syntax,omitempty"`
+	// History: on a move, what the reader has not seen in its new room.
+	History []wireMsg `json:"history,omitempty"`
 }
 
 type welcomeMsg struct {
@@ -123,26 +139,61 @@ type welcomeMsg struct {
 	Type    string    `json:"type"`
 	Name    string    `json:"name"`
 	Room    string    `json:"room"`
+	Lang    string    `json:"lang"`
+	Resume  string    `json:"resume"` // for the next hello of this tab, after a drop
 	History []wireMsg `json:"history"`
 }
+
+// roomMsg is the member's room as the page shows it beside the messages:
+// sent after the welcome and after each batch that changed it.
+type roomMsg struct {
+	V       int          `json:"v"`
+	Type    string       `json:"type"`
+	Room    string       `json:"room"`
+	Topic   string       `json:"topic"`
+	Members []memberInfo `json:"members"` // the first RosterSize
+	Count   int          `json:"count"`
+}
+
+type memberInfo struct {
+	Name string `json:"name"`
+	Door string `json:"door"`
+	Op   bool   `json:"op,omitempty"`
+	Hand bool   `json:"hand,omitempty"`
+}
+
+// RosterSize is how many members a page lists: beyond, it shows the count.
+const RosterSize = 200
 
 type byeMsg struct {
 	V      int    `json:"v"`
 	Type   string `json:"type"`
 	Reason string `json:"reason"`
+	// Code is why a member left (room.Reason's name: "quit", "kicked",
+	// "banned", "server shutdown", …), for the page to decide whether to
+	// come back by itself; "": refused before it entered.
+	Code string `json:"code,omitempty"`
 }
 
-func (ms *members) wire(self uint64, m *room.Message) wireMsg {
-	w := wireMsg{V: Version, Type: "msg", Kind: m.Kind.String(), Seq: m.Seq, Room: m.Room, From: m.From, Text: m.Text, Mine: m.SenderID == self && self != 0}
+func (wm *wsMember) wire(m *room.Message) wireMsg {
+	self := wm.m.ID()
+	w := wireMsg{V: Version, Type: "msg", Kind: m.Kind.String(), Seq: m.Seq, Room: m.Room, From: m.From, Text: m.Text, Mine: m.SenderID == self}
 	if !m.At.IsZero() {
 		w.At = m.At.UTC().Format(time.RFC3339)
 	}
 	switch m.Kind {
 	case room.KindChat, room.KindAction, room.KindBlock:
+		w.Mention = !w.Mine && room.Mentions(m.Text, wm.m.Name())
+		if lang, code, fenced := room.Fenced(m.Text); m.Kind == room.KindBlock && fenced {
+			w.Text, w.Syntax = code, lang // the code, as the screen shows it
+		}
 	case room.KindPrivate:
 		w.To = m.To
 	default:
-		w.System = ms.Lang.Describe(*m)
+		w.System = wm.lang.Describe(*m)
+		for i := range m.History {
+			w.History = append(w.History, wm.wire(&m.History[i]))
+		}
 	}
 	return w
 }
@@ -202,20 +253,24 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 
-	hello, ok := ms.hello(c, addr, log)
+	hello, lang, ok := ms.hello(c, addr, log)
 	if !ok {
 		return
 	}
+	ms.dropGhost(hello.Resume)
 	name, generated := hello.Name, false
 	if strings.TrimSpace(name) == "" {
 		name, generated = fmt.Sprintf("Web-%d", ms.webs.Add(1)), true
 	}
-	m, history, err := ms.s.opts.Hub.Join(room.JoinRequest{Name: name, Generated: generated, Door: room.DoorWeb, Addr: addr.String(), Room: hello.Room})
+	// Echo: the page shows its own lines as the room has them (numbered, in
+	// the room's order), not as it sent them.
+	m, history, err := ms.s.opts.Hub.Join(room.JoinRequest{Name: name, Generated: generated, Door: room.DoorWeb, Addr: addr.String(), Room: hello.Room, Echo: true})
 	if err != nil {
-		ms.refuse(c, ms.Lang.RefusalOf(err))
+		ms.refuse(c, lang.RefusalOf(err))
 		return
 	}
-	wm := &wsMember{ms: ms, c: c, m: m}
+	wm := &wsMember{ms: ms, c: c, m: m, lang: lang, resume: ms.resumable(m)}
+	defer ms.forget(wm.resume)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -226,11 +281,12 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	<-done
 }
 
-// hello reads the first message, with the room password if there is one.
-func (ms *members) hello(c *websocket.Conn, addr net.Addr, log *slog.Logger) (clientMsg, bool) {
+// hello reads the first message, with the room password if there is one,
+// and the language the member reads.
+func (ms *members) hello(c *websocket.Conn, addr net.Addr, log *slog.Logger) (clientMsg, room.Lang, bool) {
 	if ms.KeysOnly && ms.Password == "" {
 		ms.refuse(c, ms.Lang.Refusal(room.RefusedNoPassword))
-		return clientMsg{}, false
+		return clientMsg{}, ms.Lang, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), helloTimeout)
 	defer cancel()
@@ -238,20 +294,24 @@ func (ms *members) hello(c *websocket.Conn, addr net.Addr, log *slog.Logger) (cl
 	typ, b, err := c.Read(ctx)
 	if err != nil {
 		c.CloseNow()
-		return h, false
+		return h, ms.Lang, false
 	}
 	if typ != websocket.MessageText || json.Unmarshal(b, &h) != nil || h.V != Version || h.Type != "hello" {
 		c.Close(websocket.StatusPolicyViolation, "expected {\"v\":1,\"type\":\"hello\"}")
-		return h, false
+		return h, ms.Lang, false
+	}
+	lang := ms.Lang
+	if err := lang.UnmarshalText([]byte(h.Lang)); err != nil {
+		lang = ms.Lang // none, or one we do not speak
 	}
 	if ms.Password == "" {
-		return h, true
+		return h, lang, true
 	}
-	if refusal := ms.Passwords.Answer(addr, h.Password, ms.Password, ms.quit, ms.Lang, log); refusal != "" {
+	if refusal := ms.Passwords.Answer(addr, h.Password, ms.Password, ms.quit, lang, log); refusal != "" {
 		ms.refuse(c, refusal)
-		return h, false
+		return h, lang, false
 	}
-	return h, true
+	return h, lang, true
 }
 
 // refuse says why in a bye and closes.
@@ -303,9 +363,11 @@ func (ms *members) shutdown(ctx context.Context) error {
 
 // wsMember is one web member: this reader, and a writer (deliver).
 type wsMember struct {
-	ms *members
-	c  *websocket.Conn
-	m  *room.Member
+	ms     *members
+	c      *websocket.Conn
+	m      *room.Member
+	lang   room.Lang
+	resume string
 }
 
 // deliver sends the welcome and the history, then the outbox as it fills,
@@ -320,9 +382,14 @@ func (wm *wsMember) deliver(history []room.Message) {
 	}
 	hist := make([]wireMsg, 0, len(history))
 	for i := range history {
-		hist = append(hist, ms.wire(m.ID(), &history[i]))
+		hist = append(hist, wm.wire(&history[i]))
 	}
-	if err := write(welcomeMsg{V: Version, Type: "welcome", Name: m.Name(), Room: m.Room().Name(), History: hist}); err != nil {
+	welcome := welcomeMsg{V: Version, Type: "welcome", Name: m.Name(), Room: m.Room().Name(), Lang: string(wm.lang), Resume: wm.resume, History: hist}
+	err := write(welcome)
+	if err == nil {
+		err = write(wm.roster())
+	}
+	if err != nil {
 		wm.failed(err)
 		return
 	}
@@ -330,25 +397,50 @@ func (wm *wsMember) deliver(history []room.Message) {
 	for {
 		var left bool
 		batch, left = m.Next(batch[:0])
+		reshaped := false
 		for i := range batch {
-			if err := write(ms.wire(m.ID(), &batch[i])); err != nil {
-				if !left {
-					wm.failed(err)
-				} else {
-					wm.c.CloseNow()
-				}
+			reshaped = reshaped || batch[i].Kind.Reshapes()
+			if err := write(wm.wire(&batch[i])); err != nil {
+				wm.stop(err, left)
+				return
+			}
+		}
+		// Once a batch: a join storm costs a roster per batch, not per join.
+		if reshaped && !left {
+			if err := write(wm.roster()); err != nil {
+				wm.stop(err, left)
 				return
 			}
 		}
 		if left {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			reason := ms.Lang.Reason(m.Reason())
-			_ = ms.send(ctx, wm.c, byeMsg{V: Version, Type: "bye", Reason: reason})
+			reason := wm.lang.Reason(m.Reason())
+			_ = ms.send(ctx, wm.c, byeMsg{V: Version, Type: "bye", Reason: reason, Code: m.Reason().String()})
 			cancel()
 			wm.c.Close(websocket.StatusNormalClosure, room.Clip(reason, 100))
 			return
 		}
 	}
+}
+
+// stop ends the writer on a failed write: the member is dropped for it,
+// unless it had left already.
+func (wm *wsMember) stop(err error, left bool) {
+	if left {
+		wm.c.CloseNow()
+		return
+	}
+	wm.failed(err)
+}
+
+// roster is the member's room now, for the page's side.
+func (wm *wsMember) roster() roomMsg {
+	v := wm.ms.s.opts.Hub.View(wm.m, RosterSize)
+	out := roomMsg{V: Version, Type: "room", Room: v.Name, Topic: v.Topic, Count: v.Count, Members: make([]memberInfo, len(v.Members))}
+	for i, mi := range v.Members {
+		out.Members[i] = memberInfo{Name: mi.Name, Door: string(mi.Door), Op: mi.Op, Hand: mi.Hand}
+	}
+	return out
 }
 
 // failed drops a member whose socket would not take a write: in time (too
@@ -408,5 +500,38 @@ func (wm *wsMember) read() room.Reason {
 		if !ok {
 			return room.ReasonClosed
 		}
+	}
+}
+
+// resumable gives m a token its page can name in its next hello, after a
+// drop: 128 random bits, only ever written to m's own socket.
+func (ms *members) resumable(m *room.Member) string {
+	token := rand.Text()
+	ms.mu.Lock()
+	ms.resumes[token] = m
+	ms.mu.Unlock()
+	return token
+}
+
+func (ms *members) forget(token string) {
+	ms.mu.Lock()
+	delete(ms.resumes, token)
+	ms.mu.Unlock()
+}
+
+// dropGhost removes the member a resume token names, if it is still here:
+// its page lost the socket and came back before the server noticed (a
+// dead network is only noticed at a write's timeout or TCP's keepalive).
+// Without it, the page would come back as alice-2 beside alice's ghost.
+func (ms *members) dropGhost(token string) {
+	if token == "" {
+		return
+	}
+	ms.mu.Lock()
+	ghost := ms.resumes[token]
+	delete(ms.resumes, token)
+	ms.mu.Unlock()
+	if ghost != nil {
+		ms.s.opts.Hub.Leave(ghost, room.ReasonLost)
 	}
 }

@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
 }
 
 func TestConfigErrorsExitNonZeroNamingTheVariable(t *testing.T) {

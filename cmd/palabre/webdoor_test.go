@@ -20,6 +20,12 @@ import (
 func serveWeb(t *testing.T, cfg config.Config) (map[string]net.Addr, func()) {
 	t.Helper()
 	cfg.TCPAddr, cfg.SSHAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
+	return serveAt(t, cfg)
+}
+
+// serveAt runs serve with cfg's addresses as they are.
+func serveAt(t *testing.T, cfg config.Config) (map[string]net.Addr, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan map[string]net.Addr, 1)
 	served := make(chan error, 1)
