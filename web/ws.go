@@ -52,6 +52,9 @@ type MemberDoor struct {
 	Password  string                  // the room password, asked in hello
 	Passwords *connlimit.PasswordGate // shared with the other doors; nil: one of its own
 	KeysOnly  bool                    // no password and only known SSH keys: the web door is closed
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the browser's address (PALABRE_TRUSTED_PROXIES); nil: none.
+	TrustedProxies []netip.Prefix
 	// LastWeb is the last Web number a previous run gave (the store's
 	// State.Numbers["web-"]): numbering goes on after it.
 	LastWeb uint64
@@ -198,16 +201,6 @@ func (wm *wsMember) wire(m *room.Message) wireMsg {
 	return w
 }
 
-// remoteAddr is the client's address for limits and bans: the peer of the
-// connection (no X-Forwarded-For: PALABRE_TRUSTED_PROXIES is not here yet).
-func remoteAddr(r *http.Request) net.Addr {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return &net.TCPAddr{}
-	}
-	return net.TCPAddrFromAddrPort(ap)
-}
-
 func (ms *members) track(c *websocket.Conn) bool {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
@@ -244,10 +237,10 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer ms.untrack(c)
 	c.SetReadLimit(ms.ReadLimit)
-	addr := remoteAddr(r)
+	addr := clientAddr(r, ms.TrustedProxies)
 	release, err := ms.Limits.Admit(addr)
 	if err != nil {
-		log.Info("connection refused", "addr", r.RemoteAddr, "why", err.Error())
+		log.Info("connection refused", "addr", addr.String(), "peer", r.RemoteAddr, "why", err.Error())
 		ms.refuse(c, ms.Lang.Refusal(connlimit.Refusal(err)))
 		return
 	}

@@ -144,7 +144,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 			// as the other doors.
 			Members: &web.MemberDoor{
 				Lang: cfg.Lang, WriteTimeout: cfg.WriteTimeout, MaxMessageBytes: cfg.MaxMessageBytes,
-				Origins: cfg.Origins(), Limits: limits, Password: cfg.Password, Passwords: passwords,
+				Origins: cfg.Origins(), TrustedProxies: cfg.TrustedProxies, Limits: limits, Password: cfg.Password, Passwords: passwords,
 				KeysOnly: allowed != nil,
 				LastWeb:  state.Numbers["web-"], // Web-N goes on after a restart
 			},

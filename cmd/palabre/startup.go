@@ -22,7 +22,7 @@ import (
 // room's language: how students join, and the key ssh will ask them to
 // trust. The log line that follows it is for the record.
 type startupText struct {
-	running, tcpDoor, sshDoor, onlyHere, noAddress, fingerprint, noKey, monitoring string
+	running, tcpDoor, sshDoor, webDoor, onlyHere, noAddress, fingerprint, noKey, monitoring string
 }
 
 var startupTexts = map[room.Lang]startupText{
@@ -30,6 +30,7 @@ var startupTexts = map[room.Lang]startupText{
 		running:     "palabre is running. Students join it with one of these commands:",
 		tcpDoor:     "  TCP door, port %d (nc, the course's client.py):",
 		sshDoor:     "  SSH door, port %d (a full-screen chat):",
+		webDoor:     "  In a browser, port %d (a phone, a tablet, a lab machine without a terminal):",
 		onlyHere:    "    (this address is reachable from this machine only)",
 		noAddress:   "    (this machine has no network address but loopback: only it can join)",
 		fingerprint: "The SSH host key's fingerprint, which ssh shows students at their first connection:",
@@ -40,6 +41,7 @@ var startupTexts = map[room.Lang]startupText{
 		running:     "palabre est lancé. Les élèves le rejoignent avec l'une de ces commandes :",
 		tcpDoor:     "  Porte TCP, port %d (nc, le client.py du cours) :",
 		sshDoor:     "  Porte SSH, port %d (un chat plein écran) :",
+		webDoor:     "  Dans un navigateur, port %d (un téléphone, une tablette, un poste sans terminal) :",
 		onlyHere:    "    (cette adresse n'est joignable que depuis cette machine)",
 		noAddress:   "    (cette machine n'a pas d'adresse réseau hors loopback : elle seule peut s'y connecter)",
 		fingerprint: "L'empreinte de la clé d'hôte SSH, que ssh montre aux élèves à leur première connexion :",
@@ -81,6 +83,12 @@ func writeStartup(w io.Writer, lang room.Lang, dataDir string, tcpAddr, sshAddr,
 	}
 	if httpAddr != nil {
 		doors = append(doors, struct {
+			title string
+			addr  net.Addr
+			cmds  func(host, port string, v6 bool) []string
+		}{t.webDoor, httpAddr, func(host, port string, _ bool) []string {
+			return []string{"http://" + net.JoinHostPort(host, port) + "/"}
+		}}, struct {
 			title string
 			addr  net.Addr
 			cmds  func(host, port string, v6 bool) []string

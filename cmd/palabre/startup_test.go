@@ -118,7 +118,7 @@ func TestStartupTellsHowToJoin(t *testing.T) {
 			}
 			block := strings.Join(lines, "\n")
 			for _, want := range []string{"nc 127.0.0.1 " + m[1], "python3 client.py 127.0.0.1 " + m[1], "ssh -p " + m[2] + " 127.0.0.1",
-				"http://127.0.0.1:" + m[3] + "/healthz", "http://127.0.0.1:" + m[3] + "/metrics"} {
+				"http://127.0.0.1:" + m[3] + "/", "http://127.0.0.1:" + m[3] + "/healthz", "http://127.0.0.1:" + m[3] + "/metrics"} {
 				if !strings.Contains(block, "    "+want+"\n") {
 					t.Errorf("no command %q in:\n%s", want, block)
 				}

@@ -27,15 +27,16 @@ import (
 type Config struct {
 	TCPAddr  string `env:"PALABRE_TCP_ADDR" envDefault:":12800" help:"address of the TCP door (the course's protocol)"`
 	SSHAddr  string `env:"PALABRE_SSH_ADDR" envDefault:":2222" help:"address of the SSH door"`
-	HTTPAddr string `env:"PALABRE_HTTP_ADDR" envDefault:":8080" help:"address of the HTTP listener: /healthz and /metrics (empty: none)"`
+	HTTPAddr string `env:"PALABRE_HTTP_ADDR" envDefault:":8080" help:"address of the HTTP listener: the room's page for browsers, /healthz and /metrics (empty: none)"`
 	// HTTPOrigins is a comma-separated list: a string, as a flag reads one.
-	HTTPOrigins string     `env:"PALABRE_HTTP_ORIGINS" help:"hosts, besides the server's own, whose pages may open the web door's WebSocket, comma-separated (patterns such as *.example.org); none by default"`
-	Metrics     bool       `env:"PALABRE_METRICS" envDefault:"true" help:"serve Prometheus metrics at /metrics on PALABRE_HTTP_ADDR"`
-	DataDir     string     `env:"PALABRE_DATA_DIR" envDefault:"data" help:"directory for the server's state: the SSH host key and the database"`
-	Lang        room.Lang  `env:"PALABRE_LANG" envDefault:"en" help:"language of every user-facing string: en or fr"`
-	Greeting    string     `env:"PALABRE_GREETING" help:"first line sent to a TCP member (default: the language's greeting)"`
-	History     int        `env:"PALABRE_HISTORY" envDefault:"50" help:"how many recent messages a newcomer is shown (0 to 10000)"`
-	LogLevel    slog.Level `env:"PALABRE_LOG_LEVEL" envDefault:"info" help:"log level: debug, info, warn or error"`
+	HTTPOrigins    string     `env:"PALABRE_HTTP_ORIGINS" help:"hosts, besides the server's own, whose pages may open the web door's WebSocket, comma-separated (patterns such as *.example.org); none by default"`
+	TrustedProxies CIDRs      `env:"PALABRE_TRUSTED_PROXIES" help:"reverse proxies in front of the HTTP listener, comma-separated networks: from them, X-Forwarded-For gives the browser's address for limits and bans (ignored from anyone else); none by default"`
+	Metrics        bool       `env:"PALABRE_METRICS" envDefault:"true" help:"serve Prometheus metrics at /metrics on PALABRE_HTTP_ADDR"`
+	DataDir        string     `env:"PALABRE_DATA_DIR" envDefault:"data" help:"directory for the server's state: the SSH host key and the database"`
+	Lang           room.Lang  `env:"PALABRE_LANG" envDefault:"en" help:"language of every user-facing string: en or fr"`
+	Greeting       string     `env:"PALABRE_GREETING" help:"first line sent to a TCP member (default: the language's greeting)"`
+	History        int        `env:"PALABRE_HISTORY" envDefault:"50" help:"how many recent messages a newcomer is shown (0 to 10000)"`
+	LogLevel       slog.Level `env:"PALABRE_LOG_LEVEL" envDefault:"info" help:"log level: debug, info, warn or error"`
 
 	Room     string        `env:"PALABRE_ROOM" envDefault:"main" help:"the room where everyone lands who does not /join another (a name such as main or #cours)"`
 	Rooms    room.Creation `env:"PALABRE_ROOMS" envDefault:"open" help:"who creates a room by joining it: open (anyone) or ops (operators; others join the rooms there are)"`
