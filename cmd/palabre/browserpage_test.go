@@ -145,6 +145,14 @@ func TestBrowserMemberTalksWithTCPAndSSH(t *testing.T) {
 	tb.say("/join main")
 	tb.waitFor("back in #main", `document.getElementById("roomname").textContent === "#main"`)
 
+	// /quit leaves for good: the page says so, offers to enter again, and
+	// does not come back by itself.
+	tb.say("/quit")
+	tcpM.waitFor(t, "*** ana left (quit)")
+	tb.waitFor("the leave shown", `document.getElementById("state").dataset.state === "left" && !document.getElementById("join").hidden`)
+	tb.do(chromedp.SendKeys(chromedp.CSS("#name"), kb.Enter))
+	tcpM.waitFor(t, "*** ana joined (web)")
+	tb.waitFor("in the room again", `document.getElementById("state").dataset.state === "online" && !document.getElementById("line").disabled`)
 	tb.clean(origin)
 }
 
