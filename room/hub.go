@@ -128,6 +128,11 @@ type Hub struct {
 	seq     atomic.Uint64 // the last sequence number given: written under mu, read anywhere (Seq)
 	closed  bool
 	events  []event // log lines to write once the lock is released
+	// notes are the members whose door asked to hear of a first message
+	// or of their removal (JoinRequest.Notify): told once the lock is
+	// released, so that a door may write to its socket then, in the
+	// poster's goroutine, without holding up the hub.
+	notes []*Member
 
 	def       *Room                   // the default room: never goes
 	rooms     map[string]*Room        // by nameKey
@@ -266,8 +271,10 @@ type JoinRequest struct {
 	// Notify, when set, is called when the outbox gets its first message
 	// after being empty, and when the member is removed: a door can then
 	// start a writer only when there is something to write, instead of
-	// keeping a goroutine waiting on Ready. It runs under the hub's lock:
-	// it must not block (starting a goroutine is fine).
+	// keeping a goroutine waiting on Ready. It runs once the hub's lock is
+	// released, in the goroutine that caused it (a poster's, a leaver's):
+	// it may write to a socket that takes the bytes at once, but must not
+	// wait on one that does not.
 	Notify func()
 }
 
@@ -292,7 +299,7 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	h.nextID++
 	id := h.nextID
 	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxBytes, h.opts.OutboxAge)
-	m.key, m.echo, m.notify = req.Key, req.Echo, req.Notify
+	m.key, m.echo, m.notify, m.notes = req.Key, req.Echo, req.Notify, &h.notes
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
 	m.stats = &h.stats
 	if h.opts.MsgRate > 0 {
@@ -798,16 +805,19 @@ func (h *Hub) detachLocked(m *Member, r Reason) {
 	}
 	close(m.done)
 	if m.notify != nil {
-		m.notify()
+		h.notes = append(h.notes, m)
 	}
 	h.events = append(h.events, event{"leave", []any{"door", m.door, "name", m.Name(), "addr", m.addr, "reason", r.String()}})
 }
 
 // unlock releases the lock, then writes the log lines decided under it.
 func (h *Hub) unlock() {
-	events := h.events
-	h.events = nil
+	events, notes := h.events, h.notes
+	h.events, h.notes = nil, nil
 	h.mu.Unlock()
+	for _, m := range notes {
+		m.notify()
+	}
 	for _, e := range events {
 		h.log.Info(e.msg, e.attrs...)
 	}

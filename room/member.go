@@ -43,7 +43,8 @@ type Member struct {
 
 	half atomic.Bool // the outbox has been over half its bounds since the last Drain
 
-	notify func() // JoinRequest.Notify
+	notify func()       // JoinRequest.Notify
+	notes  *[]*Member   // the hub's: members to notify once its lock is released
 
 	// room is the room the member is in, guarded by the hub's lock; at is
 	// the same, for its door to read without the lock. seen holds, for each
@@ -242,7 +243,7 @@ func (m *Member) push(msg *Message, now time.Time) bool {
 		m.half.Store(true)
 	}
 	if first && m.notify != nil {
-		m.notify()
+		*m.notes = append(*m.notes, m) // push runs under the hub's lock
 	}
 	select {
 	case m.ready <- struct{}{}:

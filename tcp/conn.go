@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"palabre/internal/connerr"
@@ -24,14 +25,18 @@ type conn struct {
 	nc  net.Conn
 	m   *room.Member // set once joined; the writer never runs before
 
-	writing  atomic.Bool   // a writer runs, or the intro is being written
-	unframed atomic.Bool   // the member's last message came without a newline: the course's client
-	finished chan struct{} // closed once the connection is closed for good
+	raw      syscall.RawConn // the socket, for a write that must not wait; nil: none
+	writing  atomic.Bool     // a writer runs, a direct write is under way, or the intro is being written
+	unframed atomic.Bool     // the member's last message came without a newline: the course's client
+	finished chan struct{}   // closed once the connection is closed for good
 	closing  sync.Once
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, finished: make(chan struct{})}
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
 	c.writing.Store(true) // held until the intro is written: nothing goes before it
 	return c
 }
@@ -57,12 +62,107 @@ func (c *conn) serve(history []room.Message, early []byte, greeting string) {
 	<-c.finished
 }
 
-// kick starts a writer unless one runs: the room calls it (JoinRequest.Notify)
-// when the outbox gets a first message, and when the member is removed.
+// kick writes the outbox unless a writer runs: the room calls it
+// (JoinRequest.Notify) when the outbox gets a first message, and when the
+// member is removed, in the goroutine of whoever caused it, after the
+// room's lock. A socket with room for the bytes takes them there and then,
+// in one system call, as the course's server writes to each client from
+// the sender's thread: no goroutine to start, no deadline to set, no
+// scheduler to cross. One that has no room (or a member that left) gets a
+// writer goroutine, which waits for it within the write timeout.
 func (c *conn) kick() {
-	if c.writing.CompareAndSwap(false, true) {
-		go c.write()
+	// A panic here is this member's, not the poster's whose goroutine this is.
+	defer c.recover("direct writer")
+	for c.writing.CompareAndSwap(false, true) {
+		rest, ok := c.tryWrite()
+		if !ok {
+			go c.writeRest(rest)
+			return
+		}
+		c.writing.Store(false)
+		if !c.work() { // a message that came meanwhile found the writer busy
+			return
+		}
 	}
+}
+
+// tryWrite drains the outbox and writes it if the socket takes it without
+// waiting. It returns false, with what is left to write, when it did not
+// all go, or when the member has left (the writer says farewell).
+func (c *conn) tryWrite() ([]byte, bool) {
+	select {
+	case <-c.m.Done():
+		return nil, false
+	default:
+	}
+	var batch [4]room.Message
+	msgs := c.m.Drain(batch[:0])
+	if len(msgs) == 0 {
+		return nil, true
+	}
+	bp := directBuffers.Get().(*[]byte)
+	b := (*bp)[:0]
+	for i := range msgs {
+		b = lineproto.AppendMessage(b, c.srv.Lang, c.m.ID(), &msgs[i])
+	}
+	if c.unframed.Load() {
+		b = bytes.TrimSuffix(b, []byte{'\n'})
+	}
+	n := c.writeNow(b)
+	c.srv.written.Add(uint64(n))
+	var rest []byte
+	if n < len(b) {
+		rest = bytes.Clone(b[n:])
+	}
+	if cap(b) <= directBuffer { // a large batch's buffer is not kept
+		*bp = b[:0]
+		directBuffers.Put(bp)
+	}
+	return rest, rest == nil
+}
+
+// directBuffers are the buffers of direct writes, shared by every
+// connection: an idle member holds none.
+var directBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// directBuffer is the largest buffer kept for the next direct write.
+const directBuffer = 4096
+
+// writeNow writes b with one non-blocking system call and returns how
+// much the socket took: none when it has no room (EAGAIN) or failed (the
+// writer then finds out why, within its deadline).
+func (c *conn) writeNow(b []byte) int {
+	if c.raw == nil {
+		return 0
+	}
+	var n int
+	err := c.raw.Write(func(fd uintptr) bool {
+		for {
+			w, err := syscall.Write(int(fd), b[n:])
+			if w > 0 {
+				n += w
+			}
+			if err == syscall.EINTR || (err == nil && n < len(b) && w > 0) {
+				continue
+			}
+			return true // done, or EAGAIN: never wait here
+		}
+	})
+	_ = err
+	return n
+}
+
+// writeRest writes what a direct write left, then carries on as the
+// writer.
+func (c *conn) writeRest(rest []byte) {
+	defer c.recover("writer")
+	if len(rest) > 0 {
+		if err := c.writeOut(rest); err != nil {
+			c.writeFailed(err)
+			return
+		}
+	}
+	c.write()
 }
 
 // release lets the writer go, then takes it back at once if a message or

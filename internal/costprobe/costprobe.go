@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -21,7 +22,8 @@ import (
 // Stat is the server's state after a GC.
 type Stat struct {
 	Goroutines, Members int
-	Heap, Stack, RSS    uint64 // bytes: heap in use, goroutine stacks, resident
+	Heap, Stack, RSS    uint64        // bytes: heap in use, goroutine stacks, resident
+	CPU                 time.Duration // the process's user and system time so far
 }
 
 // Serve runs in the child (see Start): it listens on 127.0.0.1:0, serves
@@ -40,6 +42,7 @@ func Serve(serve func(net.Listener) error, members func() int) {
 	fmt.Println("addr", ln.Addr())
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
+		cpu := cpuTime() // before the GCs below, which are the probe's, not the server's
 		if path, ok := strings.CutPrefix(sc.Text(), "heap "); ok {
 			runtime.GC()
 			writeProfile(path, func(f *os.File) error { return pprof.WriteHeapProfile(f) })
@@ -48,8 +51,16 @@ func Serve(serve func(net.Listener) error, members func() int) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Println("stat", runtime.NumGoroutine(), members(), ms.HeapInuse, ms.StackInuse, rss())
+		fmt.Println("stat", runtime.NumGoroutine(), members(), ms.HeapInuse, ms.StackInuse, rss(), int64(cpu))
 	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func writeProfile(path string, write func(*os.File) error) {
@@ -138,7 +149,7 @@ func (c *Child) ask(line string) Stat {
 		c.b.Fatal("child gone")
 	}
 	var s Stat
-	if _, err := fmt.Sscanf(c.out.Text(), "stat %d %d %d %d %d", &s.Goroutines, &s.Members, &s.Heap, &s.Stack, &s.RSS); err != nil {
+	if _, err := fmt.Sscanf(c.out.Text(), "stat %d %d %d %d %d %d", &s.Goroutines, &s.Members, &s.Heap, &s.Stack, &s.RSS, &s.CPU); err != nil {
 		c.b.Fatalf("child: %q: %v", c.out.Text(), err)
 	}
 	return s
