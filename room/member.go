@@ -43,8 +43,8 @@ type Member struct {
 
 	half atomic.Bool // the outbox has been over half its bounds since the last Drain
 
-	notify func()       // JoinRequest.Notify
-	notes  *[]*Member   // the hub's: members to notify once its lock is released
+	notify func()     // JoinRequest.Notify
+	notes  *[]*Member // the hub's: members to notify once its lock is released
 
 	// room is the room the member is in, guarded by the hub's lock; at is
 	// the same, for its door to read without the lock. seen holds, for each
