@@ -72,6 +72,9 @@ func BenchmarkIdleMemberCost(b *testing.B) {
 		// Idle: every member down to its reader, the joins of the others
 		// written to it.
 		idle := child.StatWhen(func(s costprobe.Stat) bool { return s.Goroutines <= before.Goroutines+members })
+		if path := os.Getenv("PALABRE_MEMBER_HEAP"); path != "" { // heap and goroutine profiles of the idle members
+			idle = child.Profile(path)
+		}
 		if idle.Members != members {
 			b.Fatalf("%v members in the room, want %d", idle.Members, members)
 		}
