@@ -24,15 +24,18 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Load a server over loopback and measure loss, latency and cost",
-		Long: "bench connects TCP members and SSH members (each with a pty, reading its real screen),\n" +
+		Long: "bench connects TCP members, SSH members (each with a pty, reading its real screen) and\n" +
+			"web members (a WebSocket each, on the web door's /ws, reading its JSON messages),\n" +
 			"makes --senders of them send --rate messages a second each for --duration after --warmup,\n" +
 			"and finds every message's unique token in every other member's stream. It reports loss,\n" +
 			"latency from send to first sighting, deliveries per second, and the server's CPU time per\n" +
-			"1000 deliveries and memory per member. --stalled and --stalled-ssh add members that stop\n" +
-			"reading after their welcome (an SSH client still buffers up to 2 MiB of a stalled screen);\n" +
+			"1000 deliveries and memory per member. --stalled, --stalled-ssh and --stalled-web add\n" +
+			"members that stop reading after their welcome (an SSH client still buffers up to 2 MiB\n" +
+			"of a stalled screen);\n" +
 			"the report tells how many of them the server hung up on.\n\n" +
 			"--rooms N spreads the members, the senders and the stalled members evenly over rooms\n" +
-			"bench-1 … bench-N (each member types /join bench-K, on TCP as on a screen); each moves in\n" +
+			"bench-1 … bench-N (each member types /join bench-K, on TCP as on a screen; a web member\n" +
+			"names its room in its hello, as the page's ?room= does); each moves in\n" +
 			"before anyone sends, and a message is expected only by the other members of its sender's\n" +
 			"room: loss, deliveries and CPU per 1000 count those alone. A message seen in another room\n" +
 			"is an error, reported as \"crossed rooms\" (it must be 0), with each room's p99.\n" +
@@ -42,23 +45,25 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"Members connect all at once, each on its own, as a class arriving does: --connect-rate\n" +
 			"paces them instead. The report counts the reading members dropped before the measured\n" +
 			"window (a join storm's casualties) among those dropped.\n\n" +
-			"Without --addr-tcp/--addr-ssh it starts a server of its own inside the bench's process\n" +
-			"(no other process, a fresh data directory, flood control and connection limits off):\n" +
-			"CPU and memory then count the load generator too. For the server alone, start palabre\n" +
+			"Without --addr-tcp/--addr-ssh/--addr-web it starts a server of its own inside the bench's\n" +
+			"process (no other process, a fresh data directory, flood control and connection limits off,\n" +
+			"the web door only when web members are asked for): CPU and memory then count the load\n" +
+			"generator too. For the server alone, start palabre\n" +
 			"as a process apart and give its addresses and --pid; start it with PALABRE_MSG_RATE=0\n" +
 			"and PALABRE_MAX_MEMBERS above the members, or its flood control paces the senders and\n" +
 			"its door turns members away. Loopback addresses only: a name must resolve to loopback.\n" +
 			"A running server's room must be empty, for the bench floods it: the bench joins once\n" +
 			"first to count who is there (with --rooms, in its rooms too, by /rooms), and refuses if\n" +
-			"anyone is; --i-know skips the count.",
+			"anyone is; --i-know skips the count. The count comes in by the TCP or SSH door: web\n" +
+			"members alone against a running server need --addr-tcp or --addr-ssh too, or --i-know.",
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := untilSignal(cmd.Context())
 			if cpuprofile != "" {
-				if cfg.AddrTCP != "" || cfg.AddrSSH != "" {
-					return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp and --addr-ssh")
+				if cfg.AddrTCP != "" || cfg.AddrSSH != "" || cfg.AddrWeb != "" {
+					return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp, --addr-ssh and --addr-web")
 				}
 				f, err := os.Create(cpuprofile)
 				if err != nil {
@@ -70,9 +75,9 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			if !jsonOut {
 				cfg.Progress = stderr
 			}
-			members := cfg.TCPClients + cfg.SSHClients + cfg.Stalled + cfg.StalledSSH
-			cfg.StartServer = func(ctx context.Context) (string, string, func() error, error) {
-				return startBenchServer(ctx, members, cfg.Rooms)
+			members := cfg.TCPClients + cfg.SSHClients + cfg.WebClients + cfg.Stalled + cfg.StalledSSH + cfg.StalledWeb
+			cfg.StartServer = func(ctx context.Context, web bool) (bench.Addrs, func() error, error) {
+				return startBenchServer(ctx, members, cfg.Rooms, web)
 			}
 			rep, err := bench.Run(ctx, cfg)
 			if err != nil {
@@ -92,6 +97,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&cfg.TCPClients, "tcp-clients", 50, "TCP members that read")
 	f.IntVar(&cfg.SSHClients, "ssh-clients", 5, "SSH members, each with a pty, that read their screen")
+	f.IntVar(&cfg.WebClients, "web-clients", 0, "web members, each a WebSocket on the web door's /ws, that read")
 	f.IntVar(&cfg.Senders, "senders", 5, "how many of the reading members send")
 	f.Float64Var(&cfg.Rate, "rate", 1, "messages per second, per sender")
 	f.DurationVar(&cfg.Duration, "duration", bench.DefaultDuration, "the measured window")
@@ -100,11 +106,13 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.Float64Var(&cfg.ConnectRate, "connect-rate", 0, "members that start connecting each second; 0: all at once, no pacing")
 	f.IntVar(&cfg.Stalled, "stalled", 0, "TCP members that never read (past their welcome)")
 	f.IntVar(&cfg.StalledSSH, "stalled-ssh", 0, "SSH members, each with a pty, that never read their screen (past their welcome)")
+	f.IntVar(&cfg.StalledWeb, "stalled-web", 0, "web members that never read (past their welcome)")
 	f.IntVar(&cfg.Rooms, "rooms", 0, "spread the members over rooms bench-1 … bench-N; 0 or 1: everyone in the default room")
 	f.BoolVar(&cfg.StalledFirstRoom, "stalled-first-room", false, "put every stalled member in bench-1 (with --rooms)")
 	f.Float64Var(&cfg.FloodRate, "flood-rate", 0, "a member of bench-1 sends this many messages a second more (with --rooms)")
 	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")
 	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
+	f.StringVar(&cfg.AddrWeb, "addr-web", "", "HTTP listener of a running server (its web door is /ws), HOST:PORT on loopback")
 	f.BoolVar(&cfg.IKnow, "i-know", false, "bench a running server without counting who is in its room first (they would be flooded)")
 	f.IntVar(&cfg.PID, "pid", 0, "process of the running server, for its CPU time and memory (/proc)")
 	f.BoolVar(&jsonOut, "json", false, "print the report as one line of JSON, without the progress bar")
@@ -112,19 +120,24 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-// startBenchServer runs palabre in this process on two loopback ports, with
-// its own data directory, flood control and connection limits off (the
-// bench's rate is the load), room for the members and their rooms, and no
-// logs.
-func startBenchServer(ctx context.Context, members, rooms int) (tcpAddr, sshAddr string, stop func() error, err error) {
+// startBenchServer runs palabre in this process on loopback ports — the
+// TCP and SSH doors, and the HTTP listener with the web door when web asks
+// for it — with its own data directory, flood control and connection
+// limits off (the bench's rate is the load), room for the members and
+// their rooms, and no logs.
+func startBenchServer(ctx context.Context, members, rooms int, web bool) (addrs bench.Addrs, stop func() error, err error) {
 	dir, err := os.MkdirTemp("", "palabre-bench-")
 	if err != nil {
-		return "", "", nil, err
+		return addrs, nil, err
+	}
+	httpAddr := "" // none without web members: the bench measures the chat
+	if web {
+		httpAddr = "127.0.0.1:0"
 	}
 	cfg, err := config.Load(map[string]string{
 		"PALABRE_TCP_ADDR":     "127.0.0.1:0",
 		"PALABRE_SSH_ADDR":     "127.0.0.1:0",
-		"PALABRE_HTTP_ADDR":    "", // none: the bench measures the chat
+		"PALABRE_HTTP_ADDR":    httpAddr,
 		"PALABRE_DATA_DIR":     dir,
 		"PALABRE_MSG_RATE":     "0",
 		"PALABRE_MAX_PER_IP":   "0",
@@ -135,23 +148,27 @@ func startBenchServer(ctx context.Context, members, rooms int) (tcpAddr, sshAddr
 	})
 	if err != nil {
 		os.RemoveAll(dir)
-		return "", "", nil, err
+		return addrs, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	ready := make(chan map[string]net.Addr, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, io.Discard, func(a map[string]net.Addr) { ready <- a }) }()
 	select {
-	case addrs := <-ready:
+	case listening := <-ready:
 		stop = func() error {
 			cancel()
 			err := <-done
 			return errors.Join(err, os.RemoveAll(dir))
 		}
-		return addrs["tcp"].String(), addrs["ssh"].String(), stop, nil
+		addrs = bench.Addrs{TCP: listening["tcp"].String(), SSH: listening["ssh"].String()}
+		if a, ok := listening["http"]; ok {
+			addrs.Web = a.String()
+		}
+		return addrs, stop, nil
 	case err := <-done:
 		cancel()
 		os.RemoveAll(dir)
-		return "", "", nil, err
+		return addrs, nil, err
 	}
 }

@@ -92,6 +92,28 @@ func TestBenchRoomsFlag(t *testing.T) {
 	}
 }
 
+// --web-clients against the server the bench starts: it opens its web
+// door for them, and their deliveries are counted apart.
+func TestBenchWebClientsFlag(t *testing.T) {
+	out, _, err := runBench(t, "--tcp-clients", "4", "--ssh-clients", "1", "--web-clients", "4", "--stalled-web", "1",
+		"--senders", "3", "--rate", "10", "--duration", "500ms", "--warmup", "100ms", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	num := func(k string) float64 { v, _ := rep[k].(float64); return v }
+	if num("connected") != 10 || num("web_members") != 4 || num("stalled_web_members") != 1 {
+		t.Errorf("connected %v, web %v, stalled web %v; want 10, 4, 1", rep["connected"], rep["web_members"], rep["stalled_web_members"])
+	}
+	if num("sent") == 0 || num("expected") != num("sent")*8 || num("web_expected") == 0 ||
+		num("seen") != num("expected") || num("web_seen") != num("web_expected") || num("web_p99_ms") <= 0 {
+		t.Errorf("deliveries: %s", out)
+	}
+}
+
 func TestBenchTableAndProfile(t *testing.T) {
 	prof := t.TempDir() + "/cpu.prof"
 	out, errOut, err := runBench(t, "--tcp-clients", "3", "--ssh-clients", "1", "--senders", "2",

@@ -1,7 +1,9 @@
 // Package bench measures a palabre server under load, over loopback only:
-// it connects TCP members and SSH members with a pty, makes some of them
+// it connects TCP members, SSH members with a pty and web members (the
+// WebSocket of the web door), makes some of them
 // send at a steady rate, finds each message's unique token in every other
-// member's stream (a screen's bytes stripped of escape codes), and reports
+// member's stream (a screen's bytes stripped of escape codes, a web
+// member's messages' text), and reports
 // loss, latency from send to first sighting, throughput, and what the
 // server spent in CPU and memory.
 package bench
@@ -29,9 +31,13 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// StartFunc starts a server on loopback for the run and returns its two
-// doors' addresses and how to stop it.
-type StartFunc func(ctx context.Context) (tcpAddr, sshAddr string, stop func() error, err error)
+// Addrs are a server's doors on loopback, HOST:PORT; Web is its HTTP
+// listener, "" when it has none.
+type Addrs struct{ TCP, SSH, Web string }
+
+// StartFunc starts a server on loopback for the run and returns its doors'
+// addresses and how to stop it; web asks for the web door too.
+type StartFunc func(ctx context.Context, web bool) (addrs Addrs, stop func() error, err error)
 
 // Config is one run, as the flags of `palabre bench` give it.
 type Config struct {
@@ -39,6 +45,8 @@ type Config struct {
 	SSHClients int           // members on the SSH door, each with a pty, that read the screen
 	Stalled    int           // TCP members that read their welcome, then never again
 	StalledSSH int           // SSH members, each with a pty, that read their welcome, then never again
+	WebClients int           // members on the web door (a WebSocket each) that read
+	StalledWeb int           // web members that read their welcome, then never again
 	Senders    int           // how many of the reading members send
 	Rate       float64       // messages per second, per sender
 	Duration   time.Duration // the measured window, after the warm-up
@@ -58,11 +66,12 @@ type Config struct {
 	// one room, to show what it costs the others.
 	FloodRate float64
 
-	// AddrTCP and AddrSSH target a running server (HOST:PORT on loopback);
-	// both empty: StartServer starts one in this process.
-	AddrTCP, AddrSSH string
+	// AddrTCP, AddrSSH and AddrWeb (the HTTP listener, whose /ws is the
+	// web door) target a running server (HOST:PORT on loopback); all
+	// empty: StartServer starts one in this process.
+	AddrTCP, AddrSSH, AddrWeb string
 	// PID is the running server's process, read in /proc for its CPU time
-	// and memory; 0: not measured. Only with AddrTCP or AddrSSH.
+	// and memory; 0: not measured. Only with a running server's address.
 	PID         int
 	StartServer StartFunc
 	// IKnow runs against a running server without first counting who is
@@ -111,16 +120,22 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func (c Config) external() bool { return c.AddrTCP != "" || c.AddrSSH != "" }
+func (c Config) external() bool { return c.AddrTCP != "" || c.AddrSSH != "" || c.AddrWeb != "" }
+
+// readers is how many members read: those that may send, and receive.
+func (c Config) readers() int { return c.TCPClients + c.SSHClients + c.WebClients }
+
+// total is every member of the run, the stalled ones included.
+func (c Config) total() int { return c.readers() + c.Stalled + c.StalledSSH + c.StalledWeb }
 
 func (c Config) check() error {
 	switch {
-	case c.TCPClients < 0 || c.SSHClients < 0 || c.Stalled < 0 || c.StalledSSH < 0 || c.Senders < 0:
+	case c.TCPClients < 0 || c.SSHClients < 0 || c.WebClients < 0 || c.Stalled < 0 || c.StalledSSH < 0 || c.StalledWeb < 0 || c.Senders < 0:
 		return errors.New("member counts must be 0 or more")
-	case c.TCPClients+c.SSHClients == 0:
-		return errors.New("no members: give --tcp-clients or --ssh-clients")
-	case c.Senders > c.TCPClients+c.SSHClients:
-		return fmt.Errorf("%d senders, but only %d reading members to send", c.Senders, c.TCPClients+c.SSHClients)
+	case c.readers() == 0:
+		return errors.New("no members: give --tcp-clients, --ssh-clients or --web-clients")
+	case c.Senders > c.readers():
+		return fmt.Errorf("%d senders, but only %d reading members to send", c.Senders, c.readers())
 	case c.Senders > 0 && (c.Rate <= 0 || math.IsInf(c.Rate, 0) || math.IsNaN(c.Rate)):
 		return errors.New("--rate must be more than 0 messages per second")
 	case c.Duration <= 0:
@@ -129,8 +144,8 @@ func (c Config) check() error {
 		return errors.New("--warmup must be 0 or more")
 	case c.ConnectRate < 0 || math.IsInf(c.ConnectRate, 0) || math.IsNaN(c.ConnectRate):
 		return errors.New("--connect-rate must be 0 (all at once) or more connections per second")
-	case c.Rooms < 0 || c.Rooms > c.TCPClients+c.SSHClients:
-		return fmt.Errorf("--rooms %d: want 0 (one room) up to the %d reading members", c.Rooms, c.TCPClients+c.SSHClients)
+	case c.Rooms < 0 || c.Rooms > c.readers():
+		return fmt.Errorf("--rooms %d: want 0 (one room) up to the %d reading members", c.Rooms, c.readers())
 	case c.FloodRate < 0 || math.IsInf(c.FloodRate, 0) || math.IsNaN(c.FloodRate):
 		return errors.New("--flood-rate must be 0 (no flood) or more messages per second")
 	case (c.FloodRate > 0 || c.StalledFirstRoom) && c.Rooms < 2:
@@ -143,13 +158,20 @@ func (c Config) check() error {
 		if c.SSHClients+c.StalledSSH > 0 && c.AddrSSH == "" {
 			return errors.New("SSH members against a running server need --addr-ssh")
 		}
+		if c.WebClients+c.StalledWeb > 0 && c.AddrWeb == "" {
+			return errors.New("web members against a running server need --addr-web")
+		}
+		if c.AddrTCP == "" && c.AddrSSH == "" && !c.IKnow {
+			// The count of who is there reads the line protocol's welcome.
+			return errors.New("the bench counts who is in a running server's room by its TCP or SSH door: give --addr-tcp or --addr-ssh too, or --i-know")
+		}
 		if c.CPUProfile != nil {
-			return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp and --addr-ssh")
+			return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp, --addr-ssh and --addr-web")
 		}
 		return nil
 	}
 	if c.PID != 0 {
-		return errors.New("--pid reads a running server: give its --addr-tcp and --addr-ssh too")
+		return errors.New("--pid reads a running server: give its --addr-tcp, --addr-ssh or --addr-web too")
 	}
 	if c.StartServer == nil {
 		return errors.New("no server: give --addr-tcp and --addr-ssh")
@@ -198,6 +220,7 @@ type runner struct {
 	cfg              Config
 	run              string // sets this run's tokens apart
 	tcpAddr, sshAddr string
+	webAddr          string // the HTTP listener; the socket is at /ws
 	cols, rows       int
 	start            time.Time // the origin of every time below, on the monotonic clock
 
@@ -213,16 +236,16 @@ type runner struct {
 	sendTimes                 []atomic.Int64 // by message id; 0: not sent
 
 	members []*member
-	rooms   int      // 1: the default room only
-	inRoom  [][2]int // reading members, by room and door
+	rooms   int           // 1: the default room only
+	inRoom  [][nDoors]int // reading members, by room and door
 
-	hist       [2]histogram      // latencies, by the receiver's door
-	roomHist   []histogram       // latencies of the senders' messages, by the receiver's room, with rooms
-	floodHist  histogram         // latencies of the flood's messages
-	seen       [2]atomic.Int64   // measured deliveries, by the receiver's door
-	roomSent   [][2]atomic.Int64 // measured messages, by the sender's room and door
-	floodSent  atomic.Int64      // measured messages of the flood
-	crossed    atomic.Int64      // tokens seen by a member of another room than their sender's: none, unless rooms leak
+	hist       [nDoors]histogram      // latencies, by the receiver's door
+	roomHist   []histogram            // latencies of the senders' messages, by the receiver's room, with rooms
+	floodHist  histogram              // latencies of the flood's messages
+	seen       [nDoors]atomic.Int64   // measured deliveries, by the receiver's door
+	roomSent   [][nDoors]atomic.Int64 // measured messages, by the sender's room and door
+	floodSent  atomic.Int64           // measured messages of the flood
+	crossed    atomic.Int64           // tokens seen by a member of another room than their sender's: none, unless rooms leak
 	sentTotal  atomic.Int64
 	sendErrors atomic.Int64
 	strays     atomic.Int64 // tokens of this run that were never sent: none, unless something is wrong
@@ -308,8 +331,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now(), rooms: max(1, cfg.Rooms)}
-	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients,
-		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, ConnectRate: cfg.ConnectRate,
+	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients, WebMembers: cfg.WebClients,
+		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, StalledWeb: cfg.StalledWeb, ConnectRate: cfg.ConnectRate,
 		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(),
 		Rooms: max(1, cfg.Rooms), StalledFirstRoom: cfg.StalledFirstRoom, FloodRate: cfg.FloodRate}
 
@@ -325,6 +348,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		if cfg.AddrSSH != "" {
 			if r.sshAddr, err = loopback(ctx, cfg.Resolver, "--addr-ssh", cfg.AddrSSH); err != nil {
+				return rep, err
+			}
+		}
+		if cfg.AddrWeb != "" {
+			if r.webAddr, err = loopback(ctx, cfg.Resolver, "--addr-web", cfg.AddrWeb); err != nil {
 				return rep, err
 			}
 		}
@@ -348,7 +376,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	} else {
 		rep.Server = "in-process"
-		tcpAddr, sshAddr, stop, err := cfg.StartServer(ctx)
+		web := cfg.WebClients+cfg.StalledWeb > 0
+		addrs, stop, err := cfg.StartServer(ctx, web)
 		if err != nil {
 			return rep, fmt.Errorf("starting the server: %w", err)
 		}
@@ -358,11 +387,16 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				stop()
 			}
 		}()
-		if r.tcpAddr, err = loopback(ctx, cfg.Resolver, "the server's TCP address", tcpAddr); err != nil {
+		if r.tcpAddr, err = loopback(ctx, cfg.Resolver, "the server's TCP address", addrs.TCP); err != nil {
 			return rep, err
 		}
-		if r.sshAddr, err = loopback(ctx, cfg.Resolver, "the server's SSH address", sshAddr); err != nil {
+		if r.sshAddr, err = loopback(ctx, cfg.Resolver, "the server's SSH address", addrs.SSH); err != nil {
 			return rep, err
+		}
+		if web {
+			if r.webAddr, err = loopback(ctx, cfg.Resolver, "the server's web address", addrs.Web); err != nil {
+				return rep, err
+			}
 		}
 		pr, fdsPerMember = selfProbe{}, 2 // both ends of every connection are here
 		rep, err = r.measure(ctx, rep, pr, fdsPerMember)
@@ -384,7 +418,7 @@ func newRunID() string {
 // measure is the run proper, once the server is known.
 func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember uint64) (Report, error) {
 	cfg := r.cfg
-	total := cfg.TCPClients + cfg.SSHClients + cfg.Stalled + cfg.StalledSSH
+	total := cfg.total()
 	if err := raiseNoFile(uint64(total)*fdsPerMember + 256); err != nil {
 		return rep, err
 	}
@@ -417,8 +451,11 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 				}
 			}
 			connect := r.connectTCP
-			if m.door == doorSSH {
+			switch m.door {
+			case doorSSH:
 				connect = r.connectSSH
+			case doorWeb:
+				connect = r.connectWeb
 			}
 			if err := connect(gctx, m); err != nil {
 				kind := m.door.String()
@@ -505,13 +542,14 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	r.phase.Store(int32(phaseDrain))
 	expected := r.expected()
 	deadline := time.Now().Add(cfg.Drain)
-	for r.seen[0].Load()+r.seen[1].Load() < expected[0]+expected[1] && time.Now().Before(deadline) {
+	for r.seenAll() < sum(expected) && time.Now().Before(deadline) {
 		if err := sleepUntil(ctx, time.Now().Add(20*time.Millisecond)); err != nil {
 			return rep, err
 		}
 	}
 	r.phase.Store(int32(phaseDone))
-	rep.StalledDropped, rep.StalledSSHDropped = r.stalledDropped()
+	hungUp := r.stalledDropped()
+	rep.StalledDropped, rep.StalledSSHDropped, rep.StalledWebDropped = hungUp[doorTCP], hungUp[doorSSH], hungUp[doorWeb]
 	r.fill(&rep, expected, pr)
 	return rep, nil
 }
@@ -530,14 +568,14 @@ func (r *runner) plan() error {
 		r.floodSlots = int(math.Ceil(window*cfg.FloodRate)) + 1
 	}
 	ids := r.senders*r.slots + r.floodSlots
-	readers := cfg.TCPClients + cfg.SSHClients
+	readers := cfg.readers()
 	if ids > 50_000_000 || float64(ids)/8*float64(readers) > 4<<30 {
 		return fmt.Errorf("%d messages to %d members is more than the bench keeps track of: lower --senders, --rate, --flood-rate or --duration", ids, readers)
 	}
 	r.sendTimes = make([]atomic.Int64, ids)
 
 	r.rooms = max(1, cfg.Rooms)
-	r.roomSent = make([][2]atomic.Int64, r.rooms)
+	r.roomSent = make([][nDoors]atomic.Int64, r.rooms)
 	if r.rooms > 1 {
 		r.roomHist = make([]histogram, r.rooms)
 	}
@@ -613,12 +651,12 @@ func (r *runner) send(ctx context.Context, m *member, s int) {
 // expected is how many measured deliveries there should be, by the
 // receiver's door: each measured message to every reading member of its
 // sender's room but its sender.
-func (r *runner) expected() [2]int64 {
-	var e [2]int64
+func (r *runner) expected() [nDoors]int64 {
+	var e [nDoors]int64
 	for room := range r.rooms {
-		for from := range 2 {
+		for from := range nDoors {
 			n := r.roomSent[room][from].Load()
-			for to := range 2 {
+			for to := range nDoors {
 				others := int64(r.inRoom[room][to])
 				if from == to {
 					others-- // not to its sender
@@ -632,17 +670,38 @@ func (r *runner) expected() [2]int64 {
 
 // sentIn is how many measured messages were sent in room.
 func (r *runner) sentIn(room int) int64 {
-	return r.roomSent[room][doorTCP].Load() + r.roomSent[room][doorSSH].Load()
+	var n int64
+	for d := range nDoors {
+		n += r.roomSent[room][d].Load()
+	}
+	return n
 }
 
-// stalledDropped finds which stalled members the server has hung up on,
-// by door. A TCP member's stream is read to its end, if it comes within
-// half a second; an SSH member's client read its connection all along
-// (into the session's buffer, up to the channel's window), so its session
-// has ended already if the server closed it or the connection, or ends
-// within that half second.
-func (r *runner) stalledDropped() (tcp, ssh int) {
-	var n [2]atomic.Int64
+// seenAll is how many measured deliveries were seen, all doors together.
+func (r *runner) seenAll() int64 {
+	var n int64
+	for d := range nDoors {
+		n += r.seen[d].Load()
+	}
+	return n
+}
+
+func sum(by [nDoors]int64) int64 {
+	var n int64
+	for _, v := range by {
+		n += v
+	}
+	return n
+}
+
+// stalledDropped finds how many stalled members the server has hung up
+// on, by door. A TCP member's stream, or a web member's socket, is read to
+// its end, if it comes within half a second; an SSH member's client read
+// its connection all along (into the session's buffer, up to the channel's
+// window), so its session has ended already if the server closed it or the
+// connection, or ends within that half second.
+func (r *runner) stalledDropped() [nDoors]int {
+	var n [nDoors]atomic.Int64
 	var wg sync.WaitGroup
 	for _, m := range r.members {
 		if !m.stalled {
@@ -663,6 +722,12 @@ func (r *runner) stalledDropped() (tcp, ssh int) {
 				}
 				return
 			}
+			if m.door == doorWeb {
+				if m.ws != nil && webHungUp(m.ws, patience) {
+					n[doorWeb].Add(1)
+				}
+				return
+			}
 			_ = m.conn.SetReadDeadline(time.Now().Add(patience))
 			if _, err := io.Copy(io.Discard, m.conn); err == nil {
 				n[doorTCP].Add(1) // the end of the stream: hung up on
@@ -670,7 +735,11 @@ func (r *runner) stalledDropped() (tcp, ssh int) {
 		})
 	}
 	wg.Wait()
-	return int(n[doorTCP].Load()), int(n[doorSSH].Load())
+	var out [nDoors]int
+	for d := range nDoors {
+		out[d] = int(n[d].Load())
+	}
+	return out
 }
 
 func (r *runner) closeAll() {
@@ -689,28 +758,32 @@ func (r *runner) closeAll() {
 }
 
 // fill puts the figures into rep.
-func (r *runner) fill(rep *Report, expected [2]int64, pr probe) {
+func (r *runner) fill(rep *Report, expected [nDoors]int64, pr probe) {
 	cfg := r.cfg
 	var all histogram
-	all.merge(&r.hist[doorTCP])
-	all.merge(&r.hist[doorSSH])
-	seen := [2]int64{r.seen[0].Load(), r.seen[1].Load()}
+	var seen [nDoors]int64
+	for d := range nDoors {
+		all.merge(&r.hist[d])
+		seen[d] = r.seen[d].Load()
+	}
 
 	rep.SentTotal = r.sentTotal.Load()
 	for room := range r.rooms {
 		rep.Sent += r.sentIn(room)
 	}
 	rep.FloodSent = r.floodSent.Load()
-	rep.Expected = expected[0] + expected[1]
-	rep.Seen = seen[0] + seen[1]
+	rep.Expected = sum(expected)
+	rep.Seen = sum(seen)
 	rep.Lost = max(0, rep.Expected-rep.Seen)
 	rep.LossPct = pct(rep.Lost, rep.Expected)
 	rep.TCPExpected, rep.TCPSeen = expected[doorTCP], seen[doorTCP]
 	rep.SSHExpected, rep.SSHSeen = expected[doorSSH], seen[doorSSH]
+	rep.WebExpected, rep.WebSeen = expected[doorWeb], seen[doorWeb]
 	rep.P50ms, rep.P90ms, rep.P99ms = ms(all.quantile(.50)), ms(all.quantile(.90)), ms(all.quantile(.99))
 	rep.MaxMs = ms(time.Duration(all.max.Load()))
 	rep.TCPP50ms, rep.TCPP99ms = ms(r.hist[doorTCP].quantile(.50)), ms(r.hist[doorTCP].quantile(.99))
 	rep.SSHP50ms, rep.SSHP99ms = ms(r.hist[doorSSH].quantile(.50)), ms(r.hist[doorSSH].quantile(.99))
+	rep.WebP50ms, rep.WebP99ms = ms(r.hist[doorWeb].quantile(.50)), ms(r.hist[doorWeb].quantile(.99))
 	rep.DeliveriesPerS = round3(float64(rep.Seen) / cfg.Duration.Seconds())
 	if rep.CPUS != nil && rep.Seen > 0 {
 		v := math.Round(*rep.CPUS/float64(rep.Seen)*1000*1e6) / 1e6 // small: µs matter
@@ -755,6 +828,8 @@ func (r *runner) lossByCause(rep *Report) {
 			rep.DropReasons[lastLine(m.tail)]++
 		case m.door == doorSSH:
 			rep.LostSSHConnected += lost
+		case m.door == doorWeb:
+			rep.LostWebConnected += lost
 		default:
 			rep.LostTCPConnected += lost
 		}
@@ -765,7 +840,7 @@ func (r *runner) lossByCause(rep *Report) {
 // line that gathers many ("NAME and 499 others left"), to count the reasons
 // members were dropped for by kind.
 var (
-	memberName = regexp.MustCompile(`\bThread-\d+\b|\bb[0-9a-f]{4}s\d+\b`)
+	memberName = regexp.MustCompile(`\bThread-\d+\b|\bWeb-\d+\b|\bb[0-9a-f]{4}s\d+\b`)
 	others     = regexp.MustCompile(`\b(and|et) \d+ (others?|autres?)\b`)
 )
 
@@ -798,6 +873,9 @@ func (r *runner) notes(rep *Report) []string {
 	}
 	if rep.LostTCPConnected > 0 {
 		notes = append(notes, fmt.Sprintf("%d deliveries to TCP members that stayed connected came after the drain (%v), or never", rep.LostTCPConnected, r.cfg.Drain))
+	}
+	if rep.LostWebConnected > 0 {
+		notes = append(notes, fmt.Sprintf("%d deliveries to web members that stayed connected came after the drain (%v), or never", rep.LostWebConnected, r.cfg.Drain))
 	}
 	if interval := time.Duration(float64(time.Second) / max(r.cfg.Rate, 1e-9)); r.senders > 0 && time.Duration(r.maxLag.Load()) > interval/10 {
 		notes = append(notes, fmt.Sprintf("the load generator fell up to %.1f ms behind its schedule: latency runs from the actual send, so that delay is not in it", rep.SendLagMaxMs))
@@ -865,7 +943,7 @@ func (r *runner) showProgress(total int) func() {
 func (r *runner) progressLine(total int) string {
 	var frac float64
 	var text string
-	seen := r.seen[0].Load() + r.seen[1].Load()
+	seen := r.seenAll()
 	switch p := phase(r.phase.Load()); p {
 	case phaseConnect:
 		n := r.connected.Load()
@@ -881,7 +959,7 @@ func (r *runner) progressLine(total int) string {
 	default:
 		e := r.expected()
 		frac = 1
-		text = fmt.Sprintf("draining  seen %d of %d", seen, e[0]+e[1])
+		text = fmt.Sprintf("draining  seen %d of %d", seen, sum(e))
 	}
 	frac = min(max(frac, 0), 1)
 	const width = 20

@@ -20,6 +20,7 @@ import (
 	"palabre/room"
 	"palabre/sshui"
 	"palabre/tcp"
+	"palabre/web"
 )
 
 // startServer runs a room with both doors on 127.0.0.1:0 in the test's
@@ -35,6 +36,14 @@ func startServer(t *testing.T) (tcpAddr, sshAddr string) {
 // PALABRE_WRITE_TIMEOUT sets them (0: the default); opts.Logger, when set,
 // logs for the doors too, and opts.MaxMessageBytes bounds their messages.
 func startRoom(t *testing.T, opts room.Options, writeTimeout time.Duration) (hub *room.Hub, tcpAddr, sshAddr string) {
+	t.Helper()
+	hub, addrs := startDoors(t, opts, writeTimeout)
+	return hub, addrs.TCP, addrs.SSH
+}
+
+// startDoors is startRoom with the web door too, as cmd/palabre wires it
+// (a member door on the HTTP listener), and every door's address.
+func startDoors(t *testing.T, opts room.Options, writeTimeout time.Duration) (hub *room.Hub, addrs Addrs) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -59,30 +68,35 @@ func startRoom(t *testing.T, opts room.Options, writeTimeout time.Duration) (hub
 		t.Fatal(err)
 	}
 	tcpSrv := &tcp.Server{Hub: hub, Logger: logger, WriteTimeout: writeTimeout, MaxMessageBytes: opts.MaxMessageBytes}
-	tcpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	webSrv, err := web.New(web.Options{Hub: hub, Logger: logger,
+		Members: &web.MemberDoor{WriteTimeout: writeTimeout, MaxMessageBytes: opts.MaxMessageBytes}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sshLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var lns [3]net.Listener
+	for i := range lns {
+		if lns[i], err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- tcpSrv.Serve(tcpLn) }()
-	go func() { errs <- sshSrv.Serve(sshLn) }()
+	errs := make(chan error, 3)
+	go func() { errs <- tcpSrv.Serve(lns[0]) }()
+	go func() { errs <- sshSrv.Serve(lns[1]) }()
+	go func() { errs <- webSrv.Serve(lns[2]) }()
 	t.Cleanup(func() {
 		hub.Shutdown()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		tcpSrv.Shutdown(ctx)
 		sshSrv.Shutdown(ctx)
-		for range 2 {
+		webSrv.Shutdown(ctx)
+		for range 3 {
 			if err := <-errs; err != nil {
 				t.Errorf("Serve: %v", err)
 			}
 		}
 	})
-	return hub, tcpLn.Addr().String(), sshLn.Addr().String()
+	return hub, Addrs{TCP: lns[0].Addr().String(), SSH: lns[1].Addr().String(), Web: lns[2].Addr().String()}
 }
 
 // A short run against a running server, read through /proc like an
@@ -135,8 +149,8 @@ func TestBenchRunningServer(t *testing.T) {
 }
 
 func TestBenchRefusesWhatItCannotMeasure(t *testing.T) {
-	start := func(context.Context) (string, string, func() error, error) {
-		return "", "", nil, nil
+	start := func(context.Context, bool) (Addrs, func() error, error) {
+		return Addrs{}, nil, nil
 	}
 	base := Config{TCPClients: 2, Senders: 1, Rate: 1, Duration: time.Second}
 	tests := []struct {
@@ -157,6 +171,11 @@ func TestBenchRefusesWhatItCannotMeasure(t *testing.T) {
 		{"no rate", func(c *Config) { c.Rate = 0 }, "--rate"},
 		{"a connect rate below 0", func(c *Config) { c.ConnectRate = -1 }, "--connect-rate"},
 		{"no members", func(c *Config) { c.TCPClients, c.Senders = 0, 0 }, "no members"},
+		{"web members without the door", func(c *Config) { c.AddrTCP, c.WebClients = "127.0.0.1:1", 1 }, "--addr-web"},
+		{"stalled web members without the door", func(c *Config) { c.AddrTCP, c.StalledWeb = "127.0.0.1:1", 1 }, "--addr-web"},
+		{"web members alone, no door to count by", func(c *Config) { c.AddrWeb, c.TCPClients, c.WebClients = "127.0.0.1:1", 0, 2 }, "--i-know"},
+		{"a remote web door", func(c *Config) { c.AddrWeb, c.IKnow, c.TCPClients, c.WebClients = "192.0.2.1:80", true, 0, 2 }, "not a loopback address"},
+		{"fewer than no web members", func(c *Config) { c.WebClients = -1 }, "0 or more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,9 +250,9 @@ func TestBenchInProcessWithStalledScreens(t *testing.T) {
 	rep, err := Run(t.Context(), Config{
 		TCPClients: 3, SSHClients: 2, Stalled: 1, StalledSSH: 1, Senders: 2, Rate: 10,
 		Duration: 500 * time.Millisecond, Warmup: 100 * time.Millisecond,
-		StartServer: func(context.Context) (string, string, func() error, error) {
+		StartServer: func(context.Context, bool) (Addrs, func() error, error) {
 			tcpAddr, sshAddr := startServer(t) // stopped by the test's cleanup
-			return tcpAddr, sshAddr, func() error { return nil }, nil
+			return Addrs{TCP: tcpAddr, SSH: sshAddr}, func() error { return nil }, nil
 		},
 	})
 	if err != nil {
@@ -338,9 +357,9 @@ func TestBenchStalledScreenHungUpOn(t *testing.T) {
 			if err := r.connectSSH(t.Context(), m); err != nil {
 				t.Fatal(err)
 			}
-			tcp, ssh := r.stalledDropped()
-			if want := map[bool]int{true: 1, false: 0}[hangUp]; tcp != 0 || ssh != want {
-				t.Errorf("stalledDropped() = %d tcp, %d ssh; want 0, %d", tcp, ssh, want)
+			n := r.stalledDropped()
+			if want := map[bool]int{true: 1, false: 0}[hangUp]; n[doorTCP] != 0 || n[doorSSH] != want || n[doorWeb] != 0 {
+				t.Errorf("stalledDropped() = %d tcp, %d ssh, %d web; want 0, %d, 0", n[doorTCP], n[doorSSH], n[doorWeb], want)
 			}
 		})
 	}

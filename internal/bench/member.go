@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coder/websocket"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -18,11 +19,16 @@ type door int
 const (
 	doorTCP door = iota
 	doorSSH
+	doorWeb
+	nDoors // how many: the size of the figures kept by door
 )
 
 func (d door) String() string {
-	if d == doorSSH {
+	switch d {
+	case doorSSH:
 		return "ssh"
+	case doorWeb:
+		return "web"
 	}
 	return "tcp"
 }
@@ -36,16 +42,17 @@ type member struct {
 	stalled bool   // reads its welcome, then never again
 	reading bool   // its reader has started
 
-	conn  net.Conn      // the TCP connection (for an SSH member, under the client)
-	ssh   *gossh.Client // nil on the TCP door
-	w     io.Writer     // where its messages go: the socket, or the session's stdin
-	wmu   sync.Mutex    // a flooder's two senders write one message at a time
-	eol   byte          // what ends a message: '\n' on TCP, Enter ('\r') on a screen
-	ready chan struct{} // closed when the server has welcomed it
-	moved chan struct{} // closed when it is in its room (with one room, at the welcome)
-	gone  chan struct{} // closed when its reader stops
-	ended chan struct{} // a stalled SSH member's: closed when its session ends (nil before)
-	last  lastText      // the end of what it read, to explain a refusal
+	conn  net.Conn        // the TCP connection (for an SSH member, under the client; nil on the web door)
+	ssh   *gossh.Client   // nil on the TCP and web doors
+	ws    *websocket.Conn // the web door's socket; nil on the others
+	w     io.Writer       // where its messages go: the socket, or the session's stdin
+	wmu   sync.Mutex      // a flooder's two senders write one message at a time
+	eol   byte            // what ends a message: '\n' on TCP and the web, Enter ('\r') on a screen
+	ready chan struct{}   // closed when the server has welcomed it
+	moved chan struct{}   // closed when it is in its room (with one room, at the welcome)
+	gone  chan struct{}   // closed when its reader stops
+	ended chan struct{}   // a stalled SSH member's: closed when its session ends (nil before)
+	last  lastText        // the end of what it read, to explain a refusal
 
 	seen    []uint64     // messages seen, by id: owned by its reader
 	seenN   atomic.Int64 // measured deliveries it saw
@@ -71,6 +78,9 @@ func (m *member) close() {
 	}
 	if m.conn != nil {
 		m.conn.Close()
+	}
+	if m.ws != nil {
+		m.ws.CloseNow()
 	}
 }
 

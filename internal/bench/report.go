@@ -15,8 +15,10 @@ type Report struct {
 	Cores      int     `json:"cores"`  // this machine's, shared by the server and the bench
 	TCPMembers int     `json:"tcp_members"`
 	SSHMembers int     `json:"ssh_members"`
-	Stalled    int     `json:"stalled_members"`     // on the TCP door
-	StalledSSH int     `json:"stalled_ssh_members"` // on the SSH door, each with a pty
+	Stalled    int     `json:"stalled_members"`       // on the TCP door
+	StalledSSH int     `json:"stalled_ssh_members"`   // on the SSH door, each with a pty
+	WebMembers int     `json:"web_members,omitempty"` // the web figures are absent from a run without web members
+	StalledWeb int     `json:"stalled_web_members,omitempty"`
 	Connected  int     `json:"connected"`
 	ConnectS   float64 `json:"connect_s"` // time to connect and welcome every member
 	// ConnectRate is how many members started connecting each second; 0:
@@ -38,11 +40,14 @@ type Report struct {
 	TCPSeen     int64   `json:"tcp_seen"`
 	SSHExpected int64   `json:"ssh_expected"`
 	SSHSeen     int64   `json:"ssh_seen"`
+	WebExpected int64   `json:"web_expected,omitempty"`
+	WebSeen     int64   `json:"web_seen,omitempty"`
 	// The loss by cause: deliveries to members dropped during the run, and
 	// to members still connected at the end, by door.
 	LostDropped      int64 `json:"lost_dropped"`
 	LostTCPConnected int64 `json:"lost_tcp_connected"`
 	LostSSHConnected int64 `json:"lost_ssh_connected"`
+	LostWebConnected int64 `json:"lost_web_connected,omitempty"`
 
 	P50ms    float64 `json:"p50_ms"`
 	P90ms    float64 `json:"p90_ms"`
@@ -52,6 +57,8 @@ type Report struct {
 	TCPP99ms float64 `json:"tcp_p99_ms"`
 	SSHP50ms float64 `json:"ssh_p50_ms"`
 	SSHP99ms float64 `json:"ssh_p99_ms"`
+	WebP50ms float64 `json:"web_p50_ms,omitempty"`
+	WebP99ms float64 `json:"web_p99_ms,omitempty"`
 
 	DeliveriesPerS float64  `json:"deliveries_per_s"`
 	CPUS           *float64 `json:"cpu_s"`             // the server's CPU time over the measured window
@@ -68,6 +75,7 @@ type Report struct {
 	DropReasons         map[string]int `json:"drop_reasons,omitempty"` // their last line, names as NAME
 	StalledDropped      int            `json:"stalled_dropped"`        // stalled TCP members the server hung up on
 	StalledSSHDropped   int            `json:"stalled_ssh_dropped"`    // stalled SSH members whose session or connection the server closed
+	StalledWebDropped   int            `json:"stalled_web_dropped,omitempty"`
 	Strays              int64          `json:"strays"`
 
 	// Rooms: how many (1: the default room only), and the proof that none
@@ -117,8 +125,14 @@ func (rep Report) WriteTable(w io.Writer) error {
 	if rep.ConnectRate > 0 {
 		pace = fmt.Sprintf("%g a second", rep.ConnectRate)
 	}
-	row("members", "%d connected: %d tcp + %d ssh + %d stalled tcp + %d stalled ssh, %s, in %.1f s",
-		rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.StalledSSH, pace, rep.ConnectS)
+	web := rep.WebMembers+rep.StalledWeb > 0 // a run without web members reads as it always did
+	if web {
+		row("members", "%d connected: %d tcp + %d ssh + %d web + %d stalled tcp + %d stalled ssh + %d stalled web, %s, in %.1f s",
+			rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.WebMembers, rep.Stalled, rep.StalledSSH, rep.StalledWeb, pace, rep.ConnectS)
+	} else {
+		row("members", "%d connected: %d tcp + %d ssh + %d stalled tcp + %d stalled ssh, %s, in %.1f s",
+			rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.StalledSSH, pace, rep.ConnectS)
+	}
 	row("load", "%d senders × %g msg/s for %gs, after %gs of warm-up", rep.Senders, rep.Rate, rep.DurationS, rep.WarmupS)
 	if rep.Rooms > 1 {
 		where := "spread"
@@ -140,12 +154,18 @@ func (rep Report) WriteTable(w io.Writer) error {
 	if rep.SSHMembers > 0 {
 		row("  to ssh", "expected %d, seen %d, lost %d (%d to members still connected)", rep.SSHExpected, rep.SSHSeen, rep.SSHExpected-rep.SSHSeen, rep.LostSSHConnected)
 	}
+	if rep.WebMembers > 0 {
+		row("  to web", "expected %d, seen %d, lost %d (%d to members still connected)", rep.WebExpected, rep.WebSeen, rep.WebExpected-rep.WebSeen, rep.LostWebConnected)
+	}
 	row("latency", "p50 %s  p90 %s  p99 %s  max %s", msText(rep.P50ms), msText(rep.P90ms), msText(rep.P99ms), msText(rep.MaxMs))
 	if rep.TCPMembers > 0 {
 		row("  to tcp", "p50 %s  p99 %s", msText(rep.TCPP50ms), msText(rep.TCPP99ms))
 	}
 	if rep.SSHMembers > 0 {
 		row("  to ssh", "p50 %s  p99 %s", msText(rep.SSHP50ms), msText(rep.SSHP99ms))
+	}
+	if rep.WebMembers > 0 {
+		row("  to web", "p50 %s  p99 %s", msText(rep.WebP50ms), msText(rep.WebP99ms))
 	}
 	if rep.Rooms > 1 {
 		row("  by room", "the senders' messages (not the flood's): worst p99 %s (%s); bench-1 p50 %s p99 %s; the others p50 %s p99 %s, worst p99 %s",
@@ -171,8 +191,13 @@ func (rep Report) WriteTable(w io.Writer) error {
 		row("memory", "not measured")
 	}
 	row("generator", "at most %s behind schedule, %d send errors", msText(rep.SendLagMaxMs), rep.SendErrors)
-	row("dropped", "%d reading members (%d before the measured window); hung up on: %d of %d stalled tcp, %d of %d stalled ssh",
-		rep.Dropped, rep.DroppedBeforeWindow, rep.StalledDropped, rep.Stalled, rep.StalledSSHDropped, rep.StalledSSH)
+	if web {
+		row("dropped", "%d reading members (%d before the measured window); hung up on: %d of %d stalled tcp, %d of %d stalled ssh, %d of %d stalled web",
+			rep.Dropped, rep.DroppedBeforeWindow, rep.StalledDropped, rep.Stalled, rep.StalledSSHDropped, rep.StalledSSH, rep.StalledWebDropped, rep.StalledWeb)
+	} else {
+		row("dropped", "%d reading members (%d before the measured window); hung up on: %d of %d stalled tcp, %d of %d stalled ssh",
+			rep.Dropped, rep.DroppedBeforeWindow, rep.StalledDropped, rep.Stalled, rep.StalledSSHDropped, rep.StalledSSH)
+	}
 	for i, n := range rep.Notes {
 		label := ""
 		if i == 0 {

@@ -15,26 +15,37 @@ func roomName(i int) string { return "bench-" + strconv.Itoa(i+1) }
 
 // spread makes the run's members — the readers of each door, then the
 // stalled ones of each — puts each in its room and picks the senders. Each
-// kind is spread evenly over the rooms, the readers of both doors counted
+// kind is spread evenly over the rooms, the readers of every door counted
 // together so that the rooms differ by one reader at most; the senders are
 // spread evenly too, and inside a room chosen evenly among its readers, as
 // they are among everyone with one room.
 func (r *runner) spread() {
 	cfg := r.cfg
-	readers := cfg.TCPClients + cfg.SSHClients
+	readers := cfg.readers()
 	sshName := func(i int) string { return fmt.Sprintf("b%ss%d", r.run[:4], i) }
+	// The web door names its members (Web-N), as the TCP door does.
 	for i := range readers {
-		m := newMember(doorTCP, "")
-		if i >= cfg.TCPClients {
+		var m *member
+		switch {
+		case i < cfg.TCPClients:
+			m = newMember(doorTCP, "")
+		case i < cfg.TCPClients+cfg.SSHClients:
 			m = newMember(doorSSH, sshName(i-cfg.TCPClients))
+		default:
+			m = newMember(doorWeb, "")
 		}
 		m.room = i % r.rooms
 		r.members = append(r.members, m)
 	}
-	for i := range cfg.Stalled + cfg.StalledSSH {
-		m := newMember(doorTCP, "")
-		if i >= cfg.Stalled {
+	for i := range cfg.Stalled + cfg.StalledSSH + cfg.StalledWeb {
+		var m *member
+		switch {
+		case i < cfg.Stalled:
+			m = newMember(doorTCP, "")
+		case i < cfg.Stalled+cfg.StalledSSH:
 			m = newMember(doorSSH, sshName(cfg.SSHClients+i-cfg.Stalled))
+		default:
+			m = newMember(doorWeb, "")
 		}
 		m.stalled = true
 		if !cfg.StalledFirstRoom {
@@ -43,7 +54,7 @@ func (r *runner) spread() {
 		r.members = append(r.members, m)
 	}
 
-	r.inRoom = make([][2]int, r.rooms)
+	r.inRoom = make([][nDoors]int, r.rooms)
 	byRoom := make([][]*member, r.rooms)
 	for _, m := range r.members[:readers] {
 		r.inRoom[m.room][m.door]++

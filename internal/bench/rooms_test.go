@@ -50,15 +50,19 @@ func TestBenchSpreadsOverRooms(t *testing.T) {
 		{"as many rooms as readers", Config{Rooms: 5, TCPClients: 2, SSHClients: 3, Senders: 5}},
 		{"stalled in the first room, a flood", Config{Rooms: 3, TCPClients: 9, SSHClients: 3, Stalled: 4, StalledSSH: 2, Senders: 6, StalledFirstRoom: true, FloodRate: 100}},
 		{"a flood from a screen", Config{Rooms: 2, SSHClients: 4, Senders: 4, FloodRate: 10}},
+		{"one room, three doors", Config{TCPClients: 6, SSHClients: 2, WebClients: 6, Stalled: 1, StalledWeb: 2, Senders: 7}},
+		{"5 rooms, three doors", Config{Rooms: 5, TCPClients: 30, SSHClients: 10, WebClients: 30, Stalled: 2, StalledSSH: 1, StalledWeb: 3, Senders: 5}},
+		{"a flood from a web member", Config{Rooms: 2, WebClients: 4, Senders: 2, FloodRate: 10}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := planned(t, tt.cfg)
 			cfg := r.cfg
 			rooms := max(1, cfg.Rooms)
-			readers := cfg.TCPClients + cfg.SSHClients
-			if len(r.members) != readers+cfg.Stalled+cfg.StalledSSH {
-				t.Fatalf("%d members, want %d", len(r.members), readers+cfg.Stalled+cfg.StalledSSH)
+			readers := cfg.TCPClients + cfg.SSHClients + cfg.WebClients
+			stalledN := cfg.Stalled + cfg.StalledSSH + cfg.StalledWeb
+			if len(r.members) != readers+stalledN {
+				t.Fatalf("%d members, want %d", len(r.members), readers+stalledN)
 			}
 			count := func(keep func(m *member) bool) []int {
 				n := make([]int, rooms)
@@ -76,6 +80,8 @@ func TestBenchSpreadsOverRooms(t *testing.T) {
 				{"readers", func(m *member) bool { return !m.stalled }},
 				{"tcp readers", func(m *member) bool { return !m.stalled && m.door == doorTCP }},
 				{"ssh readers", func(m *member) bool { return !m.stalled && m.door == doorSSH }},
+				{"web readers", func(m *member) bool { return !m.stalled && m.door == doorWeb }},
+				{"stalled web", func(m *member) bool { return m.stalled && m.door == doorWeb && !cfg.StalledFirstRoom }},
 				{"senders", func(m *member) bool { return m.sender >= 0 }},
 			} {
 				if err := spreadEvenly(c.what, count(c.keep)); err != nil {
@@ -84,13 +90,13 @@ func TestBenchSpreadsOverRooms(t *testing.T) {
 			}
 			stalled := count(func(m *member) bool { return m.stalled })
 			if cfg.StalledFirstRoom {
-				if stalled[0] != cfg.Stalled+cfg.StalledSSH {
+				if stalled[0] != stalledN {
 					t.Errorf("stalled by room %v: want all in bench-1", stalled)
 				}
 			} else if err := spreadEvenly("stalled", stalled); err != nil {
 				t.Error(err)
 			}
-			for d := range 2 {
+			for d := range nDoors {
 				for room, in := range r.inRoom {
 					if want := count(func(m *member) bool { return !m.stalled && m.door == door(d) })[room]; in[d] != want {
 						t.Errorf("inRoom[%d][%v] = %d, want %d", room, door(d), in[d], want)
@@ -132,7 +138,7 @@ func TestBenchSpreadsOverRooms(t *testing.T) {
 // another room counts as crossed and as no delivery, a screen drawn again
 // counts nothing more, and the loss by member is each one's room's.
 func TestBenchExpectsTheSendersRoomOnly(t *testing.T) {
-	r := planned(t, Config{Rooms: 4, TCPClients: 13, SSHClients: 5, Stalled: 2, Senders: 6, Rate: 5, FloodRate: 50})
+	r := planned(t, Config{Rooms: 4, TCPClients: 13, SSHClients: 5, WebClients: 7, Stalled: 2, StalledWeb: 1, Senders: 6, Rate: 5, FloodRate: 50})
 	r.measureStart = 0 // every message measured
 	sent := []struct{ s, seq int }{}
 	for s := range r.senders + 1 {
@@ -185,12 +191,14 @@ func TestBenchExpectsTheSendersRoomOnly(t *testing.T) {
 		}
 	}
 	e := r.expected()
-	seen := r.seen[doorTCP].Load() + r.seen[doorSSH].Load()
-	if e[doorTCP]+e[doorSSH] != inRoom || seen != inRoom {
+	seen := r.seenAll()
+	if sum(e) != inRoom || seen != inRoom {
 		t.Errorf("expected %v deliveries, seen %d; want %d, those in the sender's room", e, seen, inRoom)
 	}
-	if e[doorTCP] != r.seen[doorTCP].Load() || e[doorSSH] != r.seen[doorSSH].Load() {
-		t.Errorf("by door: expected %v, seen %d and %d", e, r.seen[doorTCP].Load(), r.seen[doorSSH].Load())
+	for d := range nDoors {
+		if e[d] != r.seen[d].Load() || e[d] == 0 {
+			t.Errorf("to %v: expected %d, seen %d; want as many, more than 0", door(d), e[d], r.seen[d].Load())
+		}
 	}
 	if got := r.crossed.Load(); got != elsewhere || elsewhere == 0 {
 		t.Errorf("crossed %d, want %d (once each)", got, elsewhere)
