@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -387,23 +388,36 @@ func (wm *wsMember) deliver(history []room.Message) {
 		return
 	}
 	var batch []room.Message
+	var frame bytes.Buffer
+	enc := json.NewEncoder(&frame) // one object a line
 	for {
 		var left bool
 		batch, left = m.Next(batch[:0])
+		// What waited is one frame, one write: a member behind by a burst
+		// costs a system call, not one per message. Large, it is cut.
+		frame.Reset()
 		reshaped := false
 		for i := range batch {
 			reshaped = reshaped || batch[i].Kind.Reshapes()
-			if err := write(wm.wire(&batch[i])); err != nil {
-				wm.stop(err, left)
-				return
+			_ = enc.Encode(wm.wire(&batch[i]))
+			if frame.Len() >= maxFrame {
+				if err := wm.writeFrame(frame.Bytes()); err != nil {
+					wm.stop(err, left)
+					return
+				}
+				frame.Reset()
 			}
 		}
 		// Once a batch: a join storm costs a roster per batch, not per join.
 		if reshaped && !left {
-			if err := write(wm.roster()); err != nil {
-				wm.stop(err, left)
-				return
-			}
+			_ = enc.Encode(wm.roster())
+		}
+		if err := wm.writeFrame(frame.Bytes()); err != nil {
+			wm.stop(err, left)
+			return
+		}
+		if frame.Cap() > 4<<10 {
+			frame = bytes.Buffer{} // a burst's buffer is not kept by an idle member
 		}
 		if left {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -414,6 +428,24 @@ func (wm *wsMember) deliver(history []room.Message) {
 			return
 		}
 	}
+}
+
+// maxFrame is where a batch's frame is cut: a member far behind is sent
+// several frames, none of which a client must hold whole beyond this.
+const maxFrame = 32 << 10
+
+// writeFrame writes one frame of messages within the write timeout.
+func (wm *wsMember) writeFrame(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wm.ms.WriteTimeout)
+	defer cancel()
+	if err := wm.c.Write(ctx, websocket.MessageText, b); err != nil {
+		return err
+	}
+	wm.ms.written.Add(uint64(len(b)))
+	return nil
 }
 
 // stop ends the writer on a failed write: the member is dropped for it,

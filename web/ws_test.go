@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -147,13 +148,16 @@ func (w *wsClient) readOn() {
 				close(w.frames)
 				return
 			}
-			var f frame
-			if err := json.Unmarshal(b, &f); err != nil {
-				w.err <- fmt.Errorf("bad frame %q: %w", b, err)
-				close(w.frames)
-				return
+			// A frame holds one message or several, one a line.
+			for line := range bytes.SplitSeq(bytes.TrimSuffix(b, []byte{'\n'}), []byte{'\n'}) {
+				var f frame
+				if err := json.Unmarshal(line, &f); err != nil {
+					w.err <- fmt.Errorf("bad frame %q: %w", b, err)
+					close(w.frames)
+					return
+				}
+				w.frames <- f
 			}
-			w.frames <- f
 		}
 	}()
 }

@@ -123,33 +123,36 @@ func (r *runner) receiveWeb(m *member, c *websocket.Conn) {
 			return
 		}
 		now = r.since()
-		var f wsFrame
-		if json.Unmarshal(b, &f) != nil {
-			continue
-		}
-		switch f.Type {
-		case "welcome":
-			if ready {
+		// A frame holds one message or several, one a line.
+		for line := range bytes.SplitSeq(b, nl) {
+			var f wsFrame
+			if len(line) == 0 || json.Unmarshal(line, &f) != nil {
 				continue
 			}
-			ready = true
-			close(m.ready)
-			if r.rooms > 1 && f.Room != roomName(m.room) {
-				fmt.Fprintf(&m.last, "welcomed in #%s, not #%s\n", f.Room, roomName(m.room))
-				return // m.moved stays open: the wait fails at once, and says why
+			switch f.Type {
+			case "welcome":
+				if ready {
+					continue
+				}
+				ready = true
+				close(m.ready)
+				if r.rooms > 1 && f.Room != roomName(m.room) {
+					fmt.Fprintf(&m.last, "welcomed in #%s, not #%s\n", f.Room, roomName(m.room))
+					return // m.moved stays open: the wait fails at once, and says why
+				}
+				close(m.moved)
+				if m.stalled {
+					return // never reads again
+				}
+			case "msg":
+				t := []byte(f.Text)
+				sc.feed(t)
+				sc.feed(nl) // a message ends with its line: no token runs on into the next
+				recent = keepEnd(keepEnd(recent, t, 256), nl, 256)
+			case "bye":
+				fmt.Fprintf(&m.last, "%s\n", f.Reason)
+				recent = keepEnd(recent, []byte("*** "+f.Reason+"\n"), 256)
 			}
-			close(m.moved)
-			if m.stalled {
-				return // never reads again
-			}
-		case "msg":
-			t := []byte(f.Text)
-			sc.feed(t)
-			sc.feed(nl) // a message ends with its frame: no token runs on into the next
-			recent = keepEnd(keepEnd(recent, t, 256), nl, 256)
-		case "bye":
-			fmt.Fprintf(&m.last, "%s\n", f.Reason)
-			recent = keepEnd(recent, []byte("*** "+f.Reason+"\n"), 256)
 		}
 	}
 }

@@ -72,15 +72,22 @@
       sock.send(JSON.stringify({ v: 1, type: "hello", name: want.name, room: want.room, password: want.password, lang, resume }));
     });
     sock.addEventListener("message", (ev) => {
-      let m;
-      try { m = JSON.parse(ev.data); } catch { return; }
-      if (m.v !== 1) return;
-      switch (m.type) {
-        case "welcome": entered = true; welcome(m); break;
-        case "msg": show([m]); break;
-        case "room": roster(m); break;
-        case "bye": bye = m; break;
+      // A frame holds one message or several, one JSON object a line.
+      const msgs = [];
+      for (const line of String(ev.data).split("\n")) {
+        if (!line) continue;
+        let m;
+        try { m = JSON.parse(line); } catch { continue; }
+        if (m.v !== 1) continue;
+        if (m.type === "msg") { msgs.push(m); continue; }
+        if (msgs.length) show(msgs.splice(0));
+        switch (m.type) {
+          case "welcome": entered = true; welcome(m); break;
+          case "room": roster(m); break;
+          case "bye": bye = m; break;
+        }
       }
+      if (msgs.length) show(msgs);
     });
     sock.addEventListener("close", () => {
       if (ws !== sock) return;
