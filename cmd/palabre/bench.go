@@ -114,6 +114,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
 	f.StringVar(&cfg.AddrWeb, "addr-web", "", "HTTP listener of a running server (its web door is /ws), HOST:PORT on loopback")
 	f.BoolVar(&cfg.IKnow, "i-know", false, "bench a running server without counting who is in its room first (they would be flooded)")
+	f.BoolVar(&cfg.Course, "course", false, "the server at --addr-tcp is the course's own threaded server (internal/bench/testdata/course_server.py), to measure beside palabre")
 	f.IntVar(&cfg.PID, "pid", 0, "process of the running server, for its CPU time and memory (/proc)")
 	f.BoolVar(&jsonOut, "json", false, "print the report as one line of JSON, without the progress bar")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the measured window to this file (in-process server)")

@@ -78,6 +78,11 @@ type Config struct {
 	// in its room; without it the bench refuses a room with anyone in it,
 	// who would read every message the bench sends.
 	IKnow bool
+	// Course says the server at AddrTCP is the course's own threaded
+	// server (internal/bench/testdata/course_server.py), measured beside
+	// palabre: TCP members only, one room, its greeting as the welcome,
+	// and nobody counted first (it has no /who).
+	Course bool
 	// Resolver resolves the addresses' names, each checked to be loopback;
 	// nil: the system's.
 	Resolver *net.Resolver
@@ -160,6 +165,9 @@ func (c Config) check() error {
 		}
 		if c.WebClients+c.StalledWeb > 0 && c.AddrWeb == "" {
 			return errors.New("web members against a running server need --addr-web")
+		}
+		if c.Course && (c.AddrTCP == "" || c.SSHClients+c.StalledSSH+c.WebClients+c.StalledWeb > 0 || c.Rooms > 1) {
+			return errors.New("--course benches the course's server: TCP members only (--addr-tcp), in its one room")
 		}
 		if c.AddrTCP == "" && c.AddrSSH == "" && !c.IKnow {
 			// The count of who is there reads the line protocol's welcome.
@@ -356,7 +364,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				return rep, err
 			}
 		}
-		if !cfg.IKnow {
+		if !cfg.IKnow && !cfg.Course {
 			others, err := r.countOthers(ctx)
 			if err != nil {
 				return rep, fmt.Errorf("counting the room's members before the run (--i-know skips it): %w", err)
@@ -532,6 +540,14 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 		if cpu1, cpuErr = pr.cpu(); cpuErr == nil {
 			v := (cpu1 - cpu0).Seconds()
 			rep.CPUS = &v
+		}
+	}
+	// Memory once more at the end: what the traffic made the server hold
+	// (scrollback, buffers, the collector's headroom), not only the join.
+	if pr != nil && memErr == nil {
+		if end, err := pr.mem(); err == nil {
+			v := float64(end-memBefore) / float64(total) / 1024
+			rep.MemEndPerMemberKB = &v
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -791,6 +807,9 @@ func (r *runner) fill(rep *Report, expected [nDoors]int64, pr probe) {
 	}
 	if rep.MemPerMemberKB != nil {
 		*rep.MemPerMemberKB = round3(*rep.MemPerMemberKB)
+	}
+	if rep.MemEndPerMemberKB != nil {
+		*rep.MemEndPerMemberKB = round3(*rep.MemEndPerMemberKB)
 	}
 	if rep.CPUS != nil {
 		*rep.CPUS = round3(*rep.CPUS)

@@ -118,6 +118,10 @@ func (l *lastText) line() string {
 // either language, and a screen's title bar "you: NAME".
 var tcpWelcome = [][]byte{[]byte("*** You are "), []byte("*** Vous êtes ")}
 
+// courseWelcome is the course's server's greeting: it has no other
+// welcome, and a member is in its room once greeted.
+var courseWelcome = [][]byte{[]byte("Vous êtes connectés")}
+
 func screenWelcome(name string) [][]byte {
 	return [][]byte{[]byte("you: " + name), []byte("vous : " + name)}
 }
@@ -136,7 +140,11 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 	}
 	m.conn, m.w, m.eol = nc, nc, '\n'
 	m.reading = true
-	go r.receive(m, nc, tcpWelcome, movedMarks, false)
+	welcome := tcpWelcome
+	if r.cfg.Course {
+		welcome = courseWelcome
+	}
+	go r.receive(m, nc, welcome, movedMarks, false)
 	if err := r.wait(ctx, m, m.ready, "welcome"); err != nil || r.rooms <= 1 {
 		return err
 	}

@@ -64,9 +64,12 @@ type Report struct {
 	CPUS           *float64 `json:"cpu_s"`             // the server's CPU time over the measured window
 	CPUSPer1000    *float64 `json:"cpu_s_per_1000"`    // per 1000 deliveries seen
 	MemPerMemberKB *float64 `json:"mem_per_member_kb"` // memory grown by connecting, per member
-	BenchCPUS      *float64 `json:"bench_cpu_s"`       // the load generator's, over the same window, when the server is apart
-	CPUSource      string   `json:"cpu_source,omitempty"`
-	MemSource      string   `json:"mem_source,omitempty"`
+	// MemEndPerMemberKB is the memory grown from before connecting to the
+	// end of the measured window (the traffic's share too), per member.
+	MemEndPerMemberKB *float64 `json:"mem_end_per_member_kb,omitempty"`
+	BenchCPUS         *float64 `json:"bench_cpu_s"` // the load generator's, over the same window, when the server is apart
+	CPUSource         string   `json:"cpu_source,omitempty"`
+	MemSource         string   `json:"mem_source,omitempty"`
 
 	SendLagMaxMs        float64        `json:"send_lag_max_ms"` // how far the generator fell behind its schedule
 	SendErrors          int64          `json:"send_errors"`
@@ -186,7 +189,11 @@ func (rep Report) WriteTable(w io.Writer) error {
 		row("bench cpu", "%.2f s over the same window (the load generator)", *rep.BenchCPUS)
 	}
 	if rep.MemPerMemberKB != nil {
-		row("memory", "%.1f kB per member (%s)", *rep.MemPerMemberKB, rep.MemSource)
+		if rep.MemEndPerMemberKB != nil {
+			row("memory", "%.1f kB per member connected, %.1f kB at the end of the traffic (%s)", *rep.MemPerMemberKB, *rep.MemEndPerMemberKB, rep.MemSource)
+		} else {
+			row("memory", "%.1f kB per member (%s)", *rep.MemPerMemberKB, rep.MemSource)
+		}
 	} else {
 		row("memory", "not measured")
 	}
