@@ -440,3 +440,36 @@ func TestBrowserRoomPassword(t *testing.T) {
 	tb.waitFor("in the room", `document.getElementById("state").dataset.state === "online" && !document.getElementById("chat").hidden`)
 	tb.clean(origin)
 }
+
+// A screen reader can use the page: every control has a label (or its own
+// text), new messages are announced by a live region, the state is a
+// status region, and the input is reached with the keyboard alone.
+func TestBrowserScreenReader(t *testing.T) {
+	_, a, _ := classroom(t, func(c *config.Config) { c.Password = "pw" })
+	origin := "http://" + a["http"].String()
+	tb := openTab(t)
+	tb.do(chromedp.Navigate(origin + "/"))
+	unlabelled := eval[[]string](tb, `[...document.querySelectorAll("input, textarea, button")].filter(el => {
+		const label = el.id && document.querySelector("label[for='" + el.id + "']");
+		return !(label && label.textContent.trim()) && !el.textContent.trim() && !el.getAttribute("aria-label");
+	}).map(el => el.outerHTML)`)
+	if len(unlabelled) > 0 {
+		t.Errorf("controls without a label: %q", unlabelled)
+	}
+	if got := eval[string](tb, `(l => l.getAttribute("role") + " " + l.getAttribute("aria-live") + " " + l.getAttribute("aria-label"))(document.getElementById("log"))`); got != "log polite Messages" {
+		t.Errorf("the log is %q, want a polite live region labelled Messages", got)
+	}
+	if got := eval[string](tb, `document.getElementById("state").getAttribute("role")`); got != "status" {
+		t.Errorf("the connection state's role is %q", got)
+	}
+	// Keyboard only: the name field has the focus; Tab goes to the password.
+	if got := eval[string](tb, `document.activeElement.id`); got != "name" {
+		t.Errorf("the focus starts on %q, want the name", got)
+	}
+	tb.do(chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent("pw"+kb.Enter))
+	tb.waitFor("in the room", `document.getElementById("state").dataset.state === "online"`)
+	if got := eval[string](tb, `document.activeElement.id`); got != "line" {
+		t.Errorf("once in, the focus is on %q, want the input line", got)
+	}
+	tb.clean(origin)
+}
