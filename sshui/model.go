@@ -66,6 +66,9 @@ type modelConfig struct {
 	// Rows, when set, shares rendered messages with the server's other
 	// screens, which must have the same Lang and Location.
 	Rows *rowCache
+	// Kept, when set, shares the messages screens keep for their
+	// scrollback with the server's other screens; nil: each keeps its own.
+	Kept *keptMessages
 	// Poll is the open poll of the member's room, with its tally; nil
 	// (the func, or what it returns): none.
 	Poll func() *room.PollView
@@ -276,7 +279,7 @@ func (m *model) add(msg room.Message, meID uint64, meName string) int {
 			return n
 		}
 	}
-	e := entry{msg: msg}
+	e := entry{msg: m.cfg.Kept.keep(&msg)}
 	if !msg.Kind.System() && msg.SenderID != meID {
 		e.mention = room.Mentions(msg.Text, meName)
 	}
@@ -293,22 +296,25 @@ const gatheredNames = 3
 // each screen's memory).
 func (m *model) gatherMore(msg room.Message) (int, bool) {
 	sb := &m.sb
-	if len(sb.entries) == 0 {
+	if sb.entries.n == 0 {
 		return 0, false
 	}
-	last := &sb.entries[len(sb.entries)-1]
-	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows > sb.n {
+	last := sb.entries.at(sb.entries.n - 1)
+	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || int(last.rows) > sb.n {
 		return 0, false
 	}
 	e := *last
-	if e.count == 0 {
-		e.names, e.count = []string{e.msg.From}, 1+e.msg.Others
+	g := gathered{names: []string{e.msg.From}, count: 1 + e.msg.Others}
+	if e.gather != nil {
+		// A new line each time: the one kept is never written.
+		g = gathered{names: append([]string(nil), e.gather.names...), count: e.gather.count}
 	}
-	if len(e.names) < gatheredNames {
-		e.names = append(e.names, msg.From)
+	if len(g.names) < gatheredNames {
+		g.names = append(g.names, msg.From)
 	}
-	e.count += 1 + msg.Others // a member's outbox may have gathered a storm already
-	was := e.rows
+	g.count += 1 + msg.Others // a member's outbox may have gathered a storm already
+	e.gather = &g
+	was := int(e.rows)
 	sb.pop()
 	return m.paintEntry(e) - was, true
 }
@@ -318,10 +324,10 @@ func (m *model) paintEntry(e entry) int {
 	for _, l := range m.scratch {
 		m.sb.push(l)
 	}
-	e.rows = len(m.scratch)
+	e.rows = int32(len(m.scratch))
 	clear(m.scratch)
 	m.sb.addEntry(e)
-	return e.rows
+	return int(e.rows)
 }
 
 // layout is the size the screen is laid out for: never below the minimum,
@@ -357,8 +363,8 @@ func (m *model) setSize(w, h int) {
 func (m *model) rerender() {
 	entries := m.sb.entries
 	m.sb.reset()
-	for _, e := range entries {
-		m.paintEntry(e)
+	for i := range entries.n {
+		m.paintEntry(*entries.at(i))
 	}
 }
 

@@ -459,8 +459,8 @@ func TestScrollbackBounded(t *testing.T) {
 		if sb.n != want {
 			t.Errorf("%s: %d rows kept, want %d", when, sb.n, want)
 		}
-		if sb.rows < sb.n || sb.rows-sb.entries[0].rows >= maxScrollback {
-			t.Errorf("%s: %d entries hold %d rows for %d kept", when, len(sb.entries), sb.rows, sb.n)
+		if sb.rows < sb.n || sb.rows-int(sb.entries.at(0).rows) >= maxScrollback {
+			t.Errorf("%s: %d entries hold %d rows for %d kept", when, sb.entries.n, sb.rows, sb.n)
 		}
 		checkFrame(t, h.m.View(), h.m.width, h.m.height)
 	}
@@ -492,7 +492,7 @@ func BenchmarkModelMessage(b *testing.B) {
 			for range b.N {
 				if !bc.full { // forget every row, in O(1): StopTimer would cost more than the work
 					sb := &h.m.sb
-					sb.start, sb.n, sb.rows, sb.entries = 0, 0, 0, sb.entries[:0]
+					sb.start, sb.n, sb.rows, sb.entries.start, sb.entries.n = 0, 0, 0, 0, 0
 				}
 				h.m.receive(msg)
 				_ = h.m.View()
@@ -554,8 +554,8 @@ func TestJoinsGather(t *testing.T) {
 		if !slices.Equal(rows, tc.want) {
 			t.Errorf("%d messages\nshow %q\nwant %q", len(tc.msgs), rows, tc.want)
 		}
-		if len(h.m.sb.entries) != len(tc.want) {
-			t.Errorf("%d entries kept, want %d", len(h.m.sb.entries), len(tc.want))
+		if h.m.sb.entries.n != len(tc.want) {
+			t.Errorf("%d entries kept, want %d", h.m.sb.entries.n, len(tc.want))
 		}
 	}
 }

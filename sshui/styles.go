@@ -196,7 +196,7 @@ func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
 	own := e.msg.SenderID == meID && !e.msg.Kind.System()
 	// A question is rendered by each screen: operators' copies name an
 	// anonymous author that members' copies of the same number do not.
-	if p.cache == nil || e.msg.Seq == 0 || e.count > 1 || e.msg.Others > 0 || own || e.mention || e.msg.Kind == room.KindQuestion {
+	if p.cache == nil || e.msg.Seq == 0 || e.gatherCount() > 1 || e.msg.Others > 0 || own || e.mention || e.msg.Kind == room.KindQuestion {
 		return p.format(dst, e, own, width)
 	}
 	k := rowKey{e.msg.Seq, width, p.profile}
@@ -267,12 +267,12 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 		pre.add(to, st.name(to))
 		pre.raw(": ")
 	default:
-		text := p.lang.Describe(msg)
+		text := p.lang.Describe(*msg)
 		switch {
-		case e.count > 1 && msg.Kind == room.KindJoin:
-			text = p.lang.Joined(e.names, e.count)
-		case e.count > 1:
-			text = p.lang.Left(e.names, e.count)
+		case e.gatherCount() > 1 && msg.Kind == room.KindJoin:
+			text = p.lang.Joined(e.gather.names, e.gather.count)
+		case e.gatherCount() > 1:
+			text = p.lang.Left(e.gather.names, e.gather.count)
 		}
 		if text == "" {
 			text = msg.Text

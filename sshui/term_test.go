@@ -263,7 +263,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // Screens sharing rendered rows show exactly what each would render alone,
 // whatever their member (own words, mentions), width or colour profile.
 func TestSharedRowsChangeNothing(t *testing.T) {
-	cache := newRowCache()
+	cache, kept := newRowCache(), newKeptMessages()
 	type screen struct{ alone, shared *model }
 	var screens []screen
 	for _, who := range []struct {
@@ -272,13 +272,13 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 		w       int
 		profile termenv.Profile
 	}{{3, "carol", 100, termenv.ANSI256}, {2, "bob", 100, termenv.ANSI256}, {5, "dave", 100, termenv.Ascii}, {6, "eve", 60, termenv.ANSI256}} {
-		mk := func(rows *rowCache) *model {
+		mk := func(rows *rowCache, kept *keptMessages) *model {
 			r := lipgloss.NewRenderer(io.Discard)
 			r.SetColorProfile(who.profile)
 			return newModel(modelConfig{Renderer: r, Room: "lobby", Member: &fakeSelf{who.id, who.name},
-				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Head: headOf(func() []room.MemberInfo { return members })})
+				Width: who.w, Height: 20, Location: time.UTC, Rows: rows, Kept: kept, Head: headOf(func() []room.MemberInfo { return members })})
 		}
-		screens = append(screens, screen{mk(nil), mk(cache)})
+		screens = append(screens, screen{mk(nil, nil), mk(cache, kept)})
 	}
 	var seq uint64
 	for i := range 60 {
@@ -293,12 +293,23 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 			s.shared.receive([]room.Message{msg})
 		}
 	}
-	for i, s := range screens {
-		if a, b := s.alone.View(), s.shared.View(); a != b {
-			t.Errorf("screen %d: alone\n%s\nshared\n%s", i, a, b)
+	compare := func(when string) {
+		for i, s := range screens {
+			if a, b := s.alone.View(), s.shared.View(); a != b {
+				t.Errorf("%s, screen %d: alone\n%s\nshared\n%s", when, i, a, b)
+			}
 		}
 	}
-	if len(cache.rows) == 0 {
-		t.Error("nothing was shared")
+	compare("as they came")
+	// A change of width renders the kept messages again: the shared
+	// copies must show what each screen's own would.
+	for i, s := range screens {
+		size := tea.WindowSizeMsg{Width: 45 + 30*i, Height: 20}
+		s.alone.Update(size)
+		s.shared.Update(size)
+	}
+	compare("resized")
+	if len(cache.rows) == 0 || len(kept.msgs) == 0 {
+		t.Errorf("nothing was shared: %d rows, %d messages", len(cache.rows), len(kept.msgs))
 	}
 }
