@@ -99,9 +99,9 @@ type model struct {
 	sb      scrollback // the room shown's
 	maxRows int        // of the scrollbacks of all rooms together
 	rm      roomsState
-	scratch []line
-	offset  int // rows between the newest row and the bottom of the view
-	unread  int // messages that arrived while scrolled up
+	span    []line // compose's rows of the scrollback, reused
+	offset  int    // rows between the newest row and the bottom of the view
+	unread  int    // messages that arrived while scrolled up
 
 	members   []room.MemberInfo // the first of the room's members, as many as the list shows
 	count     int               // the room's members
@@ -279,7 +279,7 @@ func (m *model) add(msg room.Message, meID uint64, meName string) int {
 			return n
 		}
 	}
-	e := entry{msg: m.cfg.Kept.keep(&msg)}
+	e := item{msg: m.cfg.Kept.keep(&msg)}
 	if !msg.Kind.System() && msg.SenderID != meID {
 		e.mention = room.Mentions(msg.Text, meName)
 	}
@@ -300,10 +300,10 @@ func (m *model) gatherMore(msg room.Message) (int, bool) {
 		return 0, false
 	}
 	last := sb.entries.at(sb.entries.n - 1)
-	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || int(last.rows) > sb.n {
+	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows() > sb.n {
 		return 0, false
 	}
-	e := *last
+	e := last.item()
 	g := gathered{names: []string{e.msg.From}, count: 1 + e.msg.Others}
 	if e.gather != nil {
 		// A new line each time: the one kept is never written.
@@ -314,20 +314,15 @@ func (m *model) gatherMore(msg room.Message) (int, bool) {
 	}
 	g.count += 1 + msg.Others // a member's outbox may have gathered a storm already
 	e.gather = &g
-	was := int(e.rows)
+	was := last.rows()
 	sb.pop()
 	return m.paintEntry(e) - was, true
 }
 
-func (m *model) paintEntry(e entry) int {
-	m.scratch = m.paint.render(m.scratch[:0], e, m.cfg.Member.ID(), m.areaW)
-	for _, l := range m.scratch {
-		m.sb.push(l)
-	}
-	e.rows = int32(len(m.scratch))
-	clear(m.scratch)
-	m.sb.addEntry(e)
-	return int(e.rows)
+func (m *model) paintEntry(e item) int {
+	r := m.paint.render(e, m.cfg.Member.ID(), m.areaW)
+	m.sb.add(entry{msg: e.msg, r: r})
+	return len(r.rows)
 }
 
 // layout is the size the screen is laid out for: never below the minimum,
@@ -364,7 +359,7 @@ func (m *model) rerender() {
 	entries := m.sb.entries
 	m.sb.reset()
 	for i := range entries.n {
-		m.paintEntry(*entries.at(i))
+		m.paintEntry(entries.at(i).item())
 	}
 }
 

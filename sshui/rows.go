@@ -14,7 +14,7 @@ import (
 // (their own words, a mention of them) do not share it.
 type rowCache struct {
 	mu    sync.Mutex
-	rows  map[rowKey][]line
+	rows  map[rowKey]*rendered
 	order []rowKey // in the order they came, to forget the oldest
 	next  int      // where the next key goes in order, once it is full
 }
@@ -30,21 +30,23 @@ type rowKey struct {
 const cachedRows = 4096
 
 func newRowCache() *rowCache {
-	return &rowCache{rows: make(map[rowKey][]line)}
+	return &rowCache{rows: make(map[rowKey]*rendered)}
 }
 
-func (c *rowCache) get(k rowKey) ([]line, bool) {
+func (c *rowCache) get(k rowKey) (*rendered, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	l, ok := c.rows[k]
 	return l, ok
 }
 
-func (c *rowCache) put(k rowKey, rows []line) {
+// put keeps r for k and returns the rendering to use: r, or the one
+// another screen put meanwhile.
+func (c *rowCache) put(k rowKey, r *rendered) *rendered {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.rows[k]; ok {
-		return // another screen rendered it meanwhile
+	if had, ok := c.rows[k]; ok {
+		return had // another screen rendered it meanwhile: one copy kept
 	}
 	if len(c.order) < cachedRows {
 		c.order = append(c.order, k)
@@ -53,5 +55,6 @@ func (c *rowCache) put(k rowKey, rows []line) {
 		c.order[c.next] = k
 		c.next = (c.next + 1) % cachedRows
 	}
-	c.rows[k] = rows
+	c.rows[k] = r
+	return r
 }

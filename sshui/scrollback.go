@@ -1,23 +1,16 @@
 package sshui
 
-import (
-	"slices"
+import "palabre/room"
 
-	"palabre/room"
-)
-
-// entry is a message kept for re-rendering on a change of width: a screen
-// keeps up to maxScrollback of them, so it is small, and its message is
-// shared with the server's other screens when they all got it alike
-// (keptMessages). Neither msg nor gather is ever written once kept.
-type entry struct {
+// item is a message as a screen renders it: the message, and what makes
+// its rows the screen's own.
+type item struct {
 	msg     *room.Message
 	gather  *gathered // a line of joins, or of leaves; nil: msg alone
-	rows    int32
-	mention bool
+	mention bool      // msg names the screen's member
 }
 
-// gathered is a line of joins or leaves: the entry's msg is the first,
+// gathered is a line of joins or leaves: the item's msg is the first,
 // names the first few, count how many.
 type gathered struct {
 	names []string
@@ -25,114 +18,126 @@ type gathered struct {
 }
 
 // gatherCount is how many members e's line names: 0 for a message alone.
-func (e *entry) gatherCount() int {
+func (e *item) gatherCount() int {
 	if e.gather == nil {
 		return 0
 	}
 	return e.gather.count
 }
 
-// scrollback is a ring of rendered rows with the messages they came from.
-// Adding a message costs its own rows, whatever is already kept.
+// rendered is a message's rows at one width and colour profile, with the
+// marks of the item they were rendered from (none when shared). It is
+// never written once made: the rows of a message every screen renders
+// alike are one rendered for the whole server (rowCache).
+type rendered struct {
+	rows    []line
+	gather  *gathered
+	mention bool
+}
+
+// entry is a message kept by a screen, with its rows: two pointers, both
+// to what the server's other screens share when they got the message
+// alike (keptMessages, rowCache). A screen keeps up to maxScrollback rows.
+type entry struct {
+	msg *room.Message
+	r   *rendered
+}
+
+func (e entry) rows() int { return len(e.r.rows) }
+
+// item is what e was rendered from, to render it again at another width.
+func (e entry) item() item { return item{msg: e.msg, gather: e.r.gather, mention: e.r.mention} }
+
+// scrollback is the messages a screen keeps, with their rows, up to max
+// rows. Adding a message costs its own rows, whatever is already kept;
+// the rows themselves are the entries', not copied.
 type scrollback struct {
-	ring     []line // up to max rows, the oldest at start once full
-	max      int
-	start, n int
-	entries  entryRing // messages with rows still in the ring, oldest first
-	rows     int       // rows of all entries; more than n when the oldest is cut
+	entries entryRing // oldest first
+	max     int
+	rows    int // rows of all entries; more than n when the oldest is cut
+	n       int // rows kept: the newest rows, up to max
 	// Rows are numbered from the first pushed since the last reset, which
 	// changes epoch: the terminal scrolls by the difference of two numbers.
-	dropped int // rows pushed out of the ring: the number of row 0
+	pushed  int // rows added since the reset, less those popped
+	dropped int // rows before the oldest kept: the number of row 0
 	epoch   int
 }
 
-func (s *scrollback) push(l line) {
-	switch {
-	case len(s.ring) < s.max:
-		// Grown as rows come: a quiet session does not hold max rows' room.
-		// Doubled, never past max: append would grow a full ring of 1000
-		// rows to room for 1280.
-		if len(s.ring) == cap(s.ring) {
-			s.ring = slices.Grow(s.ring, min(s.max, max(16, 2*cap(s.ring)))-len(s.ring))
-		}
-		s.ring = append(s.ring, l)
-		s.n++
-	case s.n < len(s.ring): // a row was popped
-		s.ring[(s.start+s.n)%len(s.ring)] = l
-		s.n++
-	default:
-		s.ring[s.start] = l
-		s.start = (s.start + 1) % len(s.ring)
-		s.dropped++
-	}
+// add keeps e, its rows the newest, and forgets the messages whose rows
+// are no longer kept.
+func (s *scrollback) add(e entry) {
+	s.entries.push(e)
+	s.rows += e.rows()
+	s.pushed += e.rows()
+	s.forget(s.max)
+	s.count()
 }
 
-// pop removes the newest entry and its rows, all of them in the ring.
+// pop removes the newest entry and its rows, all of them kept.
 func (s *scrollback) pop() {
 	e := s.entries.popNewest()
-	s.rows -= int(e.rows)
-	for range e.rows {
-		s.n--
-		if len(s.ring) < s.max {
-			s.ring[len(s.ring)-1] = line{}
-			s.ring = s.ring[:len(s.ring)-1]
-		} else {
-			s.ring[(s.start+s.n)%len(s.ring)] = line{}
-		}
-	}
-}
-
-// at returns row i, 0 being the oldest kept.
-func (s *scrollback) at(i int) line { return s.ring[(s.start+i)%len(s.ring)] }
-
-func (s *scrollback) addEntry(e entry) {
-	s.entries.push(e)
-	s.rows += int(e.rows)
-	s.forget(s.max)
+	s.rows -= e.rows()
+	s.pushed -= e.rows()
+	s.count()
 }
 
 // forget drops the oldest entries until the newest keep rows hold all
 // that is left of them.
 func (s *scrollback) forget(keep int) {
-	for s.entries.n > 0 && s.rows-int(s.entries.at(0).rows) >= keep {
-		s.rows -= int(s.entries.popOldest().rows)
+	for s.entries.n > 0 && s.rows-s.entries.at(0).rows() >= keep {
+		s.rows -= s.entries.popOldest().rows()
 	}
 }
 
+func (s *scrollback) count() {
+	s.n = min(s.rows, s.max)
+	s.dropped = s.pushed - s.n
+}
+
+// appendRows appends rows from to to-1 to dst, row 0 being the oldest
+// kept. It walks back from the newest: a frame shows the newest rows, or
+// those PgUp reached.
+func (s *scrollback) appendRows(dst []line, from, to int) []line {
+	from, to = max(from, 0), min(to, s.n)
+	if from >= to {
+		return dst
+	}
+	start := len(dst)
+	dst = append(dst, make([]line, to-from)...)
+	out := dst[start:]
+	end := s.n // the newest entry's rows end here
+	for i := s.entries.n - 1; i >= 0 && end > from; i-- {
+		rows := s.entries.at(i).r.rows
+		first := end - len(rows)
+		for j := max(from, first); j < min(to, end); j++ {
+			out[j-from] = rows[j-first]
+		}
+		end = first
+	}
+	return dst
+}
+
 func (s *scrollback) reset() {
-	clear(s.ring)
-	s.ring = s.ring[:0]
 	// The entries get a ring of their own: rerender walks the old one.
-	s.start, s.n, s.rows, s.entries = 0, 0, 0, entryRing{}
-	s.dropped = 0
+	s.entries, s.rows, s.pushed = entryRing{}, 0, 0
+	s.count()
 	s.epoch++
 }
 
 // bound keeps the newest rows, up to max, and lets the scrollback hold max
-// rows from then on. Its ring is laid out afresh from the oldest row kept,
-// to grow again by appending: called when a screen changes rooms, never
-// for a message.
+// rows from then on: called when a screen changes rooms, never for a
+// message. The rows kept keep their numbers.
 func (s *scrollback) bound(max int) {
-	keep := min(s.n, max)
-	var ring []line
-	if keep > 0 {
-		ring = make([]line, keep)
-		for i := range ring {
-			ring[i] = s.at(s.n - keep + i)
-		}
-	}
-	s.dropped += s.n - keep // the rows kept keep their numbers
-	s.ring, s.start, s.n, s.max = ring, 0, keep, max
-	s.forget(keep)
-	if s.entries.n == 0 {
-		s.entries, s.rows = entryRing{}, 0
-	}
+	s.max = max
+	s.forget(max)
+	s.entries.fit()
+	s.count()
 }
 
-// entryRing is the scrollback's messages, oldest first: a ring, so that
+// entryRing is the scrollback's entries, oldest first: a ring, so that
 // dropping the oldest as the newest come neither moves them nor leaves
 // room behind (a slice cut from the front and appended to reallocates
-// with half as much again to spare, the old array garbage).
+// with a quarter more room each time it fills, the old array garbage).
 type entryRing struct {
 	buf      []entry
 	start, n int
@@ -142,20 +147,32 @@ func (r *entryRing) at(i int) *entry { return &r.buf[(r.start+i)%len(r.buf)] }
 
 func (r *entryRing) push(e entry) {
 	if r.n == len(r.buf) {
-		grown := make([]entry, max(16, 2*len(r.buf)))
-		for i := range r.n {
-			grown[i] = *r.at(i)
-		}
-		r.buf, r.start = grown, 0
+		r.resize(max(16, 2*len(r.buf)))
 	}
 	*r.at(r.n) = e
 	r.n++
 }
 
+// fit gives back the room of a ring that holds much less than it could:
+// a room left keeps half the rows at most.
+func (r *entryRing) fit() {
+	if len(r.buf) > 16 && r.n < len(r.buf)/4 {
+		r.resize(max(16, 2*r.n))
+	}
+}
+
+func (r *entryRing) resize(size int) {
+	buf := make([]entry, size)
+	for i := range r.n {
+		buf[i] = *r.at(i)
+	}
+	r.buf, r.start = buf, 0
+}
+
 func (r *entryRing) popNewest() entry {
 	p := r.at(r.n - 1)
 	e := *p
-	*p = entry{} // the message is no longer held
+	*p = entry{} // its message and rows are no longer held
 	r.n--
 	return e
 }
