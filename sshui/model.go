@@ -66,9 +66,6 @@ type modelConfig struct {
 	// Rows, when set, shares rendered messages with the server's other
 	// screens, which must have the same Lang and Location.
 	Rows *rowCache
-	// Kept, when set, shares the messages screens keep for their
-	// scrollback with the server's other screens; nil: each keeps its own.
-	Kept *keptMessages
 	// Poll is the open poll of the member's room, with its tally; nil
 	// (the func, or what it returns): none.
 	Poll func() *room.PollView
@@ -233,8 +230,9 @@ func (m *model) receive(msgs []room.Message) {
 	meID, meName := m.cfg.Member.ID(), m.cfg.Member.Name()
 	added, refresh := 0, false
 	moved, polled := false, false
-	for _, msg := range msgs {
-		m.noteModes(msg)
+	for i := range msgs {
+		msg := &msgs[i] // not a copy: add takes a pointer, which a copy would cost an allocation
+		m.noteModes(*msg)
 		polled = polled || pollEvent(msg.Kind)
 		if msg.Kind == room.KindMove {
 			m.move(msg, meID, meName)
@@ -273,13 +271,14 @@ func (m *model) receive(msgs []room.Message) {
 // add renders msg once, into the scrollback, and returns how many rows the
 // scrollback grew by. A mention is decided now, against the name the member
 // has now.
-func (m *model) add(msg room.Message, meID uint64, meName string) int {
+func (m *model) add(msg *room.Message, meID uint64, meName string) int {
 	if msg.Kind == room.KindJoin || msg.Kind == room.KindLeave {
 		if n, ok := m.gatherMore(msg); ok {
 			return n
 		}
 	}
-	e := item{msg: m.cfg.Kept.keep(&msg)}
+	e := item{msg: msg} // the caller's: a rendering keeps a copy, or the server's
+
 	if !msg.Kind.System() && msg.SenderID != meID {
 		e.mention = room.Mentions(msg.Text, meName)
 	}
@@ -294,13 +293,13 @@ const gatheredNames = 3
 // the line of leaves, in the same minute: a class of 500 arriving, or
 // leaving at the bell, is a few lines, not 500, on every screen (and in
 // each screen's memory).
-func (m *model) gatherMore(msg room.Message) (int, bool) {
+func (m *model) gatherMore(msg *room.Message) (int, bool) {
 	sb := &m.sb
 	if sb.entries.n == 0 {
 		return 0, false
 	}
 	last := sb.entries.at(sb.entries.n - 1)
-	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows() > sb.n {
+	if last.r.msg.Kind != msg.Kind || last.r.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows() > sb.n {
 		return 0, false
 	}
 	e := last.item()
@@ -321,7 +320,7 @@ func (m *model) gatherMore(msg room.Message) (int, bool) {
 
 func (m *model) paintEntry(e item) int {
 	r := m.paint.render(e, m.cfg.Member.ID(), m.areaW)
-	m.sb.add(entry{msg: e.msg, r: r})
+	m.sb.add(entry{r})
 	return len(r.rows)
 }
 

@@ -54,7 +54,6 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		Width:    w,
 		Height:   h,
 		Rows:     s.rows,
-		Kept:     s.kept,
 		Poll:     func() *room.PollView { return s.opts.Hub.PollOf(m) },
 	})
 	in := &inputGuard{

@@ -8,6 +8,20 @@ type item struct {
 	msg     *room.Message
 	gather  *gathered // a line of joins, or of leaves; nil: msg alone
 	mention bool      // msg names the screen's member
+	// owned: msg is a rendering's, never written, to be kept as it is;
+	// else it is the caller's, and a rendering keeps a copy.
+	owned bool
+}
+
+// keep is e's message to hold in a rendering.
+func (e *item) keep() *room.Message {
+	if e.owned {
+		return e.msg
+	}
+	p := new(room.Message)
+	*p = *e.msg
+	p.History = nil // a move's: in the scrollback as messages of their own
+	return p
 }
 
 // gathered is a line of joins or leaves: the item's msg is the first,
@@ -25,28 +39,29 @@ func (e *item) gatherCount() int {
 	return e.gather.count
 }
 
-// rendered is a message's rows at one width and colour profile, with the
-// marks of the item they were rendered from (none when shared). It is
-// never written once made: the rows of a message every screen renders
-// alike are one rendered for the whole server (rowCache).
+// rendered is a message with its rows at one width and colour profile,
+// and the marks of the item they were rendered from (none when shared).
+// It is never written once made: a message every screen renders alike is
+// one rendered, its message and its rows, for the whole server (rowCache).
 type rendered struct {
+	msg     *room.Message
 	rows    []line
 	gather  *gathered
 	mention bool
 }
 
-// entry is a message kept by a screen, with its rows: two pointers, both
-// to what the server's other screens share when they got the message
-// alike (keptMessages, rowCache). A screen keeps up to maxScrollback rows.
-type entry struct {
-	msg *room.Message
-	r   *rendered
-}
+// entry is a message kept by a screen: one pointer, to what the server's
+// other screens share when they got the message alike. A screen keeps up
+// to maxScrollback rows: a room.Message is over 300 bytes, and 500 screens
+// each keeping their own copies of the last 1000 held most of the heap.
+type entry struct{ r *rendered }
 
 func (e entry) rows() int { return len(e.r.rows) }
 
 // item is what e was rendered from, to render it again at another width.
-func (e entry) item() item { return item{msg: e.msg, gather: e.r.gather, mention: e.r.mention} }
+func (e entry) item() item {
+	return item{msg: e.r.msg, gather: e.r.gather, mention: e.r.mention, owned: true}
+}
 
 // scrollback is the messages a screen keeps, with their rows, up to max
 // rows. Adding a message costs its own rows, whatever is already kept;

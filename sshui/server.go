@@ -69,8 +69,7 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	srv  *ssh.Server
-	rows *rowCache     // messages as its screens render them
-	kept *keptMessages // messages as its screens keep them
+	rows *rowCache // messages as its screens render them
 
 	// For metrics: bytes written to connections (encrypted, as they go
 	// on the wire), and connections whose handshake or authentication failed.
@@ -110,7 +109,7 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = room.DefaultMaxMessageBytes
 	}
-	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH), rows: newRowCache(), kept: newKeptMessages()}
+	s := &Server{opts: opts, log: opts.Logger.With("door", room.DoorSSH), rows: newRowCache()}
 	s.stopping, s.stop = context.WithCancel(context.Background())
 
 	hostKey := wish.WithHostKeyPEM(opts.HostKeyPEM)

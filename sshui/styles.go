@@ -197,13 +197,13 @@ func (p *painter) render(e item, meID uint64, width int) *rendered {
 	// A question is rendered by each screen: operators' copies name an
 	// anonymous author that members' copies of the same number do not.
 	if p.cache == nil || e.msg.Seq == 0 || e.gather != nil || e.msg.Others > 0 || own || e.mention || e.msg.Kind == room.KindQuestion {
-		return &rendered{rows: p.format(nil, e, own, width), gather: e.gather, mention: e.mention}
+		return &rendered{msg: e.keep(), rows: p.format(nil, e, own, width), gather: e.gather, mention: e.mention}
 	}
 	k := rowKey{e.msg.Seq, width, p.profile}
 	if r, ok := p.cache.get(k); ok {
-		return r
+		return r // its message too: one number, one message, for every screen
 	}
-	return p.cache.put(k, &rendered{rows: p.format(nil, e, own, width)})
+	return p.cache.put(k, &rendered{msg: e.keep(), rows: p.format(nil, e, own, width)})
 }
 
 // head writes into pre what every row of a message starts with: its time,
