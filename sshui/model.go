@@ -231,7 +231,7 @@ func (m *model) receive(msgs []room.Message) {
 	added, refresh := 0, false
 	moved, polled := false, false
 	for i := range msgs {
-		msg := &msgs[i] // not a copy: add takes a pointer, which a copy would cost an allocation
+		msg := &msgs[i] // the address of a copy would escape: an allocation a message
 		m.noteModes(*msg)
 		polled = polled || pollEvent(msg.Kind)
 		if msg.Kind == room.KindMove {
@@ -278,7 +278,6 @@ func (m *model) add(msg *room.Message, meID uint64, meName string) int {
 		}
 	}
 	e := item{msg: msg} // the caller's: a rendering keeps a copy, or the server's
-
 	if !msg.Kind.System() && msg.SenderID != meID {
 		e.mention = room.Mentions(msg.Text, meName)
 	}

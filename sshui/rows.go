@@ -9,9 +9,10 @@ import (
 // rowCache holds the rows of the room's recent messages as screens render
 // them, shared by every screen of the server: a message is formatted once
 // per width and colour profile, not once per screen (with 500 screens of
-// one size, 500 times less work and one copy of its rows in memory). Rows
-// are immutable once cached. Screens that render a message their own way
-// (their own words, a mention of them) do not share it.
+// one size, 500 times less work and one copy of its rows in memory). A
+// rendering holds its message too, and is never written once cached: the
+// screens' scrollbacks keep it by pointer. Screens that render a message
+// their own way (their own words, a mention of them) do not share it.
 type rowCache struct {
 	mu    sync.Mutex
 	rows  map[rowKey]*rendered
