@@ -70,7 +70,7 @@ const (
 
 // formatBlock renders a block: a head row (time, name, the language of
 // fenced code) and its lines below, kept together, each behind a margin.
-func (p *painter) formatBlock(dst []line, e entry, own bool, width int) []line {
+func (p *painter) formatBlock(dst []line, e item, own bool, width int) []line {
 	st, msg := p.st, e.msg
 	var pre prefix
 	from, nameStyle := p.head(&pre, e, own) // a block is words: KindBlock is no system kind

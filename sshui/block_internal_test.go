@@ -27,7 +27,7 @@ func TestBlockWrapsUnderItsIndentation(t *testing.T) {
 	long := "        return " + strings.Repeat("x", 60)
 	msg := room.Message{Kind: room.KindBlock, From: "alice", SenderID: 2, Text: "def f():\n" + long}
 	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		rows := blockPainter(profile).render(nil, entry{msg: msg}, 1, 40)
+		rows := blockPainter(profile).render(item{msg: &msg}, 1, 40).rows
 		margin, cont := "| ", ": "
 		if profile != termenv.Ascii {
 			margin, cont = blockMargin, blockMarginCont

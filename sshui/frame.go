@@ -55,6 +55,8 @@ func (m *model) compose(f *frame) {
 	if queued {
 		markRow-- // the flood notice takes the last row, above the input
 	}
+	lo := max(0, start)
+	m.span = m.sb.appendRows(m.span[:0], lo, end)
 	f.rows = f.rows[:0]
 	for r := range areaH {
 		var row areaRow
@@ -66,7 +68,7 @@ func (m *model) compose(f *frame) {
 		case mark && r == markRow:
 			row.msg = m.unreadMark()
 		case start+r < end && start+r >= 0:
-			row.msg = m.sb.at(start + r)
+			row.msg = m.span[start+r-lo]
 		}
 		if f.side {
 			row.side = m.sideBlank

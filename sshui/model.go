@@ -96,9 +96,9 @@ type model struct {
 	sb      scrollback // the room shown's
 	maxRows int        // of the scrollbacks of all rooms together
 	rm      roomsState
-	scratch []line
-	offset  int // rows between the newest row and the bottom of the view
-	unread  int // messages that arrived while scrolled up
+	span    []line // compose's rows of the scrollback, reused
+	offset  int    // rows between the newest row and the bottom of the view
+	unread  int    // messages that arrived while scrolled up
 
 	members   []room.MemberInfo // the first of the room's members, as many as the list shows
 	count     int               // the room's members
@@ -230,8 +230,9 @@ func (m *model) receive(msgs []room.Message) {
 	meID, meName := m.cfg.Member.ID(), m.cfg.Member.Name()
 	added, refresh := 0, false
 	moved, polled := false, false
-	for _, msg := range msgs {
-		m.noteModes(msg)
+	for i := range msgs {
+		msg := &msgs[i] // the address of a copy would escape: an allocation a message
+		m.noteModes(*msg)
 		polled = polled || pollEvent(msg.Kind)
 		if msg.Kind == room.KindMove {
 			m.move(msg, meID, meName)
@@ -270,13 +271,13 @@ func (m *model) receive(msgs []room.Message) {
 // add renders msg once, into the scrollback, and returns how many rows the
 // scrollback grew by. A mention is decided now, against the name the member
 // has now.
-func (m *model) add(msg room.Message, meID uint64, meName string) int {
+func (m *model) add(msg *room.Message, meID uint64, meName string) int {
 	if msg.Kind == room.KindJoin || msg.Kind == room.KindLeave {
 		if n, ok := m.gatherMore(msg); ok {
 			return n
 		}
 	}
-	e := entry{msg: msg}
+	e := item{msg: msg} // the caller's: a rendering keeps a copy, or the server's
 	if !msg.Kind.System() && msg.SenderID != meID {
 		e.mention = room.Mentions(msg.Text, meName)
 	}
@@ -291,37 +292,35 @@ const gatheredNames = 3
 // the line of leaves, in the same minute: a class of 500 arriving, or
 // leaving at the bell, is a few lines, not 500, on every screen (and in
 // each screen's memory).
-func (m *model) gatherMore(msg room.Message) (int, bool) {
+func (m *model) gatherMore(msg *room.Message) (int, bool) {
 	sb := &m.sb
-	if len(sb.entries) == 0 {
+	if sb.entries.n == 0 {
 		return 0, false
 	}
-	last := &sb.entries[len(sb.entries)-1]
-	if last.msg.Kind != msg.Kind || last.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows > sb.n {
+	last := sb.entries.at(sb.entries.n - 1)
+	if last.r.msg.Kind != msg.Kind || last.r.msg.At.Unix()/60 != msg.At.Unix()/60 || last.rows() > sb.n {
 		return 0, false
 	}
-	e := *last
-	if e.count == 0 {
-		e.names, e.count = []string{e.msg.From}, 1+e.msg.Others
+	e := last.item()
+	g := gathered{names: []string{e.msg.From}, count: 1 + e.msg.Others}
+	if e.gather != nil {
+		// A new line each time: the one kept is never written.
+		g = gathered{names: append([]string(nil), e.gather.names...), count: e.gather.count}
 	}
-	if len(e.names) < gatheredNames {
-		e.names = append(e.names, msg.From)
+	if len(g.names) < gatheredNames {
+		g.names = append(g.names, msg.From)
 	}
-	e.count += 1 + msg.Others // a member's outbox may have gathered a storm already
-	was := e.rows
+	g.count += 1 + msg.Others // a member's outbox may have gathered a storm already
+	e.gather = &g
+	was := last.rows()
 	sb.pop()
 	return m.paintEntry(e) - was, true
 }
 
-func (m *model) paintEntry(e entry) int {
-	m.scratch = m.paint.render(m.scratch[:0], e, m.cfg.Member.ID(), m.areaW)
-	for _, l := range m.scratch {
-		m.sb.push(l)
-	}
-	e.rows = len(m.scratch)
-	clear(m.scratch)
-	m.sb.addEntry(e)
-	return e.rows
+func (m *model) paintEntry(e item) int {
+	r := m.paint.render(e, m.cfg.Member.ID(), m.areaW)
+	m.sb.add(entry{r})
+	return len(r.rows)
 }
 
 // layout is the size the screen is laid out for: never below the minimum,
@@ -357,8 +356,8 @@ func (m *model) setSize(w, h int) {
 func (m *model) rerender() {
 	entries := m.sb.entries
 	m.sb.reset()
-	for _, e := range entries {
-		m.paintEntry(e)
+	for i := range entries.n {
+		m.paintEntry(entries.at(i).item())
 	}
 }
 

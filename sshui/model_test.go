@@ -459,8 +459,8 @@ func TestScrollbackBounded(t *testing.T) {
 		if sb.n != want {
 			t.Errorf("%s: %d rows kept, want %d", when, sb.n, want)
 		}
-		if sb.rows < sb.n || sb.rows-sb.entries[0].rows >= maxScrollback {
-			t.Errorf("%s: %d entries hold %d rows for %d kept", when, len(sb.entries), sb.rows, sb.n)
+		if sb.rows < sb.n || sb.rows-sb.entries.at(0).rows() >= maxScrollback {
+			t.Errorf("%s: %d entries hold %d rows for %d kept", when, sb.entries.n, sb.rows, sb.n)
 		}
 		checkFrame(t, h.m.View(), h.m.width, h.m.height)
 	}
@@ -492,7 +492,7 @@ func BenchmarkModelMessage(b *testing.B) {
 			for range b.N {
 				if !bc.full { // forget every row, in O(1): StopTimer would cost more than the work
 					sb := &h.m.sb
-					sb.start, sb.n, sb.rows, sb.entries = 0, 0, 0, sb.entries[:0]
+					sb.entries.start, sb.entries.n, sb.rows, sb.pushed, sb.n, sb.dropped = 0, 0, 0, 0, 0, 0
 				}
 				h.m.receive(msg)
 				_ = h.m.View()
@@ -554,8 +554,8 @@ func TestJoinsGather(t *testing.T) {
 		if !slices.Equal(rows, tc.want) {
 			t.Errorf("%d messages\nshow %q\nwant %q", len(tc.msgs), rows, tc.want)
 		}
-		if len(h.m.sb.entries) != len(tc.want) {
-			t.Errorf("%d entries kept, want %d", len(h.m.sb.entries), len(tc.want))
+		if h.m.sb.entries.n != len(tc.want) {
+			t.Errorf("%d entries kept, want %d", h.m.sb.entries.n, len(tc.want))
 		}
 	}
 }
@@ -578,15 +578,9 @@ func TestScrollbackAsRenderedAfresh(t *testing.T) {
 		}
 		h.send(batchMsg{msg})
 		before, offset := h.m.View(), h.m.offset
-		var rows []line
-		for j := range h.m.sb.n {
-			rows = append(rows, h.m.sb.at(j))
-		}
+		rows := h.m.sb.appendRows(nil, 0, h.m.sb.n)
 		h.m.rerender()
-		var again []line
-		for j := range h.m.sb.n {
-			again = append(again, h.m.sb.at(j))
-		}
+		again := h.m.sb.appendRows(nil, 0, h.m.sb.n)
 		if len(again) < len(rows) || !slices.Equal(rows, again[len(again)-len(rows):]) || offset == 0 && h.m.View() != before {
 			t.Fatalf("step %d: kept rows\n%v\nrendered afresh\n%v", i, rows, again)
 		}

@@ -53,9 +53,9 @@ func (m *model) startRooms(name string, history []room.Message) {
 	m.rm.cur = &roomScreen{name: room.Sanitize(name)}
 	m.rm.byKey[roomKey(name)] = m.rm.cur
 	meID, meName := m.cfg.Member.ID(), m.cfg.Member.Name()
-	for _, msg := range history {
-		m.add(msg, meID, meName)
-		m.rm.cur.seen = max(m.rm.cur.seen, msg.Seq)
+	for i := range history {
+		m.add(&history[i], meID, meName)
+		m.rm.cur.seen = max(m.rm.cur.seen, history[i].Seq)
 	}
 	m.lookAtRooms(true)
 }
@@ -63,10 +63,11 @@ func (m *model) startRooms(name string, history []room.Message) {
 // move shows the room the member was moved into: its own scrollback, then
 // what was said there that the screen has not shown, then where it is and
 // with whom.
-func (m *model) move(msg room.Message, meID uint64, meName string) {
+func (m *model) move(msg *room.Message, meID uint64, meName string) {
 	m.showRoom(msg.Room)
 	cur := m.rm.cur
-	for _, past := range msg.History {
+	for i := range msg.History {
+		past := &msg.History[i]
 		if past.Seq <= cur.seen {
 			continue // shown before the member left
 		}

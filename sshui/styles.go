@@ -2,7 +2,6 @@ package sshui
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -189,30 +188,28 @@ const minBody = 12
 // bodyIndent is where text starts after the time and the gutter.
 const bodyIndent = len("15:04 - ")
 
-// render appends msg's rows, wrapped to width, to dst. Every row is at most
-// width columns wide. meID, the screen's member, sets its own words apart;
-// mention says whether msg names that member.
-func (p *painter) render(dst []line, e entry, meID uint64, width int) []line {
+// render gives e's rows, wrapped to width: the server's when every screen
+// renders them alike, else the screen's own. Every row is at most width
+// columns wide. meID, the screen's member, sets its own words apart;
+// e.mention says whether the message names that member.
+func (p *painter) render(e item, meID uint64, width int) *rendered {
 	own := e.msg.SenderID == meID && !e.msg.Kind.System()
 	// A question is rendered by each screen: operators' copies name an
 	// anonymous author that members' copies of the same number do not.
-	if p.cache == nil || e.msg.Seq == 0 || e.count > 1 || e.msg.Others > 0 || own || e.mention || e.msg.Kind == room.KindQuestion {
-		return p.format(dst, e, own, width)
+	if p.cache == nil || e.msg.Seq == 0 || e.gather != nil || e.msg.Others > 0 || own || e.mention || e.msg.Kind == room.KindQuestion {
+		return &rendered{msg: e.keep(), rows: p.format(nil, e, own, width), gather: e.gather, mention: e.mention}
 	}
 	k := rowKey{e.msg.Seq, width, p.profile}
-	if rows, ok := p.cache.get(k); ok {
-		return append(dst, rows...)
+	if r, ok := p.cache.get(k); ok {
+		return r // its message too: one number, one message, for every screen
 	}
-	start := len(dst)
-	dst = p.format(dst, e, own, width)
-	p.cache.put(k, slices.Clone(dst[start:]))
-	return dst
+	return p.cache.put(k, &rendered{msg: e.keep(), rows: p.format(nil, e, own, width)})
 }
 
 // head writes into pre what every row of a message starts with: its time,
 // its gutter (- the server's, > one's own, ! a mention), a space; and
 // returns its sender's name, cleaned, with the style to write it in.
-func (p *painter) head(pre *prefix, e entry, own bool) (from string, nameStyle ink) {
+func (p *painter) head(pre *prefix, e item, own bool) (from string, nameStyle ink) {
 	st, msg := p.st, e.msg
 	gutter, gutterStyle := " ", st.time
 	switch {
@@ -235,7 +232,7 @@ func (p *painter) head(pre *prefix, e entry, own bool) (from string, nameStyle i
 }
 
 // format renders e for this screen; own says it is the screen's member's.
-func (p *painter) format(dst []line, e entry, own bool, width int) []line {
+func (p *painter) format(dst []line, e item, own bool, width int) []line {
 	if e.msg.Kind == room.KindBlock {
 		return p.formatBlock(dst, e, own, width)
 	}
@@ -267,12 +264,12 @@ func (p *painter) format(dst []line, e entry, own bool, width int) []line {
 		pre.add(to, st.name(to))
 		pre.raw(": ")
 	default:
-		text := p.lang.Describe(msg)
+		text := p.lang.Describe(*msg)
 		switch {
-		case e.count > 1 && msg.Kind == room.KindJoin:
-			text = p.lang.Joined(e.names, e.count)
-		case e.count > 1:
-			text = p.lang.Left(e.names, e.count)
+		case e.gatherCount() > 1 && msg.Kind == room.KindJoin:
+			text = p.lang.Joined(e.gather.names, e.gather.count)
+		case e.gatherCount() > 1:
+			text = p.lang.Left(e.gather.names, e.gather.count)
 		}
 		if text == "" {
 			text = msg.Text

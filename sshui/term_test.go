@@ -293,11 +293,22 @@ func TestSharedRowsChangeNothing(t *testing.T) {
 			s.shared.receive([]room.Message{msg})
 		}
 	}
-	for i, s := range screens {
-		if a, b := s.alone.View(), s.shared.View(); a != b {
-			t.Errorf("screen %d: alone\n%s\nshared\n%s", i, a, b)
+	compare := func(when string) {
+		for i, s := range screens {
+			if a, b := s.alone.View(), s.shared.View(); a != b {
+				t.Errorf("%s, screen %d: alone\n%s\nshared\n%s", when, i, a, b)
+			}
 		}
 	}
+	compare("as they came")
+	// A change of width renders the kept messages again: the shared
+	// copies must show what each screen's own would.
+	for i, s := range screens {
+		size := tea.WindowSizeMsg{Width: 45 + 30*i, Height: 20}
+		s.alone.Update(size)
+		s.shared.Update(size)
+	}
+	compare("resized")
 	if len(cache.rows) == 0 {
 		t.Error("nothing was shared")
 	}
