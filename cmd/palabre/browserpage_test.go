@@ -427,17 +427,19 @@ func TestBrowserLanguage(t *testing.T) {
 }
 
 // With a room password the page asks for it; a wrong one is refused in
-// words on the page, the right one lets the member in.
+// words on the page, the right one lets the member in, in the room the
+// address names (?room=tp1).
 func TestBrowserRoomPassword(t *testing.T) {
 	_, a, _ := classroom(t, func(c *config.Config) { c.Password = "tp-secret" })
 	origin := "http://" + a["http"].String()
 	tb := openTab(t)
-	tb.do(chromedp.Navigate(origin+"/?name=ana"), chromedp.WaitVisible(chromedp.CSS("#password")),
+	tb.do(chromedp.Navigate(origin+"/?name=ana&room=tp1"), chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#password"), "wrong"+kb.Enter))
 	tb.waitFor("the refusal shown", `!document.getElementById("refusal").hidden && document.getElementById("refusal").textContent !== "" && document.getElementById("chat").hidden`)
 	eval[string](tb, `document.getElementById("password").value = ""`)
 	tb.do(chromedp.SendKeys(chromedp.CSS("#password"), "tp-secret"+kb.Enter))
-	tb.waitFor("in the room", `document.getElementById("state").dataset.state === "online" && !document.getElementById("chat").hidden`)
+	tb.waitFor("in the room ?room= names", `document.getElementById("state").dataset.state === "online" && !document.getElementById("chat").hidden &&
+		document.getElementById("roomname").textContent === "#tp1"`)
 	tb.clean(origin)
 }
 
