@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/internal/config"
 )
@@ -69,33 +68,6 @@ func (tb *tab) say(text string) {
 func (tb *tab) waitLine(text string) {
 	tb.t.Helper()
 	tb.waitFor("a line with "+text, `[...document.querySelectorAll("#log li")].some(li => li.textContent.includes(`+js(text)+`))`)
-}
-
-// sshLines joins through the SSH door without a terminal (the line
-// protocol) and returns its input and what it reads.
-func sshLines(t *testing.T, addr, user string) (io.Writer, *member) {
-	t.Helper()
-	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: patience})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := sess.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	return stdin, &member{name: user, lines: lineReader(stdout)}
 }
 
 // A browser member and members at the TCP and SSH doors talk both ways;

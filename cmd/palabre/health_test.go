@@ -15,7 +15,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	gossh "golang.org/x/crypto/ssh"
 )
 
 // httpGet fetches url and returns the status and the body.
@@ -118,23 +117,7 @@ func TestHealthAndMetricsOverTheDoors(t *testing.T) {
 	tcpBytes := metric(t, base, "palabre_bytes_written_total", "door", "tcp")
 
 	student := joinTCP(t, addrs["tcp"].String())
-	c, err := gossh.Dial("tcp", addrs["ssh"].String(), &gossh.ClientConfig{User: "sshstudent", HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: patience})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	sess, err := c.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdin, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess.Stdout = io.Discard
-	if err := sess.Shell(); err != nil { // no terminal: the line protocol
-		t.Fatal(err)
-	}
+	stdin, _ := sshLines(t, addrs["ssh"].String(), "sshstudent") // no terminal: the line protocol
 	eventually(t, "a member at each door in /healthz", func() bool {
 		code, h := healthz(t, base)
 		return code == http.StatusOK && h.Members["tcp"] == 1 && h.Members["ssh"] == 1

@@ -146,6 +146,33 @@ func joinTCP(t *testing.T, addr string) *member {
 	return m
 }
 
+// sshLines joins through the SSH door without a terminal (the line
+// protocol) and returns its input and what it reads.
+func sshLines(t *testing.T, addr, user string) (io.Writer, *member) {
+	t.Helper()
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: user, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: patience})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return stdin, &member{name: user, lines: lineReader(stdout)}
+}
+
 func (m *member) send(t *testing.T, lines ...string) {
 	t.Helper()
 	if _, err := io.WriteString(m.nc, strings.Join(lines, "\n")+"\n"); err != nil {
