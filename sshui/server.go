@@ -78,6 +78,17 @@ type Server struct {
 	// stopping ends with Shutdown: a password check waiting its turn gives up.
 	stopping context.Context
 	stop     context.CancelFunc
+
+	// The listeners Serve was given, closed by Shutdown itself, which then
+	// waits for every Serve to return before it asks the SSH library to
+	// wait for the connections: the library closes only the listeners its
+	// Serve has begun to track (a Shutdown that came first left the next
+	// Serve accepting for ever), and its Shutdown racing a Serve's start
+	// races on its own WaitGroup.
+	lnMu    sync.Mutex
+	lns     []net.Listener
+	closed  bool
+	serving sync.WaitGroup
 }
 
 // New prepares a server; the host key is created now if it does not exist.
@@ -334,10 +345,23 @@ func (c guardedRequests) Accept() (gossh.Channel, <-chan *gossh.Request, error) 
 
 // Serve accepts connections on l until Shutdown; then it returns nil.
 func (s *Server) Serve(l net.Listener) error {
+	s.lnMu.Lock()
+	if s.closed {
+		s.lnMu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.lns = append(s.lns, l)
+	s.serving.Add(1)
+	s.lnMu.Unlock()
+	defer s.serving.Done()
 	s.log.Debug("serving", "addr", l.Addr().String())
 	err := s.srv.Serve(l)
-	if errors.Is(err, ssh.ErrServerClosed) {
-		return nil
+	s.lnMu.Lock()
+	closed := s.closed
+	s.lnMu.Unlock()
+	if errors.Is(err, ssh.ErrServerClosed) || closed {
+		return nil // closed by Shutdown, whichever of it or the library saw it first
 	}
 	return err
 }
@@ -347,6 +371,21 @@ func (s *Server) Serve(l net.Listener) error {
 // the remaining connections are closed at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stop()
+	s.lnMu.Lock()
+	s.closed = true
+	for _, l := range s.lns {
+		l.Close()
+	}
+	s.lnMu.Unlock()
+	served := make(chan struct{})
+	go func() {
+		s.serving.Wait()
+		close(served)
+	}()
+	select {
+	case <-served:
+	case <-ctx.Done():
+	}
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		s.srv.Close()

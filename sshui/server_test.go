@@ -490,3 +490,46 @@ func TestFiftySessionsLeaveNothingBehind(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // polling a condition
 	}
 }
+
+// A Shutdown that comes before Serve has begun, or at the same moment,
+// still ends it: a server stopped as soon as it started (a test, a wrong
+// setting found late) returns instead of accepting for ever. Both orders,
+// many times: the library alone closed only the listeners its Serve had
+// begun to track.
+func TestShutdownRacingServe(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	key := newHostKey(t)
+	for i := range 200 {
+		srv, err := sshui.New(sshui.Options{Hub: room.NewHub(room.Options{Logger: logger}), Logger: logger, HostKeyPEM: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		shutdown := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), patience)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+		}
+		if i%2 == 0 {
+			go func() { served <- srv.Serve(ln) }()
+			shutdown()
+		} else {
+			shutdown()
+			go func() { served <- srv.Serve(ln) }()
+		}
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Fatalf("run %d: Serve: %v", i, err)
+			}
+		case <-time.After(patience):
+			t.Fatalf("run %d: Serve still accepting %v after Shutdown", i, patience)
+		}
+	}
+}
