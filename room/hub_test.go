@@ -1219,3 +1219,35 @@ func TestNoEchoForMembersThatDoNotAsk(t *testing.T) {
 		t.Fatalf("bob got %s; want join, chat, action, private", dump(got))
 	}
 }
+
+// Notify runs once the hub's lock is released: a door may call the hub
+// from it, or write to a socket, without holding up every other member.
+// Under the lock, the Count here would wait for ever.
+func TestNotifyRunsOutsideTheLock(t *testing.T) {
+	h := newTestHub(t, Options{})
+	counts := make(chan int, 10)
+	listener, _, err := h.Join(JoinRequest{Name: "listener", Door: DoorTCP, Notify: func() { counts <- h.Count() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener.Drain(nil)
+	done := make(chan struct{})
+	go func() { // the poster's join is the listener's first message
+		defer close(done)
+		poster, _, _ := h.Join(JoinRequest{Name: "poster", Door: DoorTCP})
+		h.Post(poster, "hello")
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Join and Post did not return: Notify ran under the hub's lock")
+	}
+	select {
+	case n := <-counts:
+		if n != 2 {
+			t.Errorf("Notify saw %d members, want 2", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Notify was not called")
+	}
+}

@@ -136,7 +136,9 @@ func (c *conn) writeNow(b []byte) int {
 		return 0
 	}
 	var n int
-	err := c.raw.Write(func(fd uintptr) bool {
+	// An error of Write itself (a closed socket) leaves n at 0: the writer
+	// goroutine meets it again and says why the member went.
+	_ = c.raw.Write(func(fd uintptr) bool {
 		for {
 			w, err := syscall.Write(int(fd), b[n:])
 			if w > 0 {
@@ -148,7 +150,6 @@ func (c *conn) writeNow(b []byte) int {
 			return true // done, or EAGAIN: never wait here
 		}
 	})
-	_ = err
 	return n
 }
 
