@@ -101,18 +101,13 @@ func (c *conn) tryWrite() ([]byte, bool) {
 		return nil, true
 	}
 	bp := directBuffers.Get().(*[]byte)
-	b := (*bp)[:0]
-	for i := range msgs {
-		b = lineproto.AppendMessage(b, c.srv.Lang, c.m.ID(), &msgs[i])
-	}
-	if c.unframed.Load() {
-		b = bytes.TrimSuffix(b, []byte{'\n'})
-	}
-	n := c.writeNow(b)
+	b := c.appendBatch((*bp)[:0], msgs)
+	out := c.framed(b)
+	n := c.writeNow(out)
 	c.srv.written.Add(uint64(n))
 	var rest []byte
-	if n < len(b) {
-		rest = bytes.Clone(b[n:])
+	if n < len(out) {
+		rest = bytes.Clone(out[n:])
 	}
 	if cap(b) <= directBuffer { // a large batch's buffer is not kept
 		*bp = b[:0]
@@ -200,10 +195,7 @@ func (c *conn) write() {
 		default:
 		}
 		batch = c.m.Drain(batch[:0])
-		b = b[:0]
-		for i := range batch {
-			b = lineproto.AppendMessage(b, s.Lang, c.m.ID(), &batch[i])
-		}
+		b = c.appendBatch(b[:0], batch)
 		if left {
 			_ = c.writeOut(lineproto.AppendFarewell(b, s.Lang, c.m))
 			c.close()
@@ -241,9 +233,7 @@ func (c *conn) close() {
 // writeOut writes b within the write timeout. To the course's client (see
 // read) it writes without b's last newline.
 func (c *conn) writeOut(b []byte) error {
-	if c.unframed.Load() {
-		b = bytes.TrimSuffix(b, []byte{'\n'})
-	}
+	b = c.framed(b)
 	if len(b) == 0 {
 		return nil
 	}
@@ -251,6 +241,23 @@ func (c *conn) writeOut(b []byte) error {
 	n, err := c.nc.Write(b)
 	c.srv.written.Add(uint64(n))
 	return err
+}
+
+// appendBatch appends msgs as the member reads them.
+func (c *conn) appendBatch(b []byte, msgs []room.Message) []byte {
+	for i := range msgs {
+		b = lineproto.AppendMessage(b, c.srv.Lang, c.m.ID(), &msgs[i])
+	}
+	return b
+}
+
+// framed is b as one write to this member goes: to the course's client
+// (see read), without its last newline.
+func (c *conn) framed(b []byte) []byte {
+	if c.unframed.Load() {
+		return bytes.TrimSuffix(b, []byte{'\n'})
+	}
+	return b
 }
 
 func (c *conn) recover(where string) {

@@ -22,13 +22,12 @@ var pageTemplate = template.Must(template.ParseFS(pageFiles, "page/index.html"))
 // and its script, style and icon.
 type page struct {
 	lang     room.Lang
-	password bool
 	rendered map[room.Lang][]byte // the page is the same for every visitor of a language
 	assets   fs.FS
 }
 
 func newPage(lang room.Lang, password bool) (*page, error) {
-	p := &page{lang: lang, password: password, rendered: map[room.Lang][]byte{}}
+	p := &page{lang: lang, rendered: map[room.Lang][]byte{}}
 	for l, t := range pageTexts {
 		var b bytes.Buffer
 		if err := pageTemplate.Execute(&b, struct {

@@ -321,6 +321,14 @@ func (ms *members) send(ctx context.Context, c *websocket.Conn, v any) error {
 	if err != nil {
 		return err
 	}
+	return ms.write(ctx, c, b)
+}
+
+// write writes one frame within ctx, and counts its bytes for metrics.
+func (ms *members) write(ctx context.Context, c *websocket.Conn, b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
 	if err := c.Write(ctx, websocket.MessageText, b); err != nil {
 		return err
 	}
@@ -369,19 +377,14 @@ type wsMember struct {
 // A write that takes longer than WriteTimeout drops the member as too slow.
 func (wm *wsMember) deliver(history []room.Message) {
 	ms, m := wm.ms, wm.m
-	write := func(v any) error {
-		ctx, cancel := context.WithTimeout(context.Background(), ms.WriteTimeout)
-		defer cancel()
-		return ms.send(ctx, wm.c, v)
-	}
 	hist := make([]wireMsg, 0, len(history))
 	for i := range history {
 		hist = append(hist, wm.wire(&history[i]))
 	}
 	welcome := welcomeMsg{V: Version, Type: "welcome", Name: m.Name(), Room: m.Room().Name(), Lang: string(wm.lang), Resume: wm.resume, History: hist}
-	err := write(welcome)
+	err := wm.writeOne(welcome)
 	if err == nil {
-		err = write(wm.roster())
+		err = wm.writeOne(wm.roster())
 	}
 	if err != nil {
 		wm.failed(err)
@@ -436,16 +439,18 @@ const maxFrame = 32 << 10
 
 // writeFrame writes one frame of messages within the write timeout.
 func (wm *wsMember) writeFrame(b []byte) error {
-	if len(b) == 0 {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), wm.ms.WriteTimeout)
 	defer cancel()
-	if err := wm.c.Write(ctx, websocket.MessageText, b); err != nil {
+	return wm.ms.write(ctx, wm.c, b)
+}
+
+// writeOne writes one message as its own frame within the write timeout.
+func (wm *wsMember) writeOne(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
 		return err
 	}
-	wm.ms.written.Add(uint64(len(b)))
-	return nil
+	return wm.writeFrame(b)
 }
 
 // stop ends the writer on a failed write: the member is dropped for it,

@@ -57,6 +57,14 @@ func textsFor(l room.Lang) startupText {
 	return startupTexts[room.LangEN]
 }
 
+// joinCommands is one block of the start-up text: a door's title, its
+// address, and the commands (or URLs) that reach it from a host.
+type joinCommands struct {
+	title string
+	addr  net.Addr
+	cmds  func(host, port string, v6 bool) []string
+}
+
 // writeStartup writes the block the teacher reads first: for each door,
 // the exact commands students type, on every address they can reach it by,
 // and the SSH host key's fingerprint; then, when the HTTP listener is on
@@ -65,11 +73,7 @@ func writeStartup(w io.Writer, lang room.Lang, dataDir string, tcpAddr, sshAddr,
 	t := textsFor(lang)
 	var b strings.Builder
 	b.WriteString(t.running + "\n")
-	doors := []struct {
-		title string
-		addr  net.Addr
-		cmds  func(host, port string, v6 bool) []string
-	}{
+	doors := []joinCommands{
 		{t.tcpDoor, tcpAddr, func(host, port string, v6 bool) []string {
 			cmds := []string{"nc " + host + " " + port}
 			if !v6 { // the course's client opens an IPv4 socket
@@ -82,17 +86,9 @@ func writeStartup(w io.Writer, lang room.Lang, dataDir string, tcpAddr, sshAddr,
 		}},
 	}
 	if httpAddr != nil {
-		doors = append(doors, struct {
-			title string
-			addr  net.Addr
-			cmds  func(host, port string, v6 bool) []string
-		}{t.webDoor, httpAddr, func(host, port string, _ bool) []string {
+		doors = append(doors, joinCommands{t.webDoor, httpAddr, func(host, port string, _ bool) []string {
 			return []string{"http://" + net.JoinHostPort(host, port) + "/"}
-		}}, struct {
-			title string
-			addr  net.Addr
-			cmds  func(host, port string, v6 bool) []string
-		}{t.monitoring, httpAddr, func(host, port string, _ bool) []string {
+		}}, joinCommands{t.monitoring, httpAddr, func(host, port string, _ bool) []string {
 			base := "http://" + net.JoinHostPort(host, port)
 			if !metrics {
 				return []string{base + "/healthz"}

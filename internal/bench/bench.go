@@ -444,6 +444,8 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	if pr != nil {
 		memBefore, memErr = pr.mem()
 	}
+	// perMemberKB is the memory grown since before connecting, per member.
+	perMemberKB := func(now int64) float64 { return float64(now-memBefore) / float64(total) / 1024 }
 
 	// Connect: every member in a goroutine of its own, started on the
 	// connect rate's schedule or all at once; none waits for another's
@@ -484,7 +486,7 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	if pr != nil && memErr == nil {
 		var after int64
 		if after, memErr = pr.mem(); memErr == nil {
-			v := float64(after-memBefore) / float64(total) / 1024
+			v := perMemberKB(after)
 			rep.MemPerMemberKB = &v
 		}
 	}
@@ -546,7 +548,7 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	// (scrollback, buffers, the collector's headroom), not only the join.
 	if pr != nil && memErr == nil {
 		if end, err := pr.mem(); err == nil {
-			v := float64(end-memBefore) / float64(total) / 1024
+			v := perMemberKB(end)
 			rep.MemEndPerMemberKB = &v
 		}
 	}
