@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"os/exec"
 	"strconv"
@@ -50,8 +51,26 @@ func TestBenchCourseServer(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the course's server did not start within 10 s")
 	}
+	// The course's server says it is ready before it listens: the first
+	// connection that goes through says it listens. It stays, reading, a
+	// member like the others (closed, the course's server could write to
+	// it before its thread saw it go, and that write kills a sender).
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			t.Cleanup(func() { c.Close() })
+			go io.Copy(io.Discard, c)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the course's server does not listen: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling another process's listen: nothing to wait on
+	}
 	rep, err := Run(t.Context(), Config{Course: true, TCPClients: 20, Senders: 3, Rate: 10, Duration: 500 * time.Millisecond,
-		AddrTCP: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), PID: cmd.Process.Pid})
+		AddrTCP: addr, PID: cmd.Process.Pid})
 	if err != nil {
 		t.Fatal(err)
 	}
