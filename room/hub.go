@@ -111,6 +111,12 @@ type Options struct {
 	// says otherwise there, members who are not operators see questions
 	// without their authors.
 	AnonymousQuestions bool
+
+	// Cluster, when set, makes the hub one node of several sharing the
+	// rooms (cluster.go); Node names this node in it, uniquely. nil: a
+	// server alone, numbering its events itself.
+	Cluster Cluster
+	Node    string
 }
 
 // Hub is the room. One mutex guards membership, names, the sequence and the
@@ -140,6 +146,15 @@ type Hub struct {
 	nextSweep time.Time               // when the first idle empty room is due to go; zero: none
 
 	congested bool // set by a push into an outbox over half full, during one Post
+
+	// A cluster's node: the events to publish once the lock is released,
+	// the names to give back, the names its other nodes' members hold
+	// (nameKey → node), and whether it is cut off from them (cluster.go).
+	outgoing    []Message
+	releases    []string
+	remoteNames map[string]string
+	cutOff      bool
+	recorded    uint64 // the last sequence number its store had recorded when it started
 
 	store  Store
 	bans   map[string]Ban        // by target: key fingerprint or network
@@ -221,6 +236,16 @@ func NewHub(opts Options) *Hub {
 		keys:   make(map[string]*ownership),
 		opKeys: make(map[string]bool),
 		mutes:  make(map[string]time.Time),
+
+		remoteNames: make(map[string]string),
+	}
+	if opts.Cluster != nil {
+		// A cluster's node rebuilds its rooms' histories, topics and
+		// members from the shared order (Apply), from its start; its store
+		// records only what it had not recorded yet.
+		h.recorded = opts.State.Seq
+		h.opts.State.Seq, h.opts.State.History, h.opts.State.Topic, h.opts.State.Rooms = 0, nil, "", nil
+		opts = h.opts
 	}
 	h.seq.Store(opts.State.Seq)
 	h.def = h.addRoomLocked(opts.Room, true, nil)
@@ -282,22 +307,133 @@ type JoinRequest struct {
 // newcomer should be shown before anything from its outbox: both are taken
 // under one lock, so nothing falls between them or appears twice.
 func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
+	if h.clustered() {
+		return h.joinCluster(req)
+	}
 	h.mu.Lock()
 	defer h.unlock()
-	if h.closed {
-		return nil, nil, ErrClosed
+	if err := h.admitLocked(req); err != nil {
+		return nil, nil, err
 	}
-	if len(h.members) >= h.opts.MaxMembers {
+	h.nextID++
+	name, notice, bind := h.pickNameLocked(req, h.nextID, nil)
+	m, history := h.addLocked(req, h.nextID, name, notice, bind)
+	return m, history, nil
+}
+
+// joinCluster is Join for a node of a cluster: the name is claimed
+// cluster-wide before the member is in, and the join is published before
+// Join returns, or the member is refused.
+func (h *Hub) joinCluster(req JoinRequest) (*Member, []Message, error) {
+	h.mu.Lock()
+	if err := h.admitLocked(req); err != nil {
+		h.unlock()
+		return nil, nil, err
+	}
+	h.nextID++
+	id := h.nextID
+	h.mu.Unlock()
+	held := map[string]bool{} // names other nodes' members turned out to hold
+	for range 32 {
+		h.mu.Lock()
+		name, notice, bind := h.pickNameLocked(req, id, held)
+		h.mu.Unlock()
+		switch err := h.opts.Cluster.Claim(name); {
+		case errors.Is(err, ErrNameHeld):
+			held[nameKey(name)] = true
+			continue
+		case err != nil:
+			return nil, nil, ErrUnavailable
+		}
+		h.mu.Lock()
+		if err := h.admitLocked(req); err != nil {
+			h.unlock()
+			h.opts.Cluster.Release(name)
+			return nil, nil, err
+		}
+		if again, _, _ := h.pickNameLocked(req, id, held); again != name {
+			h.mu.Unlock() // taken here meanwhile: claim the next one
+			h.opts.Cluster.Release(name)
+			continue
+		}
+		m, history := h.addLocked(req, id, name, notice, bind)
+		if err := h.unlock(); err != nil {
+			// The others were not told: it was never in the room.
+			h.mu.Lock()
+			h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
+			h.detachLocked(m, ReasonLost)
+			h.outgoing = nil
+			h.unlock()
+			return nil, nil, ErrUnavailable
+		}
+		return m, history, nil
+	}
+	return nil, nil, ErrUnavailable
+}
+
+// admitLocked refuses a newcomer when the hub is closed, cut off from its
+// cluster or full, or when a ban holds it.
+func (h *Hub) admitLocked(req JoinRequest) error {
+	switch {
+	case h.closed:
+		return ErrClosed
+	case h.cutOff:
+		return ErrUnavailable
+	case len(h.members) >= h.opts.MaxMembers:
 		h.events = append(h.events, event{"refused: the room is full", []any{"door", req.Door, "addr", req.Addr, "members", len(h.members)}})
-		return nil, nil, ErrFull
+		return ErrFull
 	}
 	now := h.opts.Now()
 	if b, ok := h.bannedLocked(req.Key, req.Addr, now); ok {
 		h.events = append(h.events, event{"banned member refused", []any{"door", req.Door, "addr", req.Addr, "key", req.Key, "ban", b.Target}})
-		return nil, nil, &BannedError{b, now}
+		return &BannedError{b, now}
 	}
-	h.nextID++
-	id := h.nextID
+	return nil
+}
+
+// pickNameLocked is the name a newcomer gets, what it is told of it, and
+// whether the name becomes its key's. held are names that members of
+// other nodes hold, beside those this node knows of.
+//
+// The wanted name, made of the login name if need be (élodie: elodie,
+// and the member is told), if it is usable and not another key's;
+// taken from its holder if it is this member's key's and the holder
+// has another key; else a suffix (a second session of one key is
+// alice-2, as two of bob without a key are bob and bob-2) or a guest
+// name. The name becomes the key's only if it is the one wanted.
+func (h *Hub) pickNameLocked(req JoinRequest, id uint64, held map[string]bool) (name string, notice *Message, bind bool) {
+	want := req.Name
+	if p := CheckName(want); p != NameOK && !req.Generated && want != "" {
+		if made := NameFrom(want); CheckName(made) == NameOK {
+			want = made
+			notice = &Message{Kind: KindError, Err: ErrNameCleaned}
+		}
+	}
+	name = want
+	takeBack := false // the name is the newcomer's key's, held by another key: addLocked takes it back
+	if p := CheckName(name); p != NameOK && (p != NameGenerated || !req.Generated) {
+		notice = &Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: Clip(req.Name, 64)}
+		name = guestName(id)
+	} else if owner := h.ownerLocked(name); owner != "" && owner != req.Key {
+		notice = &Message{Kind: KindError, Err: ErrNameOwned, Text: name}
+		name = guestName(id)
+	} else if holder := h.byName[nameKey(name)]; holder != nil && owner != "" && holder.key != req.Key {
+		takeBack = true
+	}
+	if !takeBack {
+		name = h.freeNameLocked(name, req.Key, held)
+	}
+	bind = (notice == nil || notice.Err == ErrNameCleaned) && name == want && !req.Generated
+	if notice != nil && notice.Err == ErrNameCleaned {
+		notice.Text = name
+	}
+	return name, notice, bind
+}
+
+// addLocked makes the newcomer a member under name, in the room it asked
+// for if it may enter it, and returns it with that room's history.
+func (h *Hub) addLocked(req JoinRequest, id uint64, name string, notice *Message, bind bool) (*Member, []Message) {
+	now := h.opts.Now()
 	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxBytes, h.opts.OutboxAge)
 	m.key, m.echo, m.notify, m.notes = req.Key, req.Echo, req.Notify, &h.notes
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
@@ -313,40 +449,15 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 			r = h.def
 		}
 	}
-
-	// The wanted name, made of the login name if need be (élodie: elodie,
-	// and the member is told), if it is usable and not another key's;
-	// taken from its holder if it is this member's key's and the holder
-	// has another key; else a suffix (a second session of one key is
-	// alice-2, as two of bob without a key are bob and bob-2) or a guest
-	// name. The name becomes the key's only if it is the one wanted.
-	var notice *Message
-	want := req.Name
-	if p := CheckName(want); p != NameOK && !req.Generated && want != "" {
-		if made := NameFrom(want); CheckName(made) == NameOK {
-			want = made
-			notice = &Message{Kind: KindError, Err: ErrNameCleaned}
-		}
-	}
-	name := want
-	if p := CheckName(name); p != NameOK && (p != NameGenerated || !req.Generated) {
-		notice = &Message{Kind: KindError, Err: ErrNameInvalid, Problem: p, Text: Clip(req.Name, 64)}
-		name = guestName(id)
-	} else if owner := h.ownerLocked(name); owner != "" && owner != req.Key {
-		notice = &Message{Kind: KindError, Err: ErrNameOwned, Text: name}
-		name = guestName(id)
-	} else if holder := h.byName[nameKey(name)]; holder != nil && owner != "" && holder.key != req.Key {
+	// The owner of the name takes it back from a holder with another key.
+	if holder := h.byName[nameKey(name)]; holder != nil {
 		h.evictNameLocked(holder)
 	}
-	name = h.freeNameLocked(name, req.Key)
 	m.name.Store(&name)
-	if (notice == nil || notice.Err == ErrNameCleaned) && name == want && !req.Generated {
+	if bind {
 		h.claimLocked(req.Key, name)
 	} else {
 		h.touchLocked(req.Key)
-	}
-	if notice != nil && notice.Err == ErrNameCleaned {
-		notice.Text = name
 	}
 
 	h.members = append(h.members, m)
@@ -364,14 +475,15 @@ func (h *Hub) Join(req JoinRequest) (*Member, []Message, error) {
 	h.tellModesLocked(m)
 	h.stats.joins.Add(1)
 	h.events = append(h.events, event{"join", []any{"door", req.Door, "name", name, "addr", req.Addr, "key", req.Key, "op", m.IsOp(), "room", r.name}})
-	return m, r.history.Recent(), nil
+	return m, r.history.Recent()
 }
 
 // freeNameLocked returns name, or name with the first suffix that nobody
 // holds and no other key owns.
-func (h *Hub) freeNameLocked(name, key string) string {
+func (h *Hub) freeNameLocked(name, key string, held map[string]bool) string {
 	free := func(n string) bool {
-		if h.byName[nameKey(n)] != nil {
+		k := nameKey(n)
+		if h.byName[k] != nil || held[k] || h.remoteNames[k] != "" {
 			return false
 		}
 		owner := h.ownerLocked(n)
@@ -392,7 +504,7 @@ func (h *Hub) freeNameLocked(name, key string) string {
 // of the owner's own key keeps its name.
 func (h *Hub) evictNameLocked(holder *Member) {
 	old := holder.Name()
-	h.renameLocked(holder, h.freeNameLocked(guestName(holder.id), holder.key))
+	h.renameLocked(holder, h.freeNameLocked(guestName(holder.id), holder.key, nil))
 	h.replyLocked(holder, Message{Kind: KindError, Err: ErrNameOwned, Text: old})
 }
 
@@ -412,21 +524,64 @@ func (h *Hub) renameLocked(m *Member, name string) {
 // call m.Yield before posting more.
 func (h *Hub) Post(m *Member, text string) (congested bool) {
 	in := ParseInput(Sanitize(text))
+	if in.Cmd == CmdNick && in.Err == 0 && h.clustered() {
+		return h.nickCluster(m, in)
+	}
 	return h.posting(m, func() { h.postLocked(m, in) })
 }
 
 // posting runs post under the lock for input from m, unless m has left,
-// and reports what Post reports.
+// and reports what Post reports. A cluster's node that is cut off from the
+// others refuses it, and m is told, rather than show it to this node alone.
 func (h *Hub) posting(m *Member, post func()) (congested bool) {
 	h.mu.Lock()
-	defer h.unlock()
 	h.congested = false
 	if !h.presentLocked(m) {
+		h.unlock()
+		return false
+	}
+	if h.cutOff {
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable})
+		h.unlock()
 		return false
 	}
 	h.sweepRoomsLocked()
 	post()
-	return h.congested
+	congested = h.congested
+	if err := h.unlock(); err != nil {
+		h.mu.Lock()
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable})
+		h.unlock()
+	}
+	return congested
+}
+
+// nickCluster is /nick on a cluster's node: the new name is claimed
+// cluster-wide first, and whichever name m does not keep is given back.
+func (h *Hub) nickCluster(m *Member, in Input) bool {
+	old := m.Name()
+	if CheckName(in.Name) != NameOK || nameKey(in.Name) == nameKey(old) {
+		return h.posting(m, func() { h.postLocked(m, in) }) // refused, or a change of case
+	}
+	switch err := h.opts.Cluster.Claim(in.Name); {
+	case errors.Is(err, ErrNameHeld):
+		h.mu.Lock()
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameTaken, Text: in.Name})
+		h.unlock()
+		return false
+	case err != nil:
+		h.mu.Lock()
+		h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable})
+		h.unlock()
+		return false
+	}
+	congested := h.posting(m, func() { h.postLocked(m, in) })
+	if nameKey(m.Name()) == nameKey(in.Name) {
+		h.opts.Cluster.Release(old)
+	} else {
+		h.opts.Cluster.Release(in.Name)
+	}
+	return congested
 }
 
 // postLocked carries out in, a line of m's.
@@ -525,6 +680,11 @@ func (h *Hub) postLocked(m *Member, in Input) {
 // privateLocked delivers one private message and reports whether it did.
 func (h *Hub) privateLocked(from *Member, to, text string) bool {
 	target, ok := h.byName[nameKey(to)]
+	if node := h.remoteNames[nameKey(to)]; !ok && node != "" {
+		// A member of another node: that node shows it (Apply).
+		h.emitLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: h.remoteNameLocked(to), Text: text})
+		return true
+	}
 	switch {
 	case !ok:
 		h.replyLocked(from, Message{Kind: KindError, Err: ErrNoSuchMember, Text: to})
@@ -533,7 +693,12 @@ func (h *Hub) privateLocked(from *Member, to, text string) bool {
 		h.replyLocked(from, Message{Kind: KindError, Err: ErrMsgSelf})
 		return false
 	}
-	msg := h.stampLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: target.Name(), Text: text})
+	msg := Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: target.Name(), Text: text}
+	if h.clustered() {
+		h.emitLocked(msg)
+		return true
+	}
+	msg = h.stampLocked(msg)
 	h.store.Record(msg) // the store keeps private messages only when told to
 	h.stats.posted.Add(1)
 	if !target.push(&msg, h.outboxNow()) {
@@ -597,8 +762,11 @@ func (h *Hub) Shutdown() {
 		return
 	}
 	h.closed = true
-	msg := h.stampLocked(Message{Kind: KindShutdown})
-	h.store.Record(msg)
+	msg := Message{Kind: KindShutdown, At: h.opts.Now()} // a cluster's other nodes go on
+	if !h.clustered() {
+		msg = h.stampLocked(msg)
+		h.store.Record(msg)
+	}
 	now := h.outboxNow()
 	for _, m := range h.members {
 		m.push(&msg, now) // best effort: a full outbox is closed just the same
@@ -606,14 +774,20 @@ func (h *Hub) Shutdown() {
 	for _, m := range h.members {
 		r := m.room
 		h.detachLocked(m, ReasonShutdown)
+		if h.clustered() {
+			h.emitLocked(m.leave(r, ReasonShutdown)) // the others see them go
+			continue
+		}
 		h.store.Record(h.stampLocked(m.leave(r, ReasonShutdown)))
 	}
 	h.members = nil
 	for _, r := range h.rooms {
 		r.members = nil
-		r.count.Store(0)
+		r.count.Store(int64(r.size()))
 	}
-	h.store.Record(h.stampLocked(Message{Kind: KindStop}))
+	if !h.clustered() {
+		h.store.Record(h.stampLocked(Message{Kind: KindStop}))
+	}
 }
 
 // Started records the server's start in the transcript, before anyone
@@ -623,6 +797,9 @@ func (h *Hub) Shutdown() {
 func (h *Hub) Started() {
 	h.mu.Lock()
 	defer h.unlock()
+	if h.clustered() {
+		return // a cluster's transcript is its shared order: one node's runs are not in it
+	}
 	st := h.opts.State
 	if !st.Crashed {
 		h.store.Record(h.stampLocked(Message{Kind: KindStart}))
@@ -688,6 +865,10 @@ func (h *Hub) stampLocked(msg Message) Message {
 // message gets it back only if it asked for an echo.
 func (h *Hub) broadcastLocked(r *Room, msg Message) {
 	msg.Room = r.name
+	if h.clustered() {
+		h.emitLocked(msg) // shown when the cluster brings it back (Apply)
+		return
+	}
 	msg = h.stampLocked(msg)
 	h.store.Record(msg)
 	public := msg.Kind == KindChat || msg.Kind == KindAction || msg.Kind == KindBlock
@@ -761,8 +942,17 @@ func (h *Hub) evictLocked(slow []*Member) {
 		}
 		r := m.room
 		h.detachLocked(m, ReasonTooSlow)
-		msg := h.stampLocked(m.leave(r, ReasonTooSlow))
-		h.store.Record(msg)
+		msg := m.leave(r, ReasonTooSlow)
+		if h.clustered() {
+			// The first of each room is told, with how many others
+			// (below); the others are recorded and followed.
+			if byRoom[r] != nil {
+				h.recordLocked(msg)
+			}
+		} else {
+			msg = h.stampLocked(msg)
+			h.store.Record(msg)
+		}
 		g := byRoom[r]
 		if g == nil {
 			g = &gathered{first: msg}
@@ -778,6 +968,10 @@ func (h *Hub) evictLocked(slow []*Member) {
 	for _, r := range rooms {
 		g := byRoom[r]
 		g.first.Others = g.n - 1
+		if h.clustered() {
+			h.emitLocked(g.first)
+			continue
+		}
 		h.sendLocked(&g.first, r.members)
 	}
 }
@@ -799,6 +993,9 @@ func (h *Hub) detachLocked(m *Member, r Reason) {
 	h.leaveRoomLocked(m)
 	h.forgetMutesLocked(m)
 	delete(h.byName, nameKey(m.Name()))
+	if h.clustered() {
+		h.releases = append(h.releases, m.Name())
+	}
 	m.reason.Store(uint32(r))
 	if int(r) < len(h.stats.leaves) {
 		h.stats.leaves[r].Add(1)
@@ -810,17 +1007,28 @@ func (h *Hub) detachLocked(m *Member, r Reason) {
 	h.events = append(h.events, event{"leave", []any{"door", m.door, "name", m.Name(), "addr", m.addr, "reason", r.String()}})
 }
 
-// unlock releases the lock, then writes the log lines decided under it.
-func (h *Hub) unlock() {
-	events, notes := h.events, h.notes
-	h.events, h.notes = nil, nil
+// unlock releases the lock, then does what was decided under it: a
+// cluster's node publishes its events (and reports whether its cluster
+// took them) and gives back the names its leavers held; doors are
+// notified; log lines are written.
+func (h *Hub) unlock() error {
+	events, notes, out, releases := h.events, h.notes, h.outgoing, h.releases
+	h.events, h.notes, h.outgoing, h.releases = nil, nil, nil, nil
 	h.mu.Unlock()
+	var err error
+	if h.clustered() {
+		err = h.publishOutgoing(out)
+		for _, name := range releases {
+			h.opts.Cluster.Release(name)
+		}
+	}
 	for _, m := range notes {
 		m.notify()
 	}
 	for _, e := range events {
 		h.log.Info(e.msg, e.attrs...)
 	}
+	return err
 }
 
 // splitText yields text in parts of at most max bytes, cut between

@@ -193,47 +193,49 @@ func (r Reason) String() string {
 type ErrorCode uint8
 
 const (
-	ErrUnknownCommand ErrorCode = iota + 1 // Text: the command
-	ErrUsage                               // Text: the command whose arguments were wrong
-	ErrNoSuchMember                        // Text: the name
-	ErrNameTaken                           // Text: the name
-	ErrNameInvalid                         // Text: the name; Detail says why
-	ErrMsgSelf                             // /msg to oneself
-	ErrNotOperator                         // Text: the command
-	ErrWrongPassword                       // /op with a wrong password
-	ErrNoOpPassword                        // /op when no operator password is set
-	ErrMuted                               // the member is muted, Until
-	ErrNameOwned                           // Text: a name bound to another key
-	ErrNoSuchBan                           // Text: the target
-	ErrSelf                                // an operator command aimed at oneself
-	ErrNameNotOwned                        // Text: a name no key owns (/release)
-	ErrBadDuration                         // Text: the word that is no duration (/mute, /ban)
-	ErrNoBanNumbered                       // Text: a number that is no ban of the last /bans shown
-	ErrBanAmbiguous                        // Text: a name that several bans hold (/unban NAME)
-	ErrNameCleaned                         // not an error: Text is the name made of the one asked for at joining
-	ErrRoomName                            // Text: a room name that cannot be one; Problem says why
-	ErrNoSuchRoom                          // Text: a room that does not exist, and only operators create rooms
-	ErrTooManyRooms                        // Text: the room that would have been created
-	ErrNotInRoom                           // Text: a member who is in another room than the operator
-	ErrAlreadyInRoom                       // Text: the room the member is in already
-	ErrBreakoutCount                       // Text: the N of /breakout, out of range for the members to spread
-	ErrRoomBusy                            // Text: a breakout room name held by a room with members
-	ErrNoBreakout                          // /gather with no breakout rooms of this room
-	ErrSlowHeld                            // not an error: slow mode holds the member's line until Until
-	ErrQuiet                               // the room is quiet: the member's line is refused
-	ErrSlowRange                           // Text: a duration out of slow mode's range
-	ErrBlockTooLong                        // Text: the block bound in bytes; Others: in lines (block.go)
-	ErrPollOpen                            // /poll QUESTION|… while a poll is open: Text its question
-	ErrNoPoll                              // /vote, /endpoll, /poll with no poll in the room
-	ErrPollClosed                          // /vote, /endpoll after the room's last poll closed: Text its question
-	ErrBadVote                             // /vote N with no choice N: Text the word, Others the choices
-	ErrPollChoices                         // /poll with fewer than 2 or more than 9 choices: Others how many
-	ErrPollEmpty                           // /poll with an empty part: Others its place (0: the question)
-	ErrNoHands                             // /next with no hand raised in the room
-	ErrNoQuestion                          // Text: a word that is no open question's number in this room
-	ErrOwnQuestion                         // Text: the number of the reader's own question (/up)
-	ErrVotedAlready                        // Text: the number of a question the reader upvoted already
-	ErrQuestionsFull                       // /ask when the room's queue holds Others open ones
+	ErrUnknownCommand  ErrorCode = iota + 1 // Text: the command
+	ErrUsage                                // Text: the command whose arguments were wrong
+	ErrNoSuchMember                         // Text: the name
+	ErrNameTaken                            // Text: the name
+	ErrNameInvalid                          // Text: the name; Detail says why
+	ErrMsgSelf                              // /msg to oneself
+	ErrNotOperator                          // Text: the command
+	ErrWrongPassword                        // /op with a wrong password
+	ErrNoOpPassword                         // /op when no operator password is set
+	ErrMuted                                // the member is muted, Until
+	ErrNameOwned                            // Text: a name bound to another key
+	ErrNoSuchBan                            // Text: the target
+	ErrSelf                                 // an operator command aimed at oneself
+	ErrNameNotOwned                         // Text: a name no key owns (/release)
+	ErrBadDuration                          // Text: the word that is no duration (/mute, /ban)
+	ErrNoBanNumbered                        // Text: a number that is no ban of the last /bans shown
+	ErrBanAmbiguous                         // Text: a name that several bans hold (/unban NAME)
+	ErrNameCleaned                          // not an error: Text is the name made of the one asked for at joining
+	ErrRoomName                             // Text: a room name that cannot be one; Problem says why
+	ErrNoSuchRoom                           // Text: a room that does not exist, and only operators create rooms
+	ErrTooManyRooms                         // Text: the room that would have been created
+	ErrNotInRoom                            // Text: a member who is in another room than the operator
+	ErrAlreadyInRoom                        // Text: the room the member is in already
+	ErrBreakoutCount                        // Text: the N of /breakout, out of range for the members to spread
+	ErrRoomBusy                             // Text: a breakout room name held by a room with members
+	ErrNoBreakout                           // /gather with no breakout rooms of this room
+	ErrSlowHeld                             // not an error: slow mode holds the member's line until Until
+	ErrQuiet                                // the room is quiet: the member's line is refused
+	ErrSlowRange                            // Text: a duration out of slow mode's range
+	ErrBlockTooLong                         // Text: the block bound in bytes; Others: in lines (block.go)
+	ErrPollOpen                             // /poll QUESTION|… while a poll is open: Text its question
+	ErrNoPoll                               // /vote, /endpoll, /poll with no poll in the room
+	ErrPollClosed                           // /vote, /endpoll after the room's last poll closed: Text its question
+	ErrBadVote                              // /vote N with no choice N: Text the word, Others the choices
+	ErrPollChoices                          // /poll with fewer than 2 or more than 9 choices: Others how many
+	ErrPollEmpty                            // /poll with an empty part: Others its place (0: the question)
+	ErrNoHands                              // /next with no hand raised in the room
+	ErrNoQuestion                           // Text: a word that is no open question's number in this room
+	ErrOwnQuestion                          // Text: the number of the reader's own question (/up)
+	ErrVotedAlready                         // Text: the number of a question the reader upvoted already
+	ErrQuestionsFull                        // /ask when the room's queue holds Others open ones
+	ErrRoomUnavailable                      // this server is cut off from the others of its cluster: nothing is posted until it is back
+	ErrRoomAvailable                        // not an error: the server is back with the others of its cluster
 )
 
 // NameProblem says why a name was refused.
@@ -289,6 +291,18 @@ type Message struct {
 	History []Message    // KindMove: the room's recent public messages the reader has not seen, oldest first
 	// Questions: KindQueue, the open questions; KindUpvote, the one upvoted.
 	Questions []QuestionInfo
+
+	// Node is the cluster node From is a member of (SenderID is its ID
+	// there); "": a server alone. Quiet says that the event is recorded
+	// but shown to nobody (a breakout's moves, a kick's leave): in a
+	// cluster every node still follows it in its member lists. Op: a
+	// join's member is an operator.
+	Node  string
+	Quiet bool
+	Op    bool
+	// Addr is a cluster join's member's address, for an operator's ban on
+	// another node to hold its network. Never shown.
+	Addr string
 }
 
 // RoomInfo is a snapshot of one room, for /rooms and breakout notices.

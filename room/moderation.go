@@ -36,6 +36,9 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		return
 	}
 	target, ok := h.byName[nameKey(in.Name)]
+	if x := h.remoteLocked(in.Name); !ok && x != nil && h.moderateRemoteLocked(op, in, x) {
+		return
+	}
 	switch {
 	case !ok:
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoSuchMember, Text: in.Name})
@@ -55,6 +58,7 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 	case CmdKick:
 		msg.Kind, msg.Text = KindKick, in.Text
 		h.broadcastLocked(r, msg) // the target reads it too, before it goes
+		h.tellLeaverLocked(target, msg)
 		h.detachQuietLocked(target, ReasonKicked)
 	case CmdMute:
 		msg.Kind = KindMute
@@ -89,13 +93,18 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.bans[b.Target] = b
 		h.store.SaveBan(b)
 		msg.Kind, msg.Text, msg.Until = KindBan, reason, b.Until
+		if h.clustered() {
+			msg.Bans = []Ban{b} // every node refuses the target as it reads this (bansLocked)
+		}
 		h.broadcastLocked(r, msg)
+		msg.Bans = nil
 		if op.room != r {
 			h.sendLocked(&msg, []*Member{op}) // the operator sees the ban it typed
 		}
 		// The operator is told what the ban holds: in an exempt network
 		// (a class behind one NAT) a key ban holds the key alone.
 		h.replyLocked(op, Message{Kind: KindBanScope, Bans: []Ban{h.shownLocked(b)}})
+		h.tellLeaverLocked(target, msg)
 		// Only the target goes: others behind the same address (a class
 		// behind one NAT, the operator itself) stay, and are refused only
 		// if they come back without a key.
@@ -114,8 +123,7 @@ func (h *Hub) detachQuietLocked(m *Member, r Reason) {
 	room := m.room
 	h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
 	h.detachLocked(m, r)
-	msg := h.stampLocked(m.leave(room, r))
-	h.store.Record(msg) // the transcript keeps the leave; the room read the kick or ban
+	h.recordLocked(m.leave(room, r)) // the transcript keeps the leave; the room read the kick or ban
 }
 
 // unbanLocked is /unban N|NAME|KEY|ADDRESS. N is a ban of the list /bans
@@ -188,9 +196,7 @@ func (h *Hub) liftTargetLocked(op *Member, target string) {
 // unbannedLocked records a lifted ban and tells the operator alone: a
 // ban's target may be an address, which is nobody else's business.
 func (h *Hub) unbannedLocked(op *Member, target, name string) {
-	msg := h.stampLocked(Message{Kind: KindUnban, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: target, To: name})
-	h.store.Record(msg)
-	h.sendLocked(&msg, []*Member{op})
+	h.recordForLocked(op, Message{Kind: KindUnban, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: target, To: name})
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "unban", "target", target, "name", name}})
 }
 

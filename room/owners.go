@@ -178,8 +178,6 @@ func (h *Hub) releaseLocked(op *Member, name string) {
 	if o.name == "" && o.prev == "" {
 		delete(h.keys, key) // its next name is its own at once, as a newcomer's
 	}
-	msg := h.stampLocked(Message{Kind: KindRelease, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: name})
-	h.store.Record(msg)
-	h.sendLocked(&msg, []*Member{op})
+	h.recordForLocked(op, Message{Kind: KindRelease, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: name})
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "release", "target", name, "target_key", key}})
 }

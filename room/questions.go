@@ -116,6 +116,10 @@ func (h *Hub) askLocked(m *Member, text string) {
 // whatever it shows, can show who asked.
 func (h *Hub) broadcastQuestionLocked(r *Room, msg Message, q *question) {
 	msg.Room = r.name
+	if h.clustered() {
+		h.emitLocked(msg) // every node hides its author (anonymousQuestionLocked)
+		return
+	}
 	msg = h.stampLocked(msg)
 	h.store.Record(msg)
 	hidden := msg
@@ -152,10 +156,7 @@ func (h *Hub) upLocked(m *Member, word string) {
 	}
 	q.voters[voterKey(m)] = true
 	msg := Message{Kind: KindUpvote, Room: m.room.name, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text}
-	msg = h.stampLocked(msg)
-	h.store.Record(msg)
-	msg.Questions = []QuestionInfo{q.info(m)}
-	h.sendLocked(&msg, []*Member{m})
+	h.recordForLocked(m, msg, QuestionInfo(q.info(m)))
 }
 
 // questionsLocked is /questions: the open ones, most voted first, then

@@ -66,9 +66,16 @@ type Room struct {
 	hands      handQueue      // hands.go
 	questions  *questionQueue // questions.go; nil: none asked yet
 
+	// remote are the members of the other nodes of a cluster in the
+	// room, as this node follows them (cluster.go).
+	remote []remote
+
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message
 }
+
+// size is how many members are in the room, on every node.
+func (r *Room) size() int { return len(r.members) + len(r.remote) }
 
 // Name is the room's name, as it was first written.
 func (r *Room) Name() string { return r.name }
@@ -80,9 +87,12 @@ func (r *Room) Count() int { return int(r.count.Load()) }
 func (r *Room) Last() uint64 { return r.last.Load() }
 
 func (r *Room) infos() []MemberInfo {
-	out := make([]MemberInfo, len(r.members))
+	out := make([]MemberInfo, len(r.members), r.size())
 	for i, m := range r.members {
 		out[i] = m.info()
+	}
+	for _, x := range r.remote {
+		out = append(out, x.info)
 	}
 	return out
 }
@@ -204,14 +214,17 @@ func (h *Hub) enterableLocked(m *Member, name string) (*Room, *Message) {
 // enterLocked puts m into r, telling r's members with join unless quiet
 // (then the join is only recorded).
 func (h *Hub) enterLocked(m *Member, r *Room, join Message, quiet bool) {
+	if h.clustered() {
+		join.Op, join.Addr = m.IsOp(), m.addr // for the other nodes, that list it and may ban it
+	}
 	if quiet {
 		join.Room = r.name
-		h.store.Record(h.stampLocked(join))
+		h.recordLocked(join)
 	} else {
 		h.broadcastLocked(r, join) // before m is in: a member is not told of its own arrival
 	}
 	r.members = append(r.members, m)
-	r.count.Store(int64(len(r.members)))
+	r.count.Store(int64(r.size()))
 	m.room = r
 	m.at.Store(r)
 	h.muteOnEntryLocked(m)
@@ -225,7 +238,7 @@ func (h *Hub) leaveRoomLocked(m *Member) {
 		return
 	}
 	r.members = slices.DeleteFunc(r.members, func(x *Member) bool { return x == m })
-	r.count.Store(int64(len(r.members)))
+	r.count.Store(int64(r.size()))
 	r.hands.lower(m) // a hand is raised in a room, to be seen there
 	if m.seen == nil || len(m.seen) > 2*h.opts.MaxRooms {
 		m.seen = make(map[string]uint64) // bounded: a member hopping through rooms for hours
@@ -250,7 +263,7 @@ func (h *Hub) sweepRoomsLocked() {
 	}
 	h.nextSweep = time.Time{}
 	for _, r := range h.rooms {
-		if r == h.def || r.byOp || len(r.members) > 0 {
+		if r == h.def || r.byOp || r.size() > 0 {
 			continue
 		}
 		due := r.emptySince.Add(h.opts.RoomIdle)
@@ -272,7 +285,7 @@ func (h *Hub) moveLocked(m *Member, to *Room, quiet bool) {
 	leave := m.leave(from, ReasonMoved)
 	leave.Text = to.name
 	if quiet {
-		h.store.Record(h.stampLocked(leave))
+		h.recordLocked(leave)
 	} else {
 		h.broadcastLocked(from, leave)
 	}

@@ -1,0 +1,345 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"palabre/room"
+)
+
+// TestWhoListsEveryNode: /who on any node lists the members of all three,
+// and names are unique across them, even claimed at once.
+func TestWhoListsEveryNode(t *testing.T) {
+	_, nodes := startThree(t)
+	ana := join(t, nodes[0], "ana")
+	join(t, nodes[1], "bob")
+	join(t, nodes[2], "cleo")
+	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count 3 members" })
+	nodes[0].hub.Post(ana.m, "/who")
+	waitFor(t, 5*time.Second, func() bool { return len(ana.kinds(room.KindWho)) == 1 }, func() string { return "no /who reply" })
+	var who []string
+	for _, mi := range ana.kinds(room.KindWho)[0].Members {
+		who = append(who, mi.Name)
+	}
+	slices.Sort(who)
+	if !slices.Equal(who, []string{"ana", "bob", "cleo"}) {
+		t.Fatalf("/who on node 1: %v", who)
+	}
+
+	// Twelve newcomers named dan, four on each node, at once.
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			m, _, err := nodes[i%3].hub.Join(room.JoinRequest{Name: "dan", Door: room.DoorSSH})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			got = append(got, strings.ToLower(m.Name()))
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	slices.Sort(got)
+	if len(slices.Compact(slices.Clone(got))) != 12 {
+		t.Fatalf("names given to twelve dans on three nodes: %v", got)
+	}
+	// /nick to a name held on another node is refused.
+	nodes[0].hub.Post(ana.m, "/nick bob")
+	waitFor(t, 5*time.Second, func() bool {
+		for _, e := range ana.kinds(room.KindError) {
+			if e.Err == room.ErrNameTaken && e.Text == "bob" {
+				return true
+			}
+		}
+		return false
+	}, func() string { return "ana took bob's name, held on node 2" })
+	if ana.m.Name() != "ana" {
+		t.Fatalf("ana is now %s", ana.m.Name())
+	}
+}
+
+// TestBanOnOneNodeHoldsOnAll: an operator's ban on node 1 sends the member
+// away from node 3 and refuses it there when it comes back.
+func TestBanOnOneNodeHoldsOnAll(t *testing.T) {
+	nc := startNATS(t, 3)
+	ops := func(o *room.Options) { o.OpKeys = []string{"SHA256:teacher"} }
+	var nodes []*testNode
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, nodeOptions{url: nc.url(i), hub: ops}))
+	}
+	op, _, err := nodes[0].hub.Join(room.JoinRequest{Name: "prof", Door: room.DoorSSH, Key: "SHA256:teacher", Addr: "10.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opr := read(op)
+	mal, _, err := nodes[2].hub.Join(room.JoinRequest{Name: "mallory", Door: room.DoorSSH, Key: "SHA256:mallory", Addr: "10.0.0.9:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	malr := read(mal)
+	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 2 }, func() string { return "node 1 does not see mallory" })
+	nodes[0].hub.Post(op, "/ban mallory spam")
+	select {
+	case <-malr.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("mallory is still on node 3 five seconds after the ban on node 1")
+	}
+	if mal.Reason() != room.ReasonBanned {
+		t.Fatalf("mallory left for %v", mal.Reason())
+	}
+	_, _, err = nodes[2].hub.Join(room.JoinRequest{Name: "mallory", Door: room.DoorSSH, Key: "SHA256:mallory", Addr: "10.0.0.9:2"})
+	var banned *room.BannedError
+	if !errors.As(err, &banned) {
+		t.Fatalf("mallory back on node 3: %v, want a ban", err)
+	}
+	// The room on node 1 read the ban, and mallory's leave went everywhere.
+	waitFor(t, 5*time.Second, func() bool { return nodes[1].hub.DefaultRoom().Count() == 1 }, func() string { return "node 2 still counts mallory" })
+	if len(opr.kinds(room.KindBan)) != 1 {
+		t.Fatalf("the operator read %d bans", len(opr.kinds(room.KindBan)))
+	}
+	// Lifted on node 1, it is lifted on node 3.
+	nodes[0].hub.Post(op, "/unban mallory")
+	waitFor(t, 5*time.Second, func() bool {
+		m, _, err := nodes[2].hub.Join(room.JoinRequest{Name: "mallory", Door: room.DoorSSH, Key: "SHA256:mallory", Addr: "10.0.0.9:3"})
+		if err == nil {
+			nodes[2].hub.Leave(m, room.ReasonQuit)
+		}
+		return err == nil
+	}, func() string { return "mallory still refused on node 3 after the unban" })
+}
+
+// TestKilledNodeMembersGone: a node that stops without a word has its
+// members announced as gone on the others within a few seconds, and their
+// names are free again.
+func TestKilledNodeMembersGone(t *testing.T) {
+	_, nodes := startThree(t)
+	ana := join(t, nodes[0], "ana")
+	join(t, nodes[1], "bob")
+	join(t, nodes[1], "bea")
+	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count 3" })
+	killed := time.Now()
+	nodes[1].crash()
+	waitFor(t, 5*time.Second, func() bool {
+		return nodes[0].hub.DefaultRoom().Count() == 1 && nodes[2].hub.DefaultRoom().Count() == 1
+	}, func() string {
+		return fmt.Sprintf("counts %d and %d, %v after the kill", nodes[0].hub.DefaultRoom().Count(), nodes[2].hub.DefaultRoom().Count(), time.Since(killed))
+	})
+	t.Logf("members of the killed node gone after %v", time.Since(killed).Round(10*time.Millisecond))
+	var left []string
+	waitFor(t, 5*time.Second, func() bool {
+		left = nil
+		for _, m := range ana.kinds(room.KindLeave) {
+			left = append(left, m.From+" "+m.Reason.String())
+		}
+		return len(left) == 2
+	}, func() string { return fmt.Sprintf("ana read leaves %v", left) })
+	slices.Sort(left)
+	if !slices.Equal(left, []string{"bea connection lost", "bob connection lost"}) {
+		t.Fatalf("leaves read: %v (once each)", left)
+	}
+	// Their names are free: bob comes back on node 3 as bob.
+	waitFor(t, 5*time.Second, func() bool {
+		m, _, err := nodes[2].hub.Join(room.JoinRequest{Name: "bob", Door: room.DoorTCP})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := m.Name() == "bob"
+		nodes[2].hub.Leave(m, room.ReasonQuit)
+		return ok
+	}, func() string { return "bob's name still held" })
+}
+
+// TestNATSServerKilled: with three servers, the cluster goes on when one
+// is killed: members on the other two still talk, in one order, and the
+// node whose server died reconnects to another.
+func TestNATSServerKilled(t *testing.T) {
+	nc, nodes := startThree(t)
+	a := join(t, nodes[0], "ana")
+	c := join(t, nodes[2], "cleo")
+	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 2 }, func() string { return "node 1 does not see cleo" })
+	nc.kill(1)
+	for i := range 20 {
+		nodes[0].hub.Post(a.m, fmt.Sprintf("a%d", i))
+		nodes[2].hub.Post(c.m, fmt.Sprintf("c%d", i))
+	}
+	waitFor(t, 15*time.Second, func() bool { return len(a.kinds(room.KindChat)) == 40 && len(c.kinds(room.KindChat)) == 40 },
+		func() string {
+			return fmt.Sprintf("read %d and %d of 40", len(a.kinds(room.KindChat)), len(c.kinds(room.KindChat)))
+		})
+	if !slices.Equal(chats(a), chats(c)) {
+		t.Fatal("ana and cleo read different orders")
+	}
+	for _, e := range a.kinds(room.KindError) {
+		t.Fatalf("ana was told %v with a server of three killed", e.Err)
+	}
+}
+
+// TestPartitionedNode: a node cut off from NATS tells its members the room
+// is unavailable and refuses their posts rather than show them only to
+// itself; back, it says so, its members read what was said meanwhile, in
+// the same order as the others, and post again.
+func TestPartitionedNode(t *testing.T) {
+	nc := startNATS(t, 3)
+	link := newLink(t, nc.opts[0].Listen)
+	far := startNode(t, nodeOptions{url: "nats://" + link.addr(), name: "far"})
+	near := startNode(t, nodeOptions{url: nc.url(1), name: "near"})
+	fa := join(t, far, "fay")
+	ne := join(t, near, "ned")
+	waitFor(t, 10*time.Second, func() bool { return near.hub.DefaultRoom().Count() == 2 }, func() string { return "ned does not see fay" })
+
+	link.cut()
+	waitFor(t, 5*time.Second, func() bool { return hasErr(fa, room.ErrRoomUnavailable) }, func() string { return "fay was not told the room is unavailable" })
+	far.hub.Post(fa.m, "lost in the partition?")
+	near.hub.Post(ne.m, "said during the partition")
+	waitFor(t, 5*time.Second, func() bool { return len(ne.kinds(room.KindChat)) == 1 }, func() string { return "ned's own line not back" })
+	if n := countErr(fa, room.ErrRoomUnavailable); n < 2 {
+		t.Fatalf("fay's post was not refused (%d refusals)", n)
+	}
+	for _, m := range fa.kinds(room.KindChat) {
+		t.Fatalf("fay read %q while cut off", m.Text)
+	}
+
+	link.heal()
+	waitFor(t, 10*time.Second, func() bool { return hasErr(fa, room.ErrRoomAvailable) }, func() string { return "fay was not told the room is back" })
+	waitFor(t, 10*time.Second, func() bool { return len(fa.kinds(room.KindChat)) == 1 }, func() string { return "fay did not read what was said meanwhile" })
+	far.hub.Post(fa.m, "back")
+	waitFor(t, 5*time.Second, func() bool { return len(ne.kinds(room.KindChat)) == 2 && len(fa.kinds(room.KindChat)) == 2 },
+		func() string {
+			return fmt.Sprintf("ned read %d, fay %d of 2", len(ne.kinds(room.KindChat)), len(fa.kinds(room.KindChat)))
+		})
+	if !slices.Equal(chats(fa), chats(ne)) {
+		t.Fatalf("fay and ned read different lines:\n%v\n%v", chats(fa), chats(ne))
+	}
+	for _, line := range chats(ne) {
+		if strings.Contains(line, "lost in the partition") {
+			t.Fatalf("a refused post reached ned: %s", line)
+		}
+	}
+}
+
+// TestRestartedNodeCatchesUp: a node stopped and started again replays the
+// stream: a newcomer there gets the same history as on the others, and its
+// store records nothing twice.
+func TestRestartedNodeCatchesUp(t *testing.T) {
+	nc, nodes := startThree(t)
+	a := join(t, nodes[0], "ana")
+	for i := range 5 {
+		nodes[0].hub.Post(a.m, fmt.Sprintf("before %d", i))
+	}
+	waitFor(t, 5*time.Second, func() bool { return nodes[1].hub.Seq() == nodes[0].hub.Seq() && nodes[0].hub.Seq() >= 6 }, func() string { return "node 2 behind" })
+	rec := nodes[1].rec
+	nodes[1].stop()
+	for i := range 5 {
+		nodes[0].hub.Post(a.m, fmt.Sprintf("while away %d", i))
+	}
+	again := startNode(t, nodeOptions{url: nc.url(1), store: rec})
+	_, hist, err := again.hub.Join(room.JoinRequest{Name: "late", Door: room.DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hist0, err := nodes[2].hub.Join(room.JoinRequest{Name: "late2", Door: room.DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, h0 := seqsOf(hist), seqsOf(hist0); !slices.Equal(h, h0) || len(h) != 10 {
+		t.Fatalf("history after the restart %v, on node 3 %v", h, h0)
+	}
+	seqs := rec.seqs()
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("the restarted node's store recorded %d after %d", seqs[i], seqs[i-1])
+		}
+	}
+	waitFor(t, 5*time.Second, func() bool { return slices.Equal(rec.seqs(), nodes[2].rec.seqs()) }, func() string {
+		return fmt.Sprintf("transcripts: restarted %d events, node 3 %d", len(rec.seqs()), len(nodes[2].rec.seqs()))
+	})
+}
+
+func hasErr(r *reader, code room.ErrorCode) bool { return countErr(r, code) > 0 }
+
+func countErr(r *reader, code room.ErrorCode) int {
+	n := 0
+	for _, e := range r.kinds(room.KindError) {
+		if e.Err == code {
+			n++
+		}
+	}
+	return n
+}
+
+// link is a TCP proxy to a NATS server that the test can cut, as a
+// network partition: connections are dropped and new ones refused until
+// heal.
+type link struct {
+	t      *testing.T
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	down   bool
+	conns  []net.Conn
+}
+
+func newLink(t *testing.T, target string) *link {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &link{t: t, ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); l.cut() })
+	go l.serve()
+	return l
+}
+
+func (l *link) addr() string { return l.ln.Addr().String() }
+
+func (l *link) serve() {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		if l.down {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		s, err := net.Dial("tcp", l.target)
+		if err != nil {
+			l.mu.Unlock()
+			c.Close()
+			continue
+		}
+		l.conns = append(l.conns, c, s)
+		l.mu.Unlock()
+		go func() { io.Copy(s, c); s.Close() }()
+		go func() { io.Copy(c, s); c.Close() }()
+	}
+}
+
+func (l *link) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.down = true
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
+
+func (l *link) heal() {
+	l.mu.Lock()
+	l.down = false
+	l.mu.Unlock()
+}

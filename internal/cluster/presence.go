@@ -1,0 +1,115 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"palabre/room"
+)
+
+// live beats and announces the nodes that stopped beating, every
+// Heartbeat, until ctx ends.
+func (n *Node) live(ctx context.Context) {
+	defer n.wg.Done()
+	t := time.NewTicker(n.opts.Heartbeat)
+	defer t.Stop()
+	for {
+		n.beat()
+		n.announceGone()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// watchStream asks the stream for its state every Heartbeat, until ctx
+// ends: a node that cannot reach it for GoneAfter (the time the others
+// take to count it gone) is cut off, and tells the hub; the first answer
+// after that, it is back. A leader's election after a server died is
+// shorter, and no member is told of it.
+func (n *Node) watchStream(ctx context.Context) {
+	defer n.wg.Done()
+	t := time.NewTicker(n.opts.Heartbeat)
+	defer t.Stop()
+	var failing time.Time // since when the stream does not answer; zero: it does
+	for {
+		cctx, cancel := context.WithTimeout(ctx, n.opts.Timeout)
+		s, err := n.js.Stream(cctx, Stream)
+		if err == nil {
+			_, err = s.Info(cctx)
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err == nil:
+			failing = time.Time{}
+			n.hub.SetAvailable(true)
+		case failing.IsZero():
+			failing = time.Now()
+		case time.Since(failing) >= n.opts.GoneAfter:
+			n.hub.SetAvailable(false)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// beat tells the others this node is alive: plain NATS, not the stream.
+func (n *Node) beat() {
+	if err := n.opts.Conn.Publish(subjectLive+n.id, nil); err != nil {
+		n.log.Debug("cluster: heartbeat not sent", "err", err)
+	}
+}
+
+// heard notes another node's heartbeat.
+func (n *Node) heard(m *nats.Msg) {
+	node := strings.TrimPrefix(m.Subject, subjectLive)
+	n.mu.Lock()
+	n.lastHeard[node] = time.Now()
+	n.mu.Unlock()
+}
+
+// announceGone publishes, for each node whose members this node knows and
+// that has not beaten for GoneAfter, a leave of each of its members, and
+// frees their names. Every node does it; the stream keeps one of each.
+func (n *Node) announceGone() {
+	if n.hub.Unavailable() {
+		return // cut off, this node would take everyone else for gone
+	}
+	now := time.Now()
+	for _, node := range n.hub.Nodes() {
+		n.mu.Lock()
+		last, ok := n.lastHeard[node]
+		if !ok {
+			last = n.started // a node that crashed before this one started is heard of never
+		}
+		n.mu.Unlock()
+		if now.Sub(last) < n.opts.GoneAfter {
+			continue
+		}
+		leaves := n.hub.Gone(node)
+		if len(leaves) == 0 {
+			continue
+		}
+		n.log.Info("cluster: a node stopped beating; its members are gone", "node", node, "members", len(leaves), "silent", now.Sub(last).Round(time.Millisecond))
+		err := n.publish(leaves, func(m room.Message) string {
+			return fmt.Sprintf("gone.%s.%d", m.Node, m.Seq) // the member's join: one leave for it, whoever announces it
+		})
+		if err != nil {
+			n.log.Warn("cluster: the leaves of a gone node not published", "node", node, "err", err)
+			continue
+		}
+		n.forgetNames(node)
+	}
+}

@@ -1,0 +1,467 @@
+package room
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+)
+
+// Cluster is what a hub needs when it is one node of several sharing the
+// same rooms. The hub decides, under its lock, what happened (a message, a
+// join, a ban's leave); the cluster gives those events one order for every
+// node and brings them back to each, the hub's own included, through
+// Apply: a node shows its members only what came back, so that no member
+// ever reads a message the others will not read, and all read them in one
+// order, numbered by it.
+//
+// The room package holds no network code: the cluster is given to it.
+type Cluster interface {
+	// Publish hands msgs, in order, to the shared order and returns once
+	// it accepted every one of them, or an error when it could not (the
+	// node is cut off from the others). It is called without the hub's
+	// lock, in the goroutine that caused the events.
+	Publish(msgs []Message) error
+	// Claim reserves name (as nameKey folds it) for one of this node's
+	// members, cluster-wide: ErrNameHeld when another member holds it.
+	// Release gives it back.
+	Claim(name string) error
+	Release(name string)
+}
+
+// ErrNameHeld is Cluster.Claim's answer for a name that another member, on
+// any node, holds.
+var ErrNameHeld = errors.New("room: the name is held on another node")
+
+// ErrUnavailable is returned by Join while the node is cut off from the
+// others of its cluster: it cannot tell them of a newcomer.
+var ErrUnavailable = errors.New("room: the room is unavailable from this server")
+
+// remote is a member of another node, as this node knows it from the
+// joins, names and leaves the cluster brought.
+type remote struct {
+	node string
+	id   uint64
+	seq  uint64 // of its join
+	addr string
+	info MemberInfo
+}
+
+// clustered reports whether the hub is one node of a cluster.
+func (h *Hub) clustered() bool { return h.opts.Cluster != nil }
+
+// emitLocked hands msg to the cluster once the lock is released (unlock):
+// it is shown, recorded and numbered when the cluster brings it back.
+func (h *Hub) emitLocked(msg Message) {
+	msg.Node = h.opts.Node
+	msg.At = h.opts.Now()
+	h.outgoing = append(h.outgoing, msg)
+}
+
+// recordLocked keeps msg in the transcript without showing it to anyone: a
+// quiet join of a breakout, the leave after a kick. A cluster still brings
+// it to every node, whose member lists follow it.
+func (h *Hub) recordLocked(msg Message) {
+	if h.clustered() {
+		msg.Quiet = true
+		h.emitLocked(msg)
+		return
+	}
+	h.store.Record(h.stampLocked(msg))
+}
+
+// Apply carries out an event the cluster brought back, in the cluster's
+// order: it records it, keeps it in its room's history and shows it to
+// this node's members. An event at or before the last one applied is
+// ignored (a catch-up after a restart, a redelivery): no member reads a
+// message twice.
+func (h *Hub) Apply(msg Message) {
+	h.mu.Lock()
+	defer h.unlock()
+	if msg.Seq <= h.seq.Load() {
+		return
+	}
+	h.seq.Store(msg.Seq)
+	if msg.Seq > h.recorded {
+		h.store.Record(msg)
+	}
+	mine := msg.Node == h.opts.Node
+	h.bansLocked(&msg, mine)
+	if !mine {
+		h.rosterLocked(&msg)
+	} else if msg.Kind == KindLeave {
+		// The others took one of this node's members for gone (this node
+		// was cut off from them for a while): it is still here, and says so.
+		for _, m := range h.members {
+			if m.id == msg.SenderID && m.room != nil {
+				h.emitLocked(joinOf(m))
+			}
+		}
+	}
+	if msg.Quiet {
+		return
+	}
+	switch msg.Kind {
+	case KindPrivate:
+		h.applyPrivateLocked(&msg, mine)
+		return
+	case KindStart, KindStop, KindCrash, KindShutdown:
+		return
+	}
+	r := h.rooms[nameKey(msg.Room)]
+	if r == nil {
+		if msg.Kind == KindLeave {
+			return // the room went here; nobody to tell
+		}
+		r = h.addRoomLocked(msg.Room, false, nil)
+	}
+	switch msg.Kind {
+	case KindChat, KindAction, KindBlock:
+		r.history.Append(msg)
+		r.last.Store(msg.Seq)
+		h.stats.posted.Add(1)
+	case KindTopic:
+		r.topic = msg.Text
+	}
+	var skip uint64 // a member of this node not to show it to (IDs start at 1)
+	if mine {
+		switch msg.Kind {
+		case KindChat, KindAction, KindBlock:
+			skip = msg.SenderID // unless it asked for an echo: fanOutLocked
+		case KindJoin:
+			skip = msg.SenderID // a member is not told of its own arrival
+		}
+	}
+	if msg.Kind == KindQuestion && msg.To == AnonymousQuestion {
+		h.anonymousQuestionLocked(r, msg)
+		return
+	}
+	if msg.Kind == KindJoin && mine {
+		to := slices.DeleteFunc(slices.Clone(r.members), func(m *Member) bool { return m.id == skip })
+		h.fanOutLocked(&msg, to, 0)
+		return
+	}
+	h.fanOutLocked(&msg, r.members, skip)
+	if !mine && (msg.Kind == KindKick || msg.Kind == KindBan) {
+		// An operator of another node sent one of this node's members
+		// away: it has read why, and goes.
+		if t := h.byName[nameKey(msg.To)]; t != nil {
+			why := ReasonKicked
+			if msg.Kind == KindBan {
+				why = ReasonBanned
+			}
+			h.detachQuietLocked(t, why)
+		}
+	}
+}
+
+// bansLocked takes a ban or an unban of another node as it comes, in the
+// cluster's order: by the time the room reads of a ban, every node refuses
+// its target (the bans bucket keeps them for the nodes that start later).
+func (h *Hub) bansLocked(msg *Message, mine bool) {
+	switch {
+	case msg.Kind == KindBan && len(msg.Bans) == 1:
+		if !mine {
+			h.bans[msg.Bans[0].Target] = msg.Bans[0]
+		}
+		msg.Bans = nil // what it holds is the operators' business (KindBanScope)
+	case msg.Kind == KindUnban && !mine:
+		delete(h.bans, msg.Text)
+	}
+}
+
+// remoteLocked is the member of another node named name, or nil.
+func (h *Hub) remoteLocked(name string) *remote {
+	for _, r := range h.rooms {
+		for i := range r.remote {
+			if nameKey(r.remote[i].info.Name) == nameKey(name) {
+				return &r.remote[i]
+			}
+		}
+	}
+	return nil
+}
+
+// moderateRemoteLocked is /kick or /ban of a member of another node: the
+// room reads it as any, and that member's node sends it away when the
+// cluster brings it there (Apply); a ban also goes to the cluster's bans.
+// Other commands on another node's member are refused as for a stranger.
+func (h *Hub) moderateRemoteLocked(op *Member, in Input, x *remote) bool {
+	msg := Message{From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, To: x.info.Name, Text: in.Text}
+	switch {
+	case in.Cmd == CmdKick && x.info.Room == op.room.name:
+		msg.Kind = KindKick
+		h.broadcastLocked(op.room, msg)
+	case in.Cmd == CmdBan:
+		now := h.opts.Now()
+		b := Ban{Target: x.info.Key, Net: h.netOf(x.addr), Name: x.info.Name, Reason: in.Text, By: op.Name(), At: now}
+		if x.info.Key == "" {
+			b.Net = cmp.Or(b.Net, x.addr)
+			b.Target = b.Net
+		}
+		if in.Dur > 0 {
+			b.Until = now.Add(in.Dur)
+		}
+		h.bans[b.Target] = b
+		h.store.SaveBan(b)
+		msg.Kind, msg.Until, msg.Bans = KindBan, b.Until, []Ban{b}
+		h.broadcastLocked(h.rooms[nameKey(x.info.Room)], msg)
+		msg.Bans = nil
+		if op.room.name != x.info.Room {
+			h.replyLocked(op, msg)
+		}
+		h.replyLocked(op, Message{Kind: KindBanScope, Bans: []Ban{h.shownLocked(b)}})
+	default:
+		return false
+	}
+	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key,
+		"command", in.Cmd.String(), "target", x.info.Name, "target_addr", x.addr, "duration", in.Dur, "text", Clip(in.Text, 128)}})
+	return true
+}
+
+// applyPrivateLocked shows a private message to its target and its sender,
+// whichever of them are members of this node.
+func (h *Hub) applyPrivateLocked(msg *Message, mine bool) {
+	h.stats.posted.Add(1)
+	if t := h.byName[nameKey(msg.To)]; t != nil {
+		if !t.push(msg, h.outboxNow()) {
+			h.stats.evictions.Add(1)
+			h.removeLocked(t, ReasonTooSlow)
+		} else {
+			h.stats.deliveries.Add(1)
+		}
+	}
+	if !mine {
+		return
+	}
+	for _, m := range h.members {
+		if m.id == msg.SenderID {
+			h.sendLocked(msg, []*Member{m})
+			return
+		}
+	}
+}
+
+// anonymousQuestionLocked shows an anonymous question: operators and its
+// author see who asked; the others a copy without its author.
+func (h *Hub) anonymousQuestionLocked(r *Room, msg Message) {
+	hidden := msg
+	hidden.From, hidden.SenderID, hidden.Key, hidden.Door, hidden.Node = "", 0, "", "", ""
+	var slow []*Member
+	now := h.outboxNow()
+	for _, m := range r.members {
+		send := &hidden
+		if m.IsOp() || (msg.Node == h.opts.Node && m.id == msg.SenderID) {
+			send = &msg
+		}
+		if !m.push(send, now) {
+			slow = append(slow, m)
+		}
+	}
+	h.evictLocked(slow)
+}
+
+// rosterLocked follows another node's members: who joined which room,
+// changed name, became an operator or left.
+func (h *Hub) rosterLocked(msg *Message) {
+	switch msg.Kind {
+	case KindJoin:
+		r := h.rooms[nameKey(msg.Room)]
+		if r == nil {
+			r = h.addRoomLocked(msg.Room, false, nil)
+		}
+		h.dropRemoteLocked(msg.Node, msg.SenderID)
+		r.remote = append(r.remote, remote{node: msg.Node, id: msg.SenderID, seq: msg.Seq, addr: msg.Addr,
+			info: MemberInfo{Name: msg.From, Door: msg.Door, Joined: msg.At, Key: msg.Key, Room: r.name, Op: msg.Op}})
+		h.remoteNames[nameKey(msg.From)] = msg.Node
+		r.count.Store(int64(r.size()))
+	case KindLeave:
+		h.dropRemoteLocked(msg.Node, msg.SenderID)
+	case KindNick, KindOp:
+		for _, r := range h.rooms {
+			for i := range r.remote {
+				x := &r.remote[i]
+				if x.node != msg.Node || x.id != msg.SenderID {
+					continue
+				}
+				if msg.Kind == KindOp {
+					x.info.Op = true
+					continue
+				}
+				delete(h.remoteNames, nameKey(x.info.Name))
+				x.info.Name = msg.To
+				h.remoteNames[nameKey(msg.To)] = msg.Node
+			}
+		}
+	}
+}
+
+// dropRemoteLocked forgets a member of another node, in whichever room.
+func (h *Hub) dropRemoteLocked(node string, id uint64) {
+	for _, r := range h.rooms {
+		for i, x := range r.remote {
+			if x.node == node && x.id == id {
+				delete(h.remoteNames, nameKey(x.info.Name))
+				r.remote = slices.Delete(r.remote, i, i+1)
+				r.count.Store(int64(r.size()))
+				return
+			}
+		}
+	}
+}
+
+// Gone is what to tell the cluster when a node has disappeared without its
+// members' leaves: a leave, for ReasonLost, of each member this node knew
+// it had, with the sequence number of that member's join as its Seq: the
+// same on every node, for the cluster to keep one of several nodes'
+// announcements of the same leave.
+func (h *Hub) Gone(node string) []Message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Message
+	for _, r := range *h.list.Load() {
+		for _, x := range r.remote {
+			if x.node == node {
+				out = append(out, Message{Kind: KindLeave, Node: node, SenderID: x.id, From: x.info.Name,
+					Door: x.info.Door, Key: x.info.Key, Room: r.name, Reason: ReasonLost, At: h.opts.Now(), Seq: x.seq})
+			}
+		}
+	}
+	return out
+}
+
+// Nodes lists the other nodes this node knows members of.
+func (h *Hub) Nodes() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, r := range h.rooms {
+		for _, x := range r.remote {
+			if !slices.Contains(out, x.node) {
+				out = append(out, x.node)
+			}
+		}
+	}
+	return out
+}
+
+// Unavailable says whether this node is cut off from its cluster; while it
+// is, posts are refused and its members told so (SetAvailable).
+func (h *Hub) Unavailable() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cutOff
+}
+
+// SetAvailable tells the hub whether its cluster can take its events: when
+// it changes, every member of this node is told, and while it cannot,
+// posts are refused rather than shown to this node alone.
+func (h *Hub) SetAvailable(ok bool) {
+	h.mu.Lock()
+	defer h.unlock()
+	if h.cutOff == !ok || h.closed {
+		return
+	}
+	h.cutOff = !ok
+	msg := Message{Kind: KindError, Err: ErrRoomUnavailable}
+	if ok {
+		msg.Err = ErrRoomAvailable
+	}
+	h.events = append(h.events, event{"cluster", []any{"available", ok}})
+	for _, m := range h.members {
+		h.replyLocked(m, msg)
+	}
+}
+
+// Rejoined are the joins to publish again for this node's members after
+// the cluster declared them gone (a partition that lasted): the others
+// see them come back.
+func (h *Hub) Rejoined() []Message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]Message, 0, len(h.members))
+	for _, m := range h.members {
+		msg := joinOf(m)
+		msg.Node, msg.At = h.opts.Node, h.opts.Now()
+		out = append(out, msg)
+	}
+	return out
+}
+
+// joinOf is m's join of the room it is in, as a cluster's other nodes
+// follow it.
+func joinOf(m *Member) Message {
+	return Message{Kind: KindJoin, SenderID: m.id, From: m.Name(), Door: m.door, Key: m.key, Room: m.room.name, Op: m.IsOp()}
+}
+
+// ApplyBan takes a ban made on another node: newcomers it holds are
+// refused here from now on, and a member of this node it holds leaves.
+func (h *Hub) ApplyBan(b Ban) {
+	h.mu.Lock()
+	defer h.unlock()
+	h.bans[b.Target] = b
+	if !b.Active(h.opts.Now()) {
+		return
+	}
+	// Only the target goes, as on the node that banned it: a key's
+	// holder, or the keyless members of the network banned.
+	for _, m := range slices.Clone(h.members) {
+		if m.key != "" && m.key == b.Target || m.key == "" && b.OnAddress() && h.netOf(m.addr) == b.Net {
+			h.detachQuietLocked(m, ReasonBanned)
+		}
+	}
+}
+
+// ApplyUnban lifts a ban lifted on another node.
+func (h *Hub) ApplyUnban(target string) {
+	h.mu.Lock()
+	defer h.unlock()
+	delete(h.bans, target)
+}
+
+// publishOutgoing hands the events decided under the lock to the cluster.
+func (h *Hub) publishOutgoing(out []Message) error {
+	if len(out) == 0 {
+		return nil
+	}
+	err := h.opts.Cluster.Publish(out)
+	if err != nil {
+		h.log.Warn("cluster: events not accepted", "events", len(out), "err", err)
+	}
+	return err
+}
+
+// recordForLocked records msg and tells it to m alone: a lifted ban, a
+// released name, an upvote. A cluster records it on every node and m reads
+// it at once. An upvote's reader is shown the question as it now stands.
+func (h *Hub) recordForLocked(m *Member, msg Message, question ...QuestionInfo) {
+	if h.clustered() {
+		h.recordLocked(msg)
+		msg.Questions = question
+		h.replyLocked(m, msg)
+		return
+	}
+	msg = h.stampLocked(msg)
+	h.store.Record(msg)
+	msg.Questions = question
+	h.sendLocked(&msg, []*Member{m})
+}
+
+// tellLeaverLocked shows a kick or a ban to its target before it goes: in
+// a cluster the room reads it when it comes back, when the target is gone.
+func (h *Hub) tellLeaverLocked(target *Member, msg Message) {
+	if h.clustered() {
+		h.replyLocked(target, msg)
+	}
+}
+
+// remoteNameLocked is the name of another node's member as it wrote it.
+func (h *Hub) remoteNameLocked(name string) string {
+	for _, r := range h.rooms {
+		for _, x := range r.remote {
+			if nameKey(x.info.Name) == nameKey(name) {
+				return x.info.Name
+			}
+		}
+	}
+	return name
+}
