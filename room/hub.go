@@ -345,19 +345,25 @@ func (h *Hub) joinCluster(req JoinRequest) (*Member, []Message, error) {
 		case err != nil:
 			return nil, nil, ErrUnavailable
 		}
-		h.mu.Lock()
-		if err := h.admitLocked(req); err != nil {
-			h.unlock()
+		var m *Member
+		var history []Message
+		var refused error
+		err := h.locked(func() {
+			if refused = h.admitLocked(req); refused != nil {
+				return
+			}
+			if again, _, _ := h.pickNameLocked(req, id, held); again == name {
+				m, history = h.addLocked(req, id, name, notice, bind)
+			}
+		})
+		switch {
+		case refused != nil:
 			h.opts.Cluster.Release(name)
-			return nil, nil, err
-		}
-		if again, _, _ := h.pickNameLocked(req, id, held); again != name {
-			h.mu.Unlock() // taken here meanwhile: claim the next one
-			h.opts.Cluster.Release(name)
+			return nil, nil, refused
+		case m == nil:
+			h.opts.Cluster.Release(name) // taken here meanwhile: claim the next one
 			continue
-		}
-		m, history := h.addLocked(req, id, name, notice, bind)
-		if err := h.unlock(); err != nil {
+		case err != nil:
 			// The others were not told: it was never in the room.
 			h.mu.Lock()
 			h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
@@ -534,26 +540,31 @@ func (h *Hub) Post(m *Member, text string) (congested bool) {
 // and reports what Post reports. A cluster's node that is cut off from the
 // others refuses it, and m is told, rather than show it to this node alone.
 func (h *Hub) posting(m *Member, post func()) (congested bool) {
-	h.mu.Lock()
-	h.congested = false
-	if !h.presentLocked(m) {
-		h.unlock()
-		return false
-	}
-	if h.cutOff {
-		h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable})
-		h.unlock()
-		return false
-	}
-	h.sweepRoomsLocked()
-	post()
-	congested = h.congested
-	if err := h.unlock(); err != nil {
-		h.mu.Lock()
-		h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable})
-		h.unlock()
+	if err := h.locked(func() {
+		h.congested = false
+		switch {
+		case !h.presentLocked(m):
+		case h.cutOff:
+			h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable})
+		default:
+			h.sweepRoomsLocked()
+			post()
+			congested = h.congested
+		}
+	}); err != nil {
+		_ = h.locked(func() { h.replyLocked(m, Message{Kind: KindError, Err: ErrRoomUnavailable}) })
 	}
 	return congested
+}
+
+// locked runs f under the lock and returns what unlock returns: whether a
+// cluster took the events f decided. A panic in f (a failing store) still
+// releases the lock.
+func (h *Hub) locked(f func()) (err error) {
+	h.mu.Lock()
+	defer func() { err = h.unlock() }()
+	f()
+	return nil
 }
 
 // nickCluster is /nick on a cluster's node: the new name is claimed
