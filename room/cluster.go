@@ -46,6 +46,10 @@ type remote struct {
 	info MemberInfo
 }
 
+// remoteID marks the SenderID of another node's member as this node shows
+// its messages: this node's own IDs never reach it.
+const remoteID = 1 << 63
+
 // clustered reports whether the hub is one node of a cluster.
 func (h *Hub) clustered() bool { return h.opts.Cluster != nil }
 
@@ -99,6 +103,11 @@ func (h *Hub) Apply(msg Message) {
 	}
 	if msg.Quiet {
 		return
+	}
+	if !mine && msg.SenderID != 0 {
+		// IDs are each node's own: marked, another node's member's never
+		// passes for one of this node's in a door's "is it mine?".
+		msg.SenderID |= remoteID
 	}
 	switch msg.Kind {
 	case KindPrivate:
@@ -167,6 +176,18 @@ func (h *Hub) bansLocked(msg *Message, mine bool) {
 	case msg.Kind == KindUnban && !mine:
 		delete(h.bans, msg.Text)
 	}
+}
+
+// remoteCountLocked is how many members the other nodes have.
+func (h *Hub) remoteCountLocked() int {
+	if !h.clustered() {
+		return 0
+	}
+	n := 0
+	for _, r := range h.rooms {
+		n += len(r.remote)
+	}
+	return n
 }
 
 // remoteLocked is the member of another node named name, or nil.

@@ -385,7 +385,7 @@ func (h *Hub) admitLocked(req JoinRequest) error {
 		return ErrClosed
 	case h.cutOff:
 		return ErrUnavailable
-	case len(h.members) >= h.opts.MaxMembers:
+	case len(h.members)+h.remoteCountLocked() >= h.opts.MaxMembers: // a cluster's cap is on all its nodes
 		h.events = append(h.events, event{"refused: the room is full", []any{"door", req.Door, "addr", req.Addr, "members", len(h.members)}})
 		return ErrFull
 	}

@@ -271,7 +271,9 @@ type Message struct {
 	Room string // the room the event happened in; KindMove: the room the reader is now in
 	From string // the sender, or the subject of a system event
 	// SenderID is the Member.ID of From, so a door can tell its own
-	// member's words from others' even across a change of name.
+	// member's words from others' even across a change of name. In a
+	// cluster, a member of another node has its ID marked (cluster.go),
+	// never equal to one of this node's.
 	SenderID uint64
 	To       string // KindPrivate: the target; KindNick: the new name
 	Text     string

@@ -98,13 +98,14 @@ func (l Lang) Reason(r Reason) string {
 type Refusal uint8
 
 const (
-	RefusedFull       Refusal = iota + 1 // the room holds its maximum of members
-	RefusedTooMany                       // too many connections from one address
-	RefusedTooFast                       // too many new connections from one address
-	RefusedShutdown                      // the server is stopping
-	RefusedBanned                        // a ban on the key or the address
-	RefusedPassword                      // a wrong room password
-	RefusedNoPassword                    // the TCP door is closed: keys only, and no room password
+	RefusedFull        Refusal = iota + 1 // the room holds its maximum of members
+	RefusedTooMany                        // too many connections from one address
+	RefusedTooFast                        // too many new connections from one address
+	RefusedShutdown                       // the server is stopping
+	RefusedBanned                         // a ban on the key or the address
+	RefusedPassword                       // a wrong room password
+	RefusedNoPassword                     // the TCP door is closed: keys only, and no room password
+	RefusedUnavailable                    // a cluster's node cut off from the others
 )
 
 // RefusalFor says which refusal a door shows for an error from Join.
@@ -115,6 +116,8 @@ func RefusalFor(err error) Refusal {
 		return RefusedFull
 	case errors.As(err, &banned):
 		return RefusedBanned
+	case errors.Is(err, ErrUnavailable):
+		return RefusedUnavailable
 	}
 	return RefusedShutdown
 }
@@ -135,6 +138,9 @@ func (l Lang) Refusal(r Refusal) string {
 		return l.pick("Wrong password.", "Mauvais mot de passe.")
 	case RefusedNoPassword:
 		return l.pick("This room only takes SSH keys it knows.", "Ce salon n'accepte que les clés SSH qu'il connaît.")
+	case RefusedUnavailable:
+		return l.pick("The room is unavailable from this server for now; try again in a moment.",
+			"Le salon est injoignable depuis ce serveur pour l'instant ; réessayez dans un instant.")
 	}
 	return l.Describe(Message{Kind: KindShutdown})
 }
@@ -472,6 +478,9 @@ func (l Lang) describeError(m Message) string {
 		return s
 	}
 	if s := l.describeQuestionError(m); s != "" {
+		return s
+	}
+	if s := l.describeClusterError(m); s != "" {
 		return s
 	}
 	return fmt.Sprintf("error %d", m.Err)

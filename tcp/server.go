@@ -62,7 +62,11 @@ type Server struct {
 	// store's State.Numbers["thread-"]): numbering goes on after it, so
 	// that a newcomer never takes the name of someone in the history.
 	LastThread uint64
-	Logger     *slog.Logger
+	// Numbers, when set, gives the Thread numbers instead of the server's
+	// own count: a cluster's, shared by its nodes, so that two students on
+	// two nodes are never both Thread-3. An error falls back to the count.
+	Numbers func() (uint64, error)
+	Logger  *slog.Logger
 
 	log      *slog.Logger
 	threads  atomic.Uint64 // names members Thread-1, Thread-2, … in connection order
@@ -257,7 +261,7 @@ func (s *Server) admit(nc net.Conn) (c *conn, life admitted, ok bool) {
 		}
 		greeting = "" // given with the question
 	}
-	name := fmt.Sprintf("Thread-%d", s.threads.Add(1))
+	name := fmt.Sprintf("Thread-%d", s.nextThread())
 	c = newConn(s, nc)
 	c.unframed.Store(unframed)
 	m, history, err := s.Hub.Join(room.JoinRequest{Name: name, Generated: true, Door: room.DoorTCP, Addr: nc.RemoteAddr().String(), Notify: c.kick})
@@ -396,4 +400,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Unlock()
 	<-done
 	return ctx.Err()
+}
+
+// nextThread is the next member's Thread number.
+func (s *Server) nextThread() uint64 {
+	if s.Numbers != nil {
+		n, err := s.Numbers()
+		if err == nil {
+			return n
+		}
+		s.log.Warn("the cluster gave no Thread number; the server's own count goes on", "err", err)
+	}
+	return s.threads.Add(1)
 }

@@ -59,6 +59,9 @@ type MemberDoor struct {
 	// LastWeb is the last Web number a previous run gave (the store's
 	// State.Numbers["web-"]): numbering goes on after it.
 	LastWeb uint64
+	// Numbers, when set, gives the Web numbers instead of the door's own
+	// count: a cluster's, shared by its nodes. An error falls back to it.
+	Numbers func() (uint64, error)
 }
 
 // members is the running state of the member door.
@@ -254,7 +257,7 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ms.dropGhost(hello.Resume)
 	name, generated := hello.Name, false
 	if strings.TrimSpace(name) == "" {
-		name, generated = fmt.Sprintf("Web-%d", ms.webs.Add(1)), true
+		name, generated = fmt.Sprintf("Web-%d", ms.nextWeb(log)), true
 	}
 	// Echo: the page shows its own lines as the room has them (numbered, in
 	// the room's order), not as it sent them.
@@ -564,4 +567,16 @@ func (ms *members) dropGhost(token string) {
 	if ghost != nil {
 		ms.s.opts.Hub.Leave(ghost, room.ReasonLost)
 	}
+}
+
+// nextWeb is the next nameless member's Web number.
+func (ms *members) nextWeb(log *slog.Logger) uint64 {
+	if ms.Numbers != nil {
+		n, err := ms.Numbers()
+		if err == nil {
+			return n
+		}
+		log.Warn("the cluster gave no Web number; the door's own count goes on", "err", err)
+	}
+	return ms.webs.Add(1)
 }

@@ -75,8 +75,25 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		return fmt.Errorf("PALABRE_DATA_DIR: %w", err)
 	}
 
+	// One node of several, when the settings say so (docs/cluster.md): the
+	// stream orders every room's events, and the store records them.
+	var (
+		clu      *node
+		hubStore room.Store = st
+		nodeID   string
+		hubClu   room.Cluster
+	)
+	if cfg.Clustered() {
+		if clu, err = joinCluster(ctx, cfg, logger); err != nil {
+			return err
+		}
+		defer clu.close()
+		hubStore, nodeID, hubClu = clu.Store(st), clu.ID(), clu.Node
+	}
 	hub := room.NewHub(room.Options{
-		Store:           st,
+		Cluster:         hubClu,
+		Node:            nodeID,
+		Store:           hubStore,
 		State:           state,
 		OpKeys:          slices.Collect(maps.Keys(opKeys)),
 		OpPassword:      cfg.OpPassword,
@@ -127,6 +144,11 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		Password: cfg.Password, Passwords: passwords, KeysOnly: allowed != nil,
 		LastThread: state.Numbers["thread-"], // Thread-N goes on after a restart
 	}
+	var webNumbers func() (uint64, error)
+	if clu != nil { // one numbering for every node: Thread-3 is one student
+		tcpSrv.Numbers = clu.Counter("thread-", state.Numbers["thread-"])
+		webNumbers = clu.Counter("web-", state.Numbers["web-"])
+	}
 	doors := []door{{"tcp", tcpSrv, tcpLn}, {"ssh", sshSrv, sshLn}}
 	if cfg.HTTPAddr != "" {
 		webSrv, err := web.New(web.Options{
@@ -147,6 +169,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 				Origins: cfg.Origins(), TrustedProxies: cfg.TrustedProxies, Limits: limits, Password: cfg.Password, Passwords: passwords,
 				KeysOnly: allowed != nil,
 				LastWeb:  state.Numbers["web-"], // Web-N goes on after a restart
+				Numbers:  webNumbers,
 			},
 		})
 		if err != nil {
@@ -167,6 +190,19 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 	// In the transcript: the start, or the restart after a crash. Once the
 	// doors listen, so that a server that could not start leaves no run.
 	hub.Started()
+	if clu != nil {
+		// Caught up with the stream before anyone enters: histories,
+		// topics and the other nodes' members are there.
+		cctx, cancel := context.WithTimeout(ctx, clusterStartup)
+		err := clu.Start(cctx, hub)
+		cancel()
+		if err != nil {
+			for _, d := range doors {
+				d.ln.Close()
+			}
+			return err
+		}
+	}
 	addrs := map[string]net.Addr{}
 	for _, d := range doors {
 		addrs[d.name] = d.ln.Addr()
@@ -198,7 +234,7 @@ func serve(ctx context.Context, cfg config.Config, logw io.Writer, ready func(ma
 		logger.Info("shutting down", "members", hub.Count())
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 		defer cancel()
-		hub.Shutdown()
+		hub.Shutdown() // in a cluster, its members' leaves are published here
 		for _, d := range doors {
 			if err := d.srv.Shutdown(sctx); err != nil {
 				logger.Warn("connections cut at the shutdown deadline", "door", d.name)

@@ -343,3 +343,19 @@ func (l *link) heal() {
 	l.down = false
 	l.mu.Unlock()
 }
+
+// TestMemberCapIsTheCluster's: PALABRE_MAX_MEMBERS counts the members of
+// every node.
+func TestMemberCapIsTheClusters(t *testing.T) {
+	nc := startNATS(t, 3)
+	capped := func(o *room.Options) { o.MaxMembers = 3 }
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: capped})
+	b := startNode(t, nodeOptions{url: nc.url(1), hub: capped})
+	join(t, a, "ana")
+	join(t, a, "abe")
+	join(t, b, "bob")
+	waitFor(t, 5*time.Second, func() bool { return a.hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count bob" })
+	if _, _, err := a.hub.Join(room.JoinRequest{Name: "cleo", Door: room.DoorTCP}); !errors.Is(err, room.ErrFull) {
+		t.Fatalf("a fourth member on node 1 of a cluster capped at 3: %v, want ErrFull", err)
+	}
+}

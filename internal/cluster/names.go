@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -61,3 +62,37 @@ func (n *Node) forgetNames(node string) {
 // nameKey is a name as a key of the bucket: names are ASCII letters,
 // digits, '_' and '-', compared without case.
 func nameKey(name string) string { return strings.ToLower(name) }
+
+// Counter numbers the members a door names itself (Thread-N, Web-N) for
+// the whole cluster: each call takes the next number of the counter name
+// in the names bucket, with compare-and-set, so that two nodes never give
+// the same one. after is where a server alone had got to (its store's).
+func (n *Node) Counter(name string, after uint64) func() (uint64, error) {
+	key := "count." + nameKey(name)
+	return func() (uint64, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
+		defer cancel()
+		for {
+			e, err := n.names.Get(ctx, key)
+			switch {
+			case errors.Is(err, jetstream.ErrKeyNotFound):
+				next := after + 1
+				if _, err := n.names.Create(ctx, key, []byte(strconv.FormatUint(next, 10))); err == nil {
+					return next, nil
+				} else if !errors.Is(err, jetstream.ErrKeyExists) {
+					return 0, err
+				}
+			case err != nil:
+				return 0, err
+			default:
+				last, _ := strconv.ParseUint(string(e.Value()), 10, 64)
+				next := max(last, after) + 1
+				if _, err := n.names.Update(ctx, key, []byte(strconv.FormatUint(next, 10)), e.Revision()); err == nil {
+					return next, nil
+				} else if ctx.Err() != nil {
+					return 0, err
+				}
+			}
+		}
+	}
+}

@@ -116,7 +116,7 @@ func New(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{opts: o, id: o.Name + "." + suffix(), log: o.Logger, js: js, lastHeard: map[string]time.Time{}, banq: make(chan func(context.Context), 256)}
+	n := &Node{opts: o, id: o.Name + "-" + suffix(), log: o.Logger, js: js, lastHeard: map[string]time.Time{}, banq: make(chan func(context.Context), 256)}
 	// A cluster forming elects its JetStream leader in its first seconds:
 	// retried until ctx ends.
 	err = retry(ctx, func(ctx context.Context) error {
@@ -183,7 +183,7 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 		n.consume.Stop()
 		return err
 	}
-	n.hb, err = n.opts.Conn.Subscribe(subjectLive+"*", n.heard)
+	n.hb, err = n.opts.Conn.Subscribe(subjectLive+">", n.heard)
 	if err != nil {
 		n.consume.Stop()
 		return err

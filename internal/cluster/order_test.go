@@ -20,6 +20,15 @@ func startThree(t *testing.T) (*natsCluster, []*testNode) {
 	for i := range 3 {
 		nodes = append(nodes, startNode(t, nodeOptions{url: nc.url(i), name: fmt.Sprintf("node%d", i+1)}))
 	}
+	// Each hears the other two beat: none takes another for gone.
+	waitFor(t, 5*time.Second, func() bool {
+		for _, n := range nodes {
+			if len(n.node.Alive()) != 2 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return fmt.Sprintf("node 1 hears %v", nodes[0].node.Alive()) })
 	return nc, nodes
 }
 
@@ -84,6 +93,15 @@ func TestOneOrderOnEveryNode(t *testing.T) {
 	for _, r := range readers[1:] {
 		if got := chats(r); !slices.Equal(got, first) {
 			t.Fatalf("%s read another order than %s:\n%s\nvs\n%s", r.m.Name(), readers[0].m.Name(), strings.Join(got[:5], "\n"), strings.Join(first[:5], "\n"))
+		}
+	}
+	// A member's own messages are the ones with its ID: on three nodes
+	// that number their members alike, no one else's pass for its own.
+	for _, r := range readers {
+		for _, m := range r.kinds(room.KindChat) {
+			if own := m.From == r.m.Name(); own != (m.SenderID == r.m.ID()) {
+				t.Fatalf("%s (ID %d) read %q from %s with ID %d", r.m.Name(), r.m.ID(), m.Text, m.From, m.SenderID)
+			}
 		}
 	}
 	// Each sender's own messages in the order it sent them.

@@ -113,3 +113,16 @@ func (n *Node) announceGone() {
 		n.forgetNames(node)
 	}
 }
+
+// Alive lists the other nodes heard from within GoneAfter.
+func (n *Node) Alive() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for node, last := range n.lastHeard {
+		if node != n.id && time.Since(last) < n.opts.GoneAfter {
+			out = append(out, node)
+		}
+	}
+	return out
+}

@@ -66,7 +66,26 @@ type Config struct {
 	AllowedKeys  string `env:"PALABRE_ALLOWED_KEYS" help:"path to an authorized_keys file: only these keys enter over SSH; TCP then needs the password"`
 
 	AnonymousQuestions bool `env:"PALABRE_ANONYMOUS_QUESTIONS" envDefault:"false" help:"members who are not operators see /ask questions without their authors (an operator's /anonymous on|off sets it per room)"`
+
+	// Several nodes sharing the rooms (docs/cluster.md). None set: a
+	// server alone, as always.
+	NatsURL      string `env:"PALABRE_NATS_URL" help:"join a NATS cluster with JetStream at these URLs, comma-separated (nats://a:4222,nats://b:4222): this server becomes one node of several sharing the rooms; empty: none"`
+	NatsListen   string `env:"PALABRE_NATS_LISTEN" help:"embed a NATS server with JetStream listening for clients at HOST:PORT, this node's and other nodes' (PALABRE_NATS_URL); empty: none, unless PALABRE_NATS_CLUSTER"`
+	NatsCluster  string `env:"PALABRE_NATS_CLUSTER" help:"the embedded NATS server's route listener HOST:PORT, which the other nodes' PALABRE_NATS_ROUTES name"`
+	NatsRoutes   string `env:"PALABRE_NATS_ROUTES" help:"the other nodes' route listeners, comma-separated (nats://b:6222,nats://c:6222)"`
+	NatsName     string `env:"PALABRE_NATS_NAME" help:"this node's name in the cluster, unique (default: the host's name and a random suffix)"`
+	NatsReplicas int    `env:"PALABRE_NATS_REPLICAS" envDefault:"0" help:"how many NATS servers keep each event (1 to 5); 0: 3 when the cluster has 3 servers or more, else 1"`
 }
+
+// Clustered reports whether the server is one node of several: it joins
+// a NATS cluster or embeds a NATS server.
+func (c Config) Clustered() bool { return c.NatsURL != "" || c.Embedded() }
+
+// Embedded reports whether the node carries its own NATS server.
+func (c Config) Embedded() bool { return c.NatsListen != "" || c.NatsCluster != "" }
+
+// Routes is NatsRoutes as a list, without blanks.
+func (c Config) Routes() []string { return splitList(c.NatsRoutes) }
 
 // CIDRs is a list of networks, written comma-separated; "none" is the empty list.
 type CIDRs []netip.Prefix
@@ -261,7 +280,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s: %v is out of range (100ms to 24h)", d.env, d.v)
 		}
 	}
-	return nil
+	return c.validateCluster()
 }
 
 // roomNameProblem words why a room name is refused: as a member's name
@@ -285,12 +304,46 @@ func checkAddr(addr string) error {
 }
 
 // Origins is HTTPOrigins as a list, without blanks.
-func (c Config) Origins() []string {
+func (c Config) Origins() []string { return splitList(c.HTTPOrigins) }
+
+// splitList splits a comma-separated setting, without blanks.
+func splitList(s string) []string {
 	var out []string
-	for o := range strings.SplitSeq(c.HTTPOrigins, ",") {
+	for o := range strings.SplitSeq(s, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			out = append(out, o)
 		}
 	}
 	return out
+}
+
+// validateCluster checks the cluster's settings together.
+func (c Config) validateCluster() error {
+	switch {
+	case c.NatsURL != "" && c.Embedded():
+		return errors.New("PALABRE_NATS_URL: either join a NATS cluster (PALABRE_NATS_URL) or embed a server (PALABRE_NATS_LISTEN, PALABRE_NATS_CLUSTER), not both")
+	case c.NatsRoutes != "" && c.NatsCluster == "":
+		return errors.New("PALABRE_NATS_ROUTES: needs PALABRE_NATS_CLUSTER, the address the other nodes reach this one's routes on")
+	case c.NatsCluster != "" && c.NatsRoutes == "":
+		return errors.New("PALABRE_NATS_CLUSTER: needs PALABRE_NATS_ROUTES, the other nodes' routes: a JetStream cluster's servers are told of each other")
+	case c.NatsReplicas < 0 || c.NatsReplicas > 5:
+		return fmt.Errorf("PALABRE_NATS_REPLICAS: %d is out of range (0 to 5)", c.NatsReplicas)
+	}
+	for _, a := range []struct{ env, addr string }{{"PALABRE_NATS_LISTEN", c.NatsListen}, {"PALABRE_NATS_CLUSTER", c.NatsCluster}} {
+		if a.addr == "" {
+			continue
+		}
+		if err := checkAddr(a.addr); err != nil {
+			return fmt.Errorf("%s: %q: %v", a.env, a.addr, err)
+		}
+	}
+	for _, u := range append(splitList(c.NatsURL), c.Routes()...) {
+		if !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") {
+			return fmt.Errorf("PALABRE_NATS_URL or PALABRE_NATS_ROUTES: %q: want nats://host:port", u)
+		}
+	}
+	if c.NatsName != "" && room.CheckName(c.NatsName) != room.NameOK && room.CheckName(c.NatsName) != room.NameReserved {
+		return fmt.Errorf("PALABRE_NATS_NAME: %q: only ASCII letters, digits, _ and -, 2 to 16 of them", c.NatsName)
+	}
+	return nil
 }
