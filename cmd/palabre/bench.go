@@ -55,7 +55,11 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 			"A running server's room must be empty, for the bench floods it: the bench joins once\n" +
 			"first to count who is there (with --rooms, in its rooms too, by /rooms), and refuses if\n" +
 			"anyone is; --i-know skips the count. The count comes in by the TCP or SSH door: web\n" +
-			"members alone against a running server need --addr-tcp or --addr-ssh too, or --i-know.",
+			"members alone against a running server need --addr-tcp or --addr-ssh too, or --i-know.\n\n" +
+			"A server of several processes (a cluster's nodes, sharing the rooms) takes several\n" +
+			"addresses a door, separated by commas (--addr-tcp A,B,C): each door's members, and its\n" +
+			"senders, go round its addresses. --pid P1,P2,P3 then measures each process: the report\n" +
+			"gives CPU and memory for each, and summed (CPU per 1000 deliveries, RSS).",
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -110,12 +114,12 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f.IntVar(&cfg.Rooms, "rooms", 0, "spread the members over rooms bench-1 … bench-N; 0 or 1: everyone in the default room")
 	f.BoolVar(&cfg.StalledFirstRoom, "stalled-first-room", false, "put every stalled member in bench-1 (with --rooms)")
 	f.Float64Var(&cfg.FloodRate, "flood-rate", 0, "a member of bench-1 sends this many messages a second more (with --rooms)")
-	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback (default: a server in this process)")
-	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback")
-	f.StringVar(&cfg.AddrWeb, "addr-web", "", "HTTP listener of a running server (its web door is /ws), HOST:PORT on loopback")
+	f.StringVar(&cfg.AddrTCP, "addr-tcp", "", "TCP door of a running server, HOST:PORT on loopback, or several separated by commas (default: a server in this process)")
+	f.StringVar(&cfg.AddrSSH, "addr-ssh", "", "SSH door of a running server, HOST:PORT on loopback, or several separated by commas")
+	f.StringVar(&cfg.AddrWeb, "addr-web", "", "HTTP listener of a running server (its web door is /ws), HOST:PORT on loopback, or several separated by commas")
 	f.BoolVar(&cfg.IKnow, "i-know", false, "bench a running server without counting who is in its room first (they would be flooded)")
 	f.BoolVar(&cfg.Course, "course", false, "the server at --addr-tcp is the course's own threaded server (internal/bench/testdata/course_server.py), to measure beside palabre")
-	f.IntVar(&cfg.PID, "pid", 0, "process of the running server, for its CPU time and memory (/proc)")
+	f.IntSliceVar(&cfg.PIDs, "pid", nil, "process of the running server, for its CPU time and memory (/proc), or several separated by commas, each measured and summed")
 	f.BoolVar(&jsonOut, "json", false, "print the report as one line of JSON, without the progress bar")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the measured window to this file (in-process server)")
 	return cmd

@@ -150,6 +150,69 @@ func TestBenchRefusesRemoteAddresses(t *testing.T) {
 	}
 }
 
+// Every address of a list, and every process of --pid's, is checked as one
+// alone is: the first bad one is refused, named with its flag, before any
+// connection.
+func TestBenchFlagLists(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no port in a tcp list", []string{"--addr-tcp", "127.0.0.1:1,127.0.0.1", "--ssh-clients", "0"}, `--addr-tcp "127.0.0.1": want HOST:PORT`},
+		{"an empty ssh entry", []string{"--addr-tcp", "127.0.0.1:1", "--addr-ssh", "127.0.0.1:2,,127.0.0.1:3"}, `--addr-ssh "": want HOST:PORT`},
+		{"a remote web door among loopback ones", []string{"--addr-tcp", "127.0.0.1:1", "--ssh-clients", "0", "--web-clients", "1", "--addr-web", "127.0.0.1:3,192.0.2.9:80"},
+			`--addr-web "192.0.2.9:80": 192.0.2.9 is not a loopback address`},
+		{"a pid that is no number", []string{"--addr-tcp", "127.0.0.1:1", "--ssh-clients", "0", "--pid", "1,x"}, `invalid argument "1,x" for "--pid" flag`},
+		{"a pid twice", []string{"--addr-tcp", "127.0.0.1:1", "--ssh-clients", "0", "--pid", "1,1"}, "--pid 1: want each process of the server once"},
+		{"pids without a running server", []string{"--pid", "1,2"}, "--pid reads a running server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runBench(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// --addr-tcp A,B and --pid P1,P2 end to end: one server given twice, two
+// processes measured, each in the JSON.
+func TestBenchFlagListsRun(t *testing.T) {
+	sleeper := exec.Command("sleep", "60")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sleeper.Process.Kill()
+		sleeper.Wait()
+	})
+	addr, _ := startServe(t, defaults(t))
+	pids := strconv.Itoa(os.Getpid()) + "," + strconv.Itoa(sleeper.Process.Pid)
+	out, _, err := runBench(t, "--addr-tcp", addr+","+addr, "--pid", pids, "--tcp-clients", "4", "--ssh-clients", "0",
+		"--senders", "2", "--rate", "5", "--duration", "500ms", "--warmup", "100ms", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Lost      int64 `json:"lost"`
+		Seen      int64 `json:"seen"`
+		RSSKB     int64 `json:"rss_kb"`
+		Processes []struct {
+			PID   int   `json:"pid"`
+			RSSKB int64 `json:"rss_kb"`
+		} `json:"processes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if rep.Lost != 0 || rep.Seen == 0 || len(rep.Processes) != 2 || rep.Processes[0].PID != os.Getpid() || rep.Processes[1].PID != sleeper.Process.Pid ||
+		rep.RSSKB != rep.Processes[0].RSSKB+rep.Processes[1].RSSKB {
+		t.Errorf("want no loss and both processes, their RSS summed: %s", out)
+	}
+}
+
 // benchServer runs the real program in a process of its own (this test
 // binary, as main_test.go's TestMain allows), so that its CPU time and
 // memory are its own; it returns the two doors and the process id.

@@ -67,12 +67,18 @@ type Config struct {
 	FloodRate float64
 
 	// AddrTCP, AddrSSH and AddrWeb (the HTTP listener, whose /ws is the
-	// web door) target a running server (HOST:PORT on loopback); all
-	// empty: StartServer starts one in this process.
+	// web door) target a running server (HOST:PORT on loopback), or
+	// several separated by commas — the nodes of a cluster that share the
+	// rooms — over which the door's members, and its senders, go round;
+	// all empty: StartServer starts one in this process.
 	AddrTCP, AddrSSH, AddrWeb string
 	// PID is the running server's process, read in /proc for its CPU time
 	// and memory; 0: not measured. Only with a running server's address.
-	PID         int
+	PID int
+	// PIDs are more processes of the running server (a cluster's nodes),
+	// after PID: each is measured, and the report gives them one by one
+	// and summed. 0s are left out.
+	PIDs        []int
 	StartServer StartFunc
 	// IKnow runs against a running server without first counting who is
 	// in its room; without it the bench refuses a room with anyone in it,
@@ -127,6 +133,17 @@ func (c Config) withDefaults() Config {
 
 func (c Config) external() bool { return c.AddrTCP != "" || c.AddrSSH != "" || c.AddrWeb != "" }
 
+// pids are the processes to measure, PID first; none: not measured.
+func (c Config) pids() []int {
+	var pids []int
+	for _, pid := range append([]int{c.PID}, c.PIDs...) {
+		if pid != 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 // readers is how many members read: those that may send, and receive.
 func (c Config) readers() int { return c.TCPClients + c.SSHClients + c.WebClients }
 
@@ -176,41 +193,22 @@ func (c Config) check() error {
 		if c.CPUProfile != nil {
 			return errors.New("--cpuprofile profiles the in-process server only: drop --addr-tcp, --addr-ssh and --addr-web")
 		}
+		given := map[int]bool{}
+		for _, pid := range c.pids() {
+			if pid < 0 || given[pid] {
+				return fmt.Errorf("--pid %d: want each process of the server once, by its id", pid)
+			}
+			given[pid] = true
+		}
 		return nil
 	}
-	if c.PID != 0 {
+	if len(c.pids()) > 0 {
 		return errors.New("--pid reads a running server: give its --addr-tcp, --addr-ssh or --addr-web too")
 	}
 	if c.StartServer == nil {
 		return errors.New("no server: give --addr-tcp and --addr-ssh")
 	}
 	return nil
-}
-
-// loopback resolves addr and refuses it unless every address its host
-// stands for is a loopback one; it returns the address to dial, so that a
-// name cannot resolve elsewhere later.
-func loopback(ctx context.Context, res *net.Resolver, flag, addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", fmt.Errorf("%s %q: want HOST:PORT, e.g. 127.0.0.1:12800", flag, addr)
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	if res == nil {
-		res = net.DefaultResolver
-	}
-	ips, err := res.LookupIPAddr(ctx, host)
-	if err != nil {
-		return "", fmt.Errorf("%s %q: %w", flag, addr, err)
-	}
-	for _, ip := range ips {
-		if !ip.IP.IsLoopback() {
-			return "", fmt.Errorf("%s %q: %s is not a loopback address: the bench only loads a server on this machine (127.0.0.0/8 or ::1)", flag, addr, ip.IP)
-		}
-	}
-	return net.JoinHostPort(ips[0].IP.String(), port), nil
 }
 
 type phase int32
@@ -225,12 +223,14 @@ const (
 
 // runner is the state of one run, shared by the members' goroutines.
 type runner struct {
-	cfg              Config
-	run              string // sets this run's tokens apart
-	tcpAddr, sshAddr string
-	webAddr          string // the HTTP listener; the socket is at /ws
-	cols, rows       int
-	start            time.Time // the origin of every time below, on the monotonic clock
+	cfg Config
+	run string // sets this run's tokens apart
+	// Each door's addresses, resolved: HOST:PORT, several (a cluster's
+	// nodes) separated by commas. webAddr is the HTTP listener's; the
+	// socket is at /ws.
+	tcpAddr, sshAddr, webAddr string
+	cols, rows                int
+	start                     time.Time // the origin of every time below, on the monotonic clock
 
 	senders, slots int // message ids are sender*slots + seq
 	// The flood, when there is one, is sender number senders, of flooder;
@@ -344,23 +344,23 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(),
 		Rooms: max(1, cfg.Rooms), StalledFirstRoom: cfg.StalledFirstRoom, FloodRate: cfg.FloodRate}
 
-	var pr probe
+	var prs probes // the server's processes; none: not measured
 	fdsPerMember := uint64(1)
 	if cfg.external() {
 		rep.Server = "external"
 		var err error
 		if cfg.AddrTCP != "" {
-			if r.tcpAddr, err = loopback(ctx, cfg.Resolver, "--addr-tcp", cfg.AddrTCP); err != nil {
+			if r.tcpAddr, err = loopbacks(ctx, cfg.Resolver, "--addr-tcp", cfg.AddrTCP); err != nil {
 				return rep, err
 			}
 		}
 		if cfg.AddrSSH != "" {
-			if r.sshAddr, err = loopback(ctx, cfg.Resolver, "--addr-ssh", cfg.AddrSSH); err != nil {
+			if r.sshAddr, err = loopbacks(ctx, cfg.Resolver, "--addr-ssh", cfg.AddrSSH); err != nil {
 				return rep, err
 			}
 		}
 		if cfg.AddrWeb != "" {
-			if r.webAddr, err = loopback(ctx, cfg.Resolver, "--addr-web", cfg.AddrWeb); err != nil {
+			if r.webAddr, err = loopbacks(ctx, cfg.Resolver, "--addr-web", cfg.AddrWeb); err != nil {
 				return rep, err
 			}
 		}
@@ -376,11 +376,16 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				return rep, fmt.Errorf("the default room and bench-1 … bench-%d have %d member(s), who would be flooded with the bench's messages and moves: bench empty rooms, or give --i-know", r.rooms, others)
 			}
 		}
-		if cfg.PID != 0 {
-			pr = pidProbe{cfg.PID}
-			if _, err := pr.cpu(); err != nil {
-				return rep, fmt.Errorf("--pid %d: %w", cfg.PID, err)
+		for _, pid := range cfg.pids() {
+			p := pidProbe{pid}
+			if _, err := p.cpu(); err != nil {
+				return rep, fmt.Errorf("--pid %d: %w", pid, err)
 			}
+			prs = append(prs, p)
+			rep.Processes = append(rep.Processes, ProcessFigures{PID: pid})
+		}
+		if len(prs) == 1 {
+			rep.Processes = nil // one server: the figures say it all
 		}
 	} else {
 		rep.Server = "in-process"
@@ -406,15 +411,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 				return rep, err
 			}
 		}
-		pr, fdsPerMember = selfProbe{}, 2 // both ends of every connection are here
-		rep, err = r.measure(ctx, rep, pr, fdsPerMember)
+		prs, fdsPerMember = probes{selfProbe{}}, 2 // both ends of every connection are here
+		rep, err = r.measure(ctx, rep, prs, fdsPerMember)
 		stopped = true
 		if serr := stop(); serr != nil && err == nil {
 			err = fmt.Errorf("stopping the server: %w", serr)
 		}
 		return rep, err
 	}
-	return r.measure(ctx, rep, pr, fdsPerMember)
+	return r.measure(ctx, rep, prs, fdsPerMember)
 }
 
 func newRunID() string {
@@ -424,7 +429,7 @@ func newRunID() string {
 }
 
 // measure is the run proper, once the server is known.
-func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember uint64) (Report, error) {
+func (r *runner) measure(ctx context.Context, rep Report, prs probes, fdsPerMember uint64) (Report, error) {
 	cfg := r.cfg
 	total := cfg.total()
 	if err := raiseNoFile(uint64(total)*fdsPerMember + 256); err != nil {
@@ -439,13 +444,23 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	defer stopProgress()
 	defer r.closeAll()
 
-	var memBefore int64
-	var memErr error
-	if pr != nil {
-		memBefore, memErr = pr.mem()
+	var memBefore []int64
+	memErr := errNotMeasured
+	if prs != nil {
+		memBefore, memErr = prs.mem()
 	}
-	// perMemberKB is the memory grown since before connecting, per member.
-	perMemberKB := func(now int64) float64 { return float64(now-memBefore) / float64(total) / 1024 }
+	// perMemberKB is the memory grown since before connecting, per member:
+	// the processes' together, and each one's (over every member too, so
+	// that they add up).
+	perMemberKB := func(now []int64) (float64, []float64) {
+		var all int64
+		each := make([]float64, len(now))
+		for i := range now {
+			all += now[i] - memBefore[i]
+			each[i] = float64(now[i]-memBefore[i]) / float64(total) / 1024
+		}
+		return float64(all) / float64(total) / 1024, each
+	}
 
 	// Connect: every member in a goroutine of its own, started on the
 	// connect rate's schedule or all at once; none waits for another's
@@ -483,11 +498,14 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	}
 	rep.Connected = int(r.connected.Load())
 	rep.ConnectS = round3(time.Since(began).Seconds())
-	if pr != nil && memErr == nil {
-		var after int64
-		if after, memErr = pr.mem(); memErr == nil {
-			v := perMemberKB(after)
+	if memErr == nil {
+		var after []int64
+		if after, memErr = prs.mem(); memErr == nil {
+			v, each := perMemberKB(after)
 			rep.MemPerMemberKB = &v
+			for i := range rep.Processes {
+				rep.Processes[i].MemPerMemberKB = &each[i]
+			}
 		}
 	}
 
@@ -512,10 +530,10 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 		return rep, err
 	}
 	r.phase.Store(int32(phaseMeasure))
-	var cpu0 time.Duration
-	var cpuErr error = errors.New("not measured")
-	if pr != nil {
-		cpu0, cpuErr = pr.cpu()
+	var cpu0 []time.Duration
+	cpuErr := errNotMeasured
+	if prs != nil {
+		cpu0, cpuErr = prs.cpu()
 	}
 	self0, selfErr := selfCPU() // the load generator's own, when the server is apart
 	if cfg.CPUProfile != nil {
@@ -538,18 +556,34 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 		rep.BenchCPUS = &v
 	}
 	if cpuErr == nil {
-		var cpu1 time.Duration
-		if cpu1, cpuErr = pr.cpu(); cpuErr == nil {
-			v := (cpu1 - cpu0).Seconds()
-			rep.CPUS = &v
+		var cpu1 []time.Duration
+		if cpu1, cpuErr = prs.cpu(); cpuErr == nil {
+			var all float64
+			for i := range cpu1 {
+				v := (cpu1[i] - cpu0[i]).Seconds()
+				all += v
+				if rep.Processes != nil {
+					rep.Processes[i].CPUS = &v
+				}
+			}
+			rep.CPUS = &all
 		}
 	}
 	// Memory once more at the end: what the traffic made the server hold
 	// (scrollback, buffers, the collector's headroom), not only the join.
-	if pr != nil && memErr == nil {
-		if end, err := pr.mem(); err == nil {
-			v := perMemberKB(end)
+	if memErr == nil {
+		if end, err := prs.mem(); err == nil {
+			v, each := perMemberKB(end)
 			rep.MemEndPerMemberKB = &v
+			if rep.Processes != nil {
+				var all int64
+				for i := range rep.Processes {
+					kb := end[i] >> 10
+					all += kb
+					rep.Processes[i].MemEndPerMemberKB, rep.Processes[i].RSSKB = &each[i], &kb
+				}
+				rep.RSSKB = &all
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -568,7 +602,7 @@ func (r *runner) measure(ctx context.Context, rep Report, pr probe, fdsPerMember
 	r.phase.Store(int32(phaseDone))
 	hungUp := r.stalledDropped()
 	rep.StalledDropped, rep.StalledSSHDropped, rep.StalledWebDropped = hungUp[doorTCP], hungUp[doorSSH], hungUp[doorWeb]
-	r.fill(&rep, expected, pr)
+	r.fill(&rep, expected, prs)
 	return rep, nil
 }
 
@@ -776,7 +810,7 @@ func (r *runner) closeAll() {
 }
 
 // fill puts the figures into rep.
-func (r *runner) fill(rep *Report, expected [nDoors]int64, pr probe) {
+func (r *runner) fill(rep *Report, expected [nDoors]int64, prs probes) {
 	cfg := r.cfg
 	var all histogram
 	var seen [nDoors]int64
@@ -803,18 +837,12 @@ func (r *runner) fill(rep *Report, expected [nDoors]int64, pr probe) {
 	rep.SSHP50ms, rep.SSHP99ms = ms(r.hist[doorSSH].quantile(.50)), ms(r.hist[doorSSH].quantile(.99))
 	rep.WebP50ms, rep.WebP99ms = ms(r.hist[doorWeb].quantile(.50)), ms(r.hist[doorWeb].quantile(.99))
 	rep.DeliveriesPerS = round3(float64(rep.Seen) / cfg.Duration.Seconds())
-	if rep.CPUS != nil && rep.Seen > 0 {
-		v := math.Round(*rep.CPUS/float64(rep.Seen)*1000*1e6) / 1e6 // small: µs matter
-		rep.CPUSPer1000 = &v
-	}
-	if rep.MemPerMemberKB != nil {
-		*rep.MemPerMemberKB = round3(*rep.MemPerMemberKB)
-	}
-	if rep.MemEndPerMemberKB != nil {
-		*rep.MemEndPerMemberKB = round3(*rep.MemEndPerMemberKB)
-	}
-	if rep.CPUS != nil {
-		*rep.CPUS = round3(*rep.CPUS)
+	rep.CPUSPer1000 = per1000(rep.CPUS, rep.Seen)
+	round3p(rep.MemPerMemberKB, rep.MemEndPerMemberKB, rep.CPUS)
+	for i := range rep.Processes {
+		p := &rep.Processes[i]
+		p.CPUSPer1000 = per1000(p.CPUS, rep.Seen) // of every delivery: the processes' add up
+		round3p(p.MemPerMemberKB, p.MemEndPerMemberKB, p.CPUS)
 	}
 	rep.SendLagMaxMs = ms(time.Duration(r.maxLag.Load()))
 	rep.SendErrors = r.sendErrors.Load()
@@ -822,8 +850,8 @@ func (r *runner) fill(rep *Report, expected [nDoors]int64, pr probe) {
 	rep.Strays = r.strays.Load()
 	rep.Crossed = r.crossed.Load()
 	r.roomFigures(rep)
-	if pr != nil {
-		rep.CPUSource, rep.MemSource = pr.describe()
+	if prs != nil {
+		rep.CPUSource, rep.MemSource = prs.describe()
 	}
 	rep.Notes = r.notes(rep)
 }
@@ -932,6 +960,25 @@ func pct(part, whole int64) float64 {
 func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// round3p rounds the figures that were measured.
+func round3p(vs ...*float64) {
+	for _, v := range vs {
+		if v != nil {
+			*v = round3(*v)
+		}
+	}
+}
+
+// per1000 is cpu seconds per 1000 of seen deliveries, nil when either is
+// missing.
+func per1000(cpu *float64, seen int64) *float64 {
+	if cpu == nil || seen == 0 {
+		return nil
+	}
+	v := math.Round(*cpu/float64(seen)*1000*1e6) / 1e6 // small: µs matter
+	return &v
+}
 
 // showProgress draws a bar on cfg.Progress about four times a second,
 // until the returned function is called.

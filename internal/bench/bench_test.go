@@ -45,12 +45,28 @@ func startRoom(t *testing.T, opts room.Options, writeTimeout time.Duration) (hub
 // (a member door on the HTTP listener), and every door's address.
 func startDoors(t *testing.T, opts room.Options, writeTimeout time.Duration) (hub *room.Hub, addrs Addrs) {
 	t.Helper()
+	var lns [nDoors][]net.Listener
+	for d := range lns {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[d] = []net.Listener{ln}
+	}
+	hub = serveDoors(t, opts, writeTimeout, lns)
+	return hub, Addrs{TCP: lns[doorTCP][0].Addr().String(), SSH: lns[doorSSH][0].Addr().String(), Web: lns[doorWeb][0].Addr().String()}
+}
+
+// serveDoors is startDoors on the listeners given, one door or more on
+// each: every door serves all of its own.
+func serveDoors(t *testing.T, opts room.Options, writeTimeout time.Duration, lns [nDoors][]net.Listener) *room.Hub {
+	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	logger := opts.Logger
 	opts.OutboxAge = writeTimeout
-	hub = room.NewHub(opts)
+	hub := room.NewHub(opts)
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -73,16 +89,13 @@ func startDoors(t *testing.T, opts room.Options, writeTimeout time.Duration) (hu
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lns [3]net.Listener
-	for i := range lns {
-		if lns[i], err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
+	serve := [nDoors]func(net.Listener) error{doorTCP: tcpSrv.Serve, doorSSH: sshSrv.Serve, doorWeb: webSrv.Serve}
+	errs := make(chan error, len(lns[doorTCP])+len(lns[doorSSH])+len(lns[doorWeb]))
+	for d := range lns {
+		for _, ln := range lns[d] {
+			go func() { errs <- serve[d](ln) }()
 		}
 	}
-	errs := make(chan error, 3)
-	go func() { errs <- tcpSrv.Serve(lns[0]) }()
-	go func() { errs <- sshSrv.Serve(lns[1]) }()
-	go func() { errs <- webSrv.Serve(lns[2]) }()
 	t.Cleanup(func() {
 		hub.Shutdown()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -90,13 +103,13 @@ func startDoors(t *testing.T, opts room.Options, writeTimeout time.Duration) (hu
 		tcpSrv.Shutdown(ctx)
 		sshSrv.Shutdown(ctx)
 		webSrv.Shutdown(ctx)
-		for range 3 {
+		for range cap(errs) {
 			if err := <-errs; err != nil {
 				t.Errorf("Serve: %v", err)
 			}
 		}
 	})
-	return hub, Addrs{TCP: lns[0].Addr().String(), SSH: lns[1].Addr().String(), Web: lns[2].Addr().String()}
+	return hub
 }
 
 // A short run against a running server, read through /proc like an

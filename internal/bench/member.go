@@ -39,6 +39,7 @@ type member struct {
 	name    string // the SSH user name; TCP members are named by the server
 	sender  int    // its number among the senders, or -1
 	room    int    // its room, counted from 0; with one room, the default one
+	at      int    // its address, counted from 0 among its door's
 	stalled bool   // reads its welcome, then never again
 	reading bool   // its reader has started
 
@@ -134,7 +135,7 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 		// the stall soon: the window is set when the connection opens.
 		d.Control = smallReadBuffer
 	}
-	nc, err := d.DialContext(ctx, "tcp", r.tcpAddr)
+	nc, err := d.DialContext(ctx, "tcp", r.addr(m))
 	if err != nil {
 		return err
 	}
@@ -161,13 +162,14 @@ func (r *runner) connectTCP(ctx context.Context, m *member) error {
 // is full, and only then does the server's writing stall.
 func (r *runner) connectSSH(ctx context.Context, m *member) error {
 	d := net.Dialer{Timeout: r.cfg.ConnectTimeout}
-	nc, err := d.DialContext(ctx, "tcp", r.sshAddr)
+	addr := r.addr(m)
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return err
 	}
 	m.conn = nc
 	_ = nc.SetDeadline(time.Now().Add(r.cfg.ConnectTimeout)) // the handshake, too, is bounded
-	cc, chans, reqs, err := gossh.NewClientConn(nc, r.sshAddr, &gossh.ClientConfig{
+	cc, chans, reqs, err := gossh.NewClientConn(nc, addr, &gossh.ClientConfig{
 		User:            m.name,
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), // loopback only
 	})

@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -39,6 +40,7 @@ func (r *runner) countOthers(ctx context.Context) (int, error) {
 	if addr == "" {
 		addr = r.sshAddr
 	}
+	addr, _, _ = strings.Cut(addr, ",") // a cluster's first node: its rooms are the others'
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return 0, err

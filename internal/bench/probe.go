@@ -21,6 +21,43 @@ type probe interface {
 	describe() (cpu, mem string)
 }
 
+// probes are the server's processes, read together: one for a server, one
+// a node for a cluster's (by --pid, so that several are pidProbes).
+type probes []probe
+
+var errNotMeasured = errors.New("not measured")
+
+// cpu is each process's CPU time, in order.
+func (ps probes) cpu() ([]time.Duration, error) {
+	out := make([]time.Duration, len(ps))
+	for i, p := range ps {
+		var err error
+		if out[i], err = p.cpu(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// mem is each process's memory, in order.
+func (ps probes) mem() ([]int64, error) {
+	out := make([]int64, len(ps))
+	for i, p := range ps {
+		var err error
+		if out[i], err = p.mem(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (ps probes) describe() (string, string) {
+	if len(ps) == 1 {
+		return ps[0].describe()
+	}
+	return procSources("PID", fmt.Sprintf(" of each of the %d processes, summed", len(ps)))
+}
+
 // selfProbe reads this very process: the server runs in it, next to the
 // load generator, so both are counted.
 type selfProbe struct{}
@@ -104,6 +141,9 @@ func parseVmRSS(b []byte) (int64, error) {
 	return 0, errors.New("/proc/PID/status: no VmRSS")
 }
 
-func (p pidProbe) describe() (string, string) {
-	return fmt.Sprintf("utime+stime of /proc/%d/stat", p.pid), fmt.Sprintf("VmRSS of /proc/%d/status", p.pid)
+func (p pidProbe) describe() (string, string) { return procSources(strconv.Itoa(p.pid), "") }
+
+// procSources says where a pidProbe reads the process pid, then more.
+func procSources(pid, more string) (cpu, mem string) {
+	return "utime+stime of /proc/" + pid + "/stat" + more, "VmRSS of /proc/" + pid + "/status" + more
 }

@@ -70,6 +70,11 @@ type Report struct {
 	BenchCPUS         *float64 `json:"bench_cpu_s"` // the load generator's, over the same window, when the server is apart
 	CPUSource         string   `json:"cpu_source,omitempty"`
 	MemSource         string   `json:"mem_source,omitempty"`
+	// With several server processes (--pid P1,P2,…, a cluster's nodes),
+	// the CPU and memory above are theirs summed, RSSKB their memory at the
+	// end of the traffic summed, and Processes each one's share.
+	RSSKB     *int64           `json:"rss_kb,omitempty"`
+	Processes []ProcessFigures `json:"processes,omitempty"`
 
 	SendLagMaxMs        float64        `json:"send_lag_max_ms"` // how far the generator fell behind its schedule
 	SendErrors          int64          `json:"send_errors"`
@@ -105,6 +110,18 @@ type Report struct {
 	OtherRoomsMaxP99 float64   `json:"other_rooms_worst_p99_ms,omitempty"`
 
 	Notes []string `json:"notes,omitempty"`
+}
+
+// ProcessFigures are one process's share of the server's CPU and memory,
+// when several are measured: the same figures as the Report's, over every
+// delivery and every member, so that the processes' add up to its.
+type ProcessFigures struct {
+	PID               int      `json:"pid"`
+	CPUS              *float64 `json:"cpu_s"`
+	CPUSPer1000       *float64 `json:"cpu_s_per_1000"`
+	MemPerMemberKB    *float64 `json:"mem_per_member_kb"`
+	MemEndPerMemberKB *float64 `json:"mem_end_per_member_kb,omitempty"`
+	RSSKB             *int64   `json:"rss_kb,omitempty"` // at the end of the traffic
 }
 
 // WriteJSON writes the report as one line of JSON.
@@ -176,26 +193,32 @@ func (rep Report) WriteTable(w io.Writer) error {
 			msText(rep.OtherRoomsP50ms), msText(rep.OtherRoomsP99ms), msText(rep.OtherRoomsMaxP99))
 	}
 	row("throughput", "%.0f deliveries/s", rep.DeliveriesPerS)
+	together := "" // one process: its figures, as they always read
+	if len(rep.Processes) > 1 {
+		together = fmt.Sprintf(", the %d processes together", len(rep.Processes))
+	}
 	if rep.CPUS != nil {
-		per := "-"
-		if rep.CPUSPer1000 != nil {
-			per = fmt.Sprintf("%.2f ms", *rep.CPUSPer1000*1000)
-		}
-		row("server cpu", "%.2f s, %s per 1000 deliveries (%s)", *rep.CPUS, per, rep.CPUSource)
+		row("server cpu", "%.2f s, %s per 1000 deliveries%s (%s)", *rep.CPUS, per1000Text(rep.CPUSPer1000), together, rep.CPUSource)
 	} else {
 		row("server cpu", "not measured (give --pid for a running server)")
 	}
 	if rep.BenchCPUS != nil {
 		row("bench cpu", "%.2f s over the same window (the load generator)", *rep.BenchCPUS)
 	}
+	if rep.RSSKB != nil {
+		together += fmt.Sprintf(", RSS %s in all", mibText(*rep.RSSKB))
+	}
 	if rep.MemPerMemberKB != nil {
 		if rep.MemEndPerMemberKB != nil {
-			row("memory", "%.1f kB per member connected, %.1f kB at the end of the traffic (%s)", *rep.MemPerMemberKB, *rep.MemEndPerMemberKB, rep.MemSource)
+			row("memory", "%.1f kB per member connected, %.1f kB at the end of the traffic%s (%s)", *rep.MemPerMemberKB, *rep.MemEndPerMemberKB, together, rep.MemSource)
 		} else {
-			row("memory", "%.1f kB per member (%s)", *rep.MemPerMemberKB, rep.MemSource)
+			row("memory", "%.1f kB per member%s (%s)", *rep.MemPerMemberKB, together, rep.MemSource)
 		}
 	} else {
 		row("memory", "not measured")
+	}
+	for _, p := range rep.Processes {
+		row(fmt.Sprintf("  pid %d", p.PID), "%s", p.text())
 	}
 	row("generator", "at most %s behind schedule, %d send errors", msText(rep.SendLagMaxMs), rep.SendErrors)
 	if web {
@@ -214,6 +237,35 @@ func (rep Report) WriteTable(w io.Writer) error {
 	}
 	return tw.Flush()
 }
+
+// text is a process's row: its CPU and memory, as the rows above give the
+// server's.
+func (p ProcessFigures) text() string {
+	cpu, mem := "cpu not measured", "memory not measured"
+	if p.CPUS != nil {
+		cpu = fmt.Sprintf("cpu %.2f s, %s per 1000 deliveries", *p.CPUS, per1000Text(p.CPUSPer1000))
+	}
+	if p.MemPerMemberKB != nil {
+		mem = fmt.Sprintf("memory %.1f kB per member connected", *p.MemPerMemberKB)
+		if p.MemEndPerMemberKB != nil {
+			mem += fmt.Sprintf(", %.1f kB at the end", *p.MemEndPerMemberKB)
+		}
+	}
+	if p.RSSKB != nil {
+		mem += fmt.Sprintf(", RSS %s", mibText(*p.RSSKB))
+	}
+	return cpu + "; " + mem
+}
+
+// per1000Text is CPU seconds per 1000 deliveries, in ms.
+func per1000Text(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f ms", *v*1000)
+}
+
+func mibText(kb int64) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
 
 func msText(v float64) string {
 	switch {

@@ -14,11 +14,12 @@ import (
 func roomName(i int) string { return "bench-" + strconv.Itoa(i+1) }
 
 // spread makes the run's members — the readers of each door, then the
-// stalled ones of each — puts each in its room and picks the senders. Each
-// kind is spread evenly over the rooms, the readers of every door counted
-// together so that the rooms differ by one reader at most; the senders are
-// spread evenly too, and inside a room chosen evenly among its readers, as
-// they are among everyone with one room.
+// stalled ones of each — puts each in its room, picks the senders and sends
+// each member to one of its door's addresses. Each kind is spread evenly
+// over the rooms, the readers of every door counted together so that the
+// rooms differ by one reader at most; the senders are spread evenly too,
+// and inside a room chosen evenly among its readers, as they are among
+// everyone with one room.
 func (r *runner) spread() {
 	cfg := r.cfg
 	readers := cfg.readers()
@@ -66,6 +67,7 @@ func (r *runner) spread() {
 		n := (r.senders - room + r.rooms - 1) / r.rooms // the senders of that room
 		in[s/r.rooms*len(in)/n].sender = s
 	}
+	r.spreadAddrs()
 	if r.flood {
 		// The flood comes from a reader of the first room, by the TCP door
 		// if one is there: a line a message, however fast.

@@ -73,7 +73,7 @@ func (r *runner) connectWeb(ctx context.Context, m *member) error {
 	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}} // no proxy: loopback only
 	dctx, cancel := context.WithTimeout(ctx, r.cfg.ConnectTimeout)
 	defer cancel()
-	c, resp, err := websocket.Dial(dctx, "ws://"+r.webAddr+"/ws", &websocket.DialOptions{HTTPClient: client})
+	c, resp, err := websocket.Dial(dctx, "ws://"+r.addr(m)+"/ws", &websocket.DialOptions{HTTPClient: client})
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("websocket: %w (HTTP %s)", err, resp.Status)
