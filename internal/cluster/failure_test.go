@@ -359,3 +359,46 @@ func TestMemberCapIsTheClusters(t *testing.T) {
 		t.Fatalf("a fourth member on node 1 of a cluster capped at 3: %v, want ErrFull", err)
 	}
 }
+
+// TestBurstOfJoins: a hundred connections at once on each of three nodes,
+// numbered Thread-N by the cluster as the TCP door numbers them: every one
+// gets in, under a number nobody else has.
+func TestBurstOfJoins(t *testing.T) {
+	_, nodes := startThree(t)
+	const each = 100
+	var mu sync.Mutex
+	names := map[string]bool{}
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		number := n.node.Counter("thread-", 0)
+		for range each {
+			wg.Go(func() {
+				k, err := number()
+				if err != nil {
+					t.Errorf("no number: %v", err)
+					return
+				}
+				m, _, err := n.hub.Join(room.JoinRequest{Name: fmt.Sprintf("Thread-%d", k), Generated: true, Door: room.DoorTCP})
+				if err != nil {
+					t.Errorf("Thread-%d refused: %v", k, err)
+					return
+				}
+				mu.Lock()
+				names[m.Name()] = true
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	if len(names) != 3*each {
+		t.Fatalf("%d distinct names for %d members", len(names), 3*each)
+	}
+	for name := range names {
+		if _, k, ok := room.GeneratedNumber(name); !ok || k < 1 || k > 3*each+3*counterBlock {
+			t.Fatalf("%s: not a Thread number of the cluster's", name)
+		}
+	}
+	waitFor(t, 10*time.Second, func() bool { return nodes[2].hub.DefaultRoom().Count() == 3*each }, func() string {
+		return fmt.Sprintf("node 3 counts %d of %d", nodes[2].hub.DefaultRoom().Count(), 3*each)
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -64,35 +65,68 @@ func (n *Node) forgetNames(node string) {
 func nameKey(name string) string { return strings.ToLower(name) }
 
 // Counter numbers the members a door names itself (Thread-N, Web-N) for
-// the whole cluster: each call takes the next number of the counter name
-// in the names bucket, with compare-and-set, so that two nodes never give
-// the same one. after is where a server alone had got to (its store's).
+// the whole cluster: no two nodes ever give the same number. A node takes
+// numbers from the counter name in the names bucket a block at a time,
+// with compare-and-set, and gives them out one by one: a burst of hundreds
+// of connections costs a few writes, not one each racing the others. after
+// is where a server alone had got to (its store's).
 func (n *Node) Counter(name string, after uint64) func() (uint64, error) {
-	key := "count." + nameKey(name)
-	return func() (uint64, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
-		defer cancel()
-		for {
-			e, err := n.names.Get(ctx, key)
-			switch {
-			case errors.Is(err, jetstream.ErrKeyNotFound):
-				next := after + 1
-				if _, err := n.names.Create(ctx, key, []byte(strconv.FormatUint(next, 10))); err == nil {
-					return next, nil
-				} else if !errors.Is(err, jetstream.ErrKeyExists) {
-					return 0, err
-				}
-			case err != nil:
-				return 0, err
-			default:
-				last, _ := strconv.ParseUint(string(e.Value()), 10, 64)
-				next := max(last, after) + 1
-				if _, err := n.names.Update(ctx, key, []byte(strconv.FormatUint(next, 10)), e.Revision()); err == nil {
-					return next, nil
-				} else if ctx.Err() != nil {
-					return 0, err
-				}
-			}
+	c := &counter{n: n, key: "count." + nameKey(name), after: after}
+	return c.take1
+}
+
+// counterBlock is how many numbers a node takes at once.
+const counterBlock = 16
+
+type counter struct {
+	n         *Node
+	key       string
+	after     uint64
+	mu        sync.Mutex
+	from, end uint64 // the node's block: from up to end, excluded
+}
+
+func (c *counter) take1() (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.from == c.end {
+		first, err := c.take()
+		if err != nil {
+			return 0, err
+		}
+		c.from, c.end = first, first+counterBlock
+	}
+	c.from++
+	return c.from - 1, nil
+}
+
+// take reserves the next block in the bucket and returns its first number.
+func (c *counter) take() (uint64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.n.opts.Timeout)
+	defer cancel()
+	for {
+		e, err := c.n.names.Get(ctx, c.key)
+		var last, rev uint64
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+		case err != nil:
+			return 0, err
+		default:
+			last, _ = strconv.ParseUint(string(e.Value()), 10, 64)
+			rev = e.Revision()
+		}
+		first := max(last, c.after) + 1
+		value := []byte(strconv.FormatUint(first+counterBlock-1, 10))
+		if rev == 0 {
+			_, err = c.n.names.Create(ctx, c.key, value)
+		} else {
+			_, err = c.n.names.Update(ctx, c.key, value, rev)
+		}
+		if err == nil {
+			return first, nil
+		}
+		if ctx.Err() != nil {
+			return 0, err
 		}
 	}
 }

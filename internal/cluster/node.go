@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -80,6 +81,7 @@ type Node struct {
 	wg       sync.WaitGroup
 	consume  jetstream.ConsumeContext
 
+	lastOK    atomic.Int64 // when the stream last answered, in Unix ns (presence.go)
 	mu        sync.Mutex
 	lastHeard map[string]time.Time // node → its last heartbeat
 	started   time.Time
@@ -159,6 +161,7 @@ func (n *Node) Replicas() int { return n.opts.Replicas }
 func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 	n.hub = hub
 	n.started = time.Now()
+	n.reached()
 	info, err := n.streamInfo(ctx)
 	if err != nil {
 		return err
@@ -256,6 +259,7 @@ func (n *Node) publish(msgs []room.Message, ids func(room.Message) string) error
 		if err != nil {
 			return fmt.Errorf("cluster: publishing to %s: %w", Stream, err)
 		}
+		n.reached()
 	}
 	return nil
 }

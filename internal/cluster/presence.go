@@ -29,15 +29,15 @@ func (n *Node) live(ctx context.Context) {
 }
 
 // watchStream asks the stream for its state every Heartbeat, until ctx
-// ends: a node that cannot reach it for GoneAfter (the time the others
-// take to count it gone) is cut off, and tells the hub; the first answer
-// after that, it is back. A leader's election after a server died is
-// shorter, and no member is told of it.
+// ends: a node that has had neither an answer nor an acknowledged publish
+// for GoneAfter (the time the others take to count it gone) is cut off,
+// and tells the hub; the first answer after that, it is back. A leader's
+// election after a server died is shorter, and a stream too busy to
+// answer at once is still taking posts: no member is told of either.
 func (n *Node) watchStream(ctx context.Context) {
 	defer n.wg.Done()
 	t := time.NewTicker(n.opts.Heartbeat)
 	defer t.Stop()
-	var failing time.Time // since when the stream does not answer; zero: it does
 	for {
 		cctx, cancel := context.WithTimeout(ctx, n.opts.Timeout)
 		s, err := n.js.Stream(cctx, Stream)
@@ -50,11 +50,9 @@ func (n *Node) watchStream(ctx context.Context) {
 		}
 		switch {
 		case err == nil:
-			failing = time.Time{}
+			n.reached()
 			n.hub.SetAvailable(true)
-		case failing.IsZero():
-			failing = time.Now()
-		case time.Since(failing) >= n.opts.GoneAfter:
+		case time.Since(n.lastReached()) >= n.opts.GoneAfter:
 			n.hub.SetAvailable(false)
 		}
 		select {
@@ -126,3 +124,9 @@ func (n *Node) Alive() []string {
 	}
 	return out
 }
+
+// reached notes that the stream answered or acknowledged a publish now.
+func (n *Node) reached() { n.lastOK.Store(time.Now().UnixNano()) }
+
+// lastReached is when the stream last answered or acknowledged a publish.
+func (n *Node) lastReached() time.Time { return time.Unix(0, n.lastOK.Load()) }
