@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"slices"
+	"time"
 )
 
 // Cluster is what a hub needs when it is one node of several sharing the
@@ -129,7 +130,7 @@ func (h *Hub) Apply(msg Message) {
 		r.last.Store(msg.Seq)
 		h.stats.posted.Add(1)
 	case KindTopic:
-		r.topic = msg.Text
+		r.topic, r.topicSeen = msg.Text, true
 	}
 	var skip uint64 // a member of this node not to show it to (IDs start at 1)
 	if mine {
@@ -150,15 +151,33 @@ func (h *Hub) Apply(msg Message) {
 		return
 	}
 	h.fanOutLocked(&msg, r.members, skip)
-	if !mine && (msg.Kind == KindKick || msg.Kind == KindBan) {
-		// An operator of another node sent one of this node's members
-		// away: it has read why, and goes.
-		if t := h.byName[nameKey(msg.To)]; t != nil {
-			why := ReasonKicked
-			if msg.Kind == KindBan {
-				why = ReasonBanned
-			}
-			h.detachQuietLocked(t, why)
+	if !mine {
+		h.moderatedLocked(&msg)
+	}
+}
+
+// moderatedLocked carries out, on this node's member it names, an
+// operator's /kick, /ban, /mute or /unmute typed on another node: the
+// member has read it with the room, and goes or is muted there.
+func (h *Hub) moderatedLocked(msg *Message) {
+	t := h.byName[nameKey(msg.To)]
+	if t == nil {
+		return
+	}
+	switch msg.Kind {
+	case KindKick:
+		h.detachQuietLocked(t, ReasonKicked)
+	case KindBan:
+		h.detachQuietLocked(t, ReasonBanned)
+	case KindMute:
+		if t.room != nil && t.room.name == msg.Room {
+			t.muted, t.mutedUntil = true, msg.Until
+			h.mutes[muteKey(t.room, t)] = msg.Until
+		}
+	case KindUnmute:
+		if t.room != nil && t.room.name == msg.Room {
+			t.muted, t.mutedUntil = false, time.Time{}
+			delete(h.mutes, muteKey(t.room, t))
 		}
 	}
 }
@@ -208,9 +227,19 @@ func (h *Hub) remoteLocked(name string) *remote {
 // Other commands on another node's member are refused as for a stranger.
 func (h *Hub) moderateRemoteLocked(op *Member, in Input, x *remote) bool {
 	msg := Message{From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, To: x.info.Name, Text: in.Text}
+	here := x.info.Room == op.room.name // /kick and /mute act in the operator's room
 	switch {
-	case in.Cmd == CmdKick && x.info.Room == op.room.name:
+	case in.Cmd == CmdKick && here:
 		msg.Kind = KindKick
+		h.broadcastLocked(op.room, msg)
+	case (in.Cmd == CmdMute || in.Cmd == CmdUnmute) && here:
+		msg.Kind, msg.Text = KindUnmute, ""
+		if in.Cmd == CmdMute {
+			msg.Kind = KindMute
+			if in.Dur > 0 {
+				msg.Until = h.opts.Now().Add(in.Dur)
+			}
+		}
 		h.broadcastLocked(op.room, msg)
 	case in.Cmd == CmdBan:
 		now := h.opts.Now()
@@ -429,6 +458,26 @@ func (h *Hub) ApplyBan(b Ban) {
 		if m.key != "" && m.key == b.Target || m.key == "" && b.OnAddress() && h.netOf(m.addr) == b.Net {
 			h.detachQuietLocked(m, ReasonBanned)
 		}
+	}
+}
+
+// SeedTopic gives a room the topic a cluster kept for it, unless the
+// stream's replay set it since (topics older than the stream are kept
+// apart, in a bucket): a room not here yet starts with it when it comes.
+func (h *Hub) SeedTopic(room, topic string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.rooms[nameKey(room)]; r != nil {
+		if !r.topicSeen {
+			r.topic = topic
+		}
+		return
+	}
+	if h.opts.State.Rooms == nil {
+		h.opts.State.Rooms = make(map[string]RoomState)
+	}
+	if len(h.opts.State.Rooms) < 10*h.opts.MaxRooms {
+		h.opts.State.Rooms[nameKey(room)] = RoomState{Topic: topic}
 	}
 }
 

@@ -68,7 +68,8 @@ type Room struct {
 
 	// remote are the members of the other nodes of a cluster in the
 	// room, as this node follows them (cluster.go).
-	remote []remote
+	remote    []remote
+	topicSeen bool // a cluster's node read a topic event of it (SeedTopic)
 
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message

@@ -5,17 +5,48 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"palabre/room"
 )
 
-// Store wraps the node's own store: the transcript and names stay in it,
-// and bans also go to the bans bucket, which every node watches: a ban
-// typed on one node refuses the member on every other at once.
+// Store wraps the node's own store: the transcript and names stay in it;
+// bans also go to the bans bucket, which every node watches (a node
+// started later applies the bans in force), and topics to the topics
+// bucket (a node started later takes those its replay did not set).
 func (n *Node) Store(st room.Store) room.Store {
 	return &banStore{Store: st, n: n}
+}
+
+// SaveTopic is called under the hub's lock: queued, as bans are.
+func (s *banStore) SaveTopic(r, topic string) {
+	s.Store.SaveTopic(r, topic)
+	s.n.queue(func(ctx context.Context) error {
+		_, err := s.n.topics.Put(ctx, token(r), []byte(r+"\n"+topic))
+		return err
+	})
+}
+
+// seedTopics gives the hub the topics the bucket keeps, once the stream's
+// replay is done.
+func (n *Node) seedTopics(ctx context.Context) error {
+	keys, err := n.topics.ListKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster: the topics: %w", err)
+	}
+	for key := range keys.Keys() {
+		e, err := n.topics.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		r, topic, ok := strings.Cut(string(e.Value()), "\n")
+		if ok {
+			n.hub.SeedTopic(r, topic)
+		}
+	}
+	return nil
 }
 
 type banStore struct {

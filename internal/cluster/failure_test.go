@@ -402,3 +402,67 @@ func TestBurstOfJoins(t *testing.T) {
 		return fmt.Sprintf("node 3 counts %d of %d", nodes[2].hub.DefaultRoom().Count(), 3*each)
 	})
 }
+
+// TestModerationAcrossNodes: an operator on node 1 mutes, unmutes and
+// kicks a member of node 2.
+func TestModerationAcrossNodes(t *testing.T) {
+	nc := startNATS(t, 3)
+	ops := func(o *room.Options) { o.OpKeys = []string{"SHA256:teacher"} }
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: ops})
+	b := startNode(t, nodeOptions{url: nc.url(1), hub: ops})
+	op, _, err := a.hub.Join(room.JoinRequest{Name: "prof", Door: room.DoorSSH, Key: "SHA256:teacher"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opr := read(op)
+	bob := join(t, b, "bob")
+	waitFor(t, 5*time.Second, func() bool { return a.hub.DefaultRoom().Count() == 2 }, func() string { return "node 1 does not see bob" })
+
+	a.hub.Post(op, "/mute bob")
+	waitFor(t, 5*time.Second, func() bool { return len(bob.kinds(room.KindMute)) == 1 }, func() string { return "bob did not read his mute" })
+	b.hub.Post(bob.m, "can I still talk?")
+	waitFor(t, 5*time.Second, func() bool { return countErr(bob, room.ErrMuted) == 1 }, func() string { return "bob's line was not refused" })
+	a.hub.Post(op, "/unmute bob")
+	waitFor(t, 5*time.Second, func() bool { return len(bob.kinds(room.KindUnmute)) == 1 }, func() string { return "bob did not read his unmute" })
+	b.hub.Post(bob.m, "thanks")
+	waitFor(t, 5*time.Second, func() bool { return len(opr.kinds(room.KindChat)) == 1 }, func() string { return "the operator did not read bob's line" })
+	if got := opr.kinds(room.KindChat)[0].Text; got != "thanks" {
+		t.Fatalf("the operator read %q, want only the line after the unmute", got)
+	}
+
+	a.hub.Post(op, "/kick bob enough")
+	select {
+	case <-bob.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("bob is still on node 2 five seconds after the kick on node 1")
+	}
+	if bob.m.Reason() != room.ReasonKicked || len(bob.kinds(room.KindKick)) != 1 {
+		t.Fatalf("bob left for %v, having read %d kicks", bob.m.Reason(), len(bob.kinds(room.KindKick)))
+	}
+	waitFor(t, 5*time.Second, func() bool { return a.hub.DefaultRoom().Count() == 1 }, func() string { return "node 1 still counts bob" })
+}
+
+// TestTopicOutlivesTheStream: a topic set on one node is every node's at
+// once, and a node started after the stream let its event go still has it.
+func TestTopicOutlivesTheStream(t *testing.T) {
+	nc := startNATS(t, 1)
+	ops := func(o *room.Options) { o.OpKeys = []string{"SHA256:teacher"} }
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
+	b := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
+	op, _, err := a.hub.Join(room.JoinRequest{Name: "prof", Door: room.DoorSSH, Key: "SHA256:teacher"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.hub.Post(op, "/topic TP 3: sockets")
+	waitFor(t, 5*time.Second, func() bool { return b.hub.Topic() == "TP 3: sockets" }, func() string { return fmt.Sprintf("node 2's topic: %q", b.hub.Topic()) })
+	// The stream keeps a second of events: once it is empty, a new node
+	// replays nothing.
+	waitFor(t, 10*time.Second, func() bool {
+		info, err := a.node.streamInfo(t.Context())
+		return err == nil && info.State.Msgs == 0
+	}, func() string { return "the stream still holds events" })
+	c := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
+	if got := c.hub.Topic(); got != "TP 3: sockets" {
+		t.Fatalf("a node started after the stream let go of the topic's event has topic %q", got)
+	}
+}

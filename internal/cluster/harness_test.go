@@ -109,6 +109,7 @@ type nodeOptions struct {
 	store *recorder // kept across a restart; nil: a new one
 	name  string
 	hub   func(*room.Options)
+	age   time.Duration // the stream's MaxAge; 0: the default
 }
 
 // fast presence for tests: a node is gone after a second of silence.
@@ -129,7 +130,7 @@ func startNode(t *testing.T, o nodeOptions) *testNode {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	node, err := New(ctx, Options{Conn: nc, Name: o.name, Heartbeat: testBeat, GoneAfter: testGone, Logger: quiet()})
+	node, err := New(ctx, Options{Conn: nc, Name: o.name, Heartbeat: testBeat, GoneAfter: testGone, MaxAge: o.age, Logger: quiet()})
 	if err != nil {
 		nc.Close()
 		t.Fatal(err)

@@ -34,6 +34,9 @@ const (
 	subjectLive = "palabre.alive."
 	bucketNames = "palabre-names"
 	bucketBans  = "palabre-bans"
+	// The topics: a node replays them from the stream, and takes those
+	// older than the stream from here.
+	bucketTopics = "palabre-topics"
 )
 
 // Defaults for Options left at zero.
@@ -67,12 +70,13 @@ type Options struct {
 
 // Node is this process in the cluster.
 type Node struct {
-	opts  Options
-	id    string
-	log   *slog.Logger
-	js    jetstream.JetStream
-	names jetstream.KeyValue
-	bans  jetstream.KeyValue
+	opts   Options
+	id     string
+	log    *slog.Logger
+	js     jetstream.JetStream
+	names  jetstream.KeyValue
+	bans   jetstream.KeyValue
+	topics jetstream.KeyValue
 
 	hub      *room.Hub
 	cancel   context.CancelFunc
@@ -129,7 +133,7 @@ func New(ctx context.Context, o Options) (*Node, error) {
 			Replicas:   o.Replicas,
 			MaxAge:     o.MaxAge,
 			MaxBytes:   o.MaxBytes,
-			Duplicates: 2 * time.Minute,
+			Duplicates: min(2*time.Minute, o.MaxAge),
 		})
 		if err != nil {
 			return fmt.Errorf("cluster: the stream %s: %w", Stream, err)
@@ -139,6 +143,9 @@ func New(ctx context.Context, o Options) (*Node, error) {
 		}
 		if n.bans, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketBans, Replicas: o.Replicas, Storage: jetstream.FileStorage}); err != nil {
 			return fmt.Errorf("cluster: the bucket %s: %w", bucketBans, err)
+		}
+		if n.topics, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketTopics, Replicas: o.Replicas, Storage: jetstream.FileStorage}); err != nil {
+			return fmt.Errorf("cluster: the bucket %s: %w", bucketTopics, err)
 		}
 		return nil
 	})
@@ -174,13 +181,19 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 	if err != nil {
 		return fmt.Errorf("cluster: consuming %s: %w", Stream, err)
 	}
-	for hub.Seq() < info.State.LastSeq {
+	// The last event is the one to wait for, unless the stream let every
+	// event go (its age): then there is nothing to replay.
+	for info.State.Msgs > 0 && hub.Seq() < info.State.LastSeq {
 		select {
 		case <-ctx.Done():
 			n.consume.Stop()
 			return fmt.Errorf("cluster: catching up with %s: at %d of %d: %w", Stream, hub.Seq(), info.State.LastSeq, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+	if err := n.seedTopics(ctx); err != nil {
+		n.consume.Stop()
+		return err
 	}
 	if err := n.watchBans(ctx); err != nil {
 		n.consume.Stop()
