@@ -1,7 +1,6 @@
 package room
 
 import (
-	"cmp"
 	"errors"
 	"slices"
 	"time"
@@ -242,15 +241,7 @@ func (h *Hub) moderateRemoteLocked(op *Member, in Input, x *remote) bool {
 		}
 		h.broadcastLocked(op.room, msg)
 	case in.Cmd == CmdBan:
-		now := h.opts.Now()
-		b := Ban{Target: x.info.Key, Net: h.netOf(x.addr), Name: x.info.Name, Reason: in.Text, By: op.Name(), At: now}
-		if x.info.Key == "" {
-			b.Net = cmp.Or(b.Net, x.addr)
-			b.Target = b.Net
-		}
-		if in.Dur > 0 {
-			b.Until = now.Add(in.Dur)
-		}
+		b := h.banOn(x.info.Key, x.addr, x.info.Name, op, in, h.opts.Now())
 		h.bans[b.Target] = b
 		h.store.SaveBan(b)
 		msg.Kind, msg.Until, msg.Bans = KindBan, b.Until, []Ban{b}
@@ -420,21 +411,6 @@ func (h *Hub) SetAvailable(ok bool) {
 	for _, m := range h.members {
 		h.replyLocked(m, msg)
 	}
-}
-
-// Rejoined are the joins to publish again for this node's members after
-// the cluster declared them gone (a partition that lasted): the others
-// see them come back.
-func (h *Hub) Rejoined() []Message {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]Message, 0, len(h.members))
-	for _, m := range h.members {
-		msg := joinOf(m)
-		msg.Node, msg.At = h.opts.Node, h.opts.Now()
-		out = append(out, msg)
-	}
-	return out
 }
 
 // joinOf is m's join of the room it is in, as a cluster's other nodes

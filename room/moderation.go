@@ -79,17 +79,7 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		h.broadcastLocked(r, msg)
 	case CmdBan:
 		reason := in.Text
-		// A ban on a key holds its holder's network too, or the holder
-		// would come straight back without the key (keyboard-interactive,
-		// the TCP door); a ban on a member without a key holds its network.
-		b := Ban{Target: target.key, Net: h.netOf(target.addr), Name: target.Name(), Reason: reason, By: op.Name(), At: now}
-		if target.key == "" {
-			b.Net = cmp.Or(b.Net, target.addr)
-			b.Target = b.Net
-		}
-		if in.Dur > 0 {
-			b.Until = now.Add(in.Dur)
-		}
+		b := h.banOn(target.key, target.addr, target.Name(), op, in, now)
 		h.bans[b.Target] = b
 		h.store.SaveBan(b)
 		msg.Kind, msg.Text, msg.Until = KindBan, reason, b.Until
@@ -112,6 +102,22 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 	}
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key,
 		"command", in.Cmd.String(), "target", target.Name(), "target_addr", target.addr, "duration", in.Dur, "text", Clip(in.Text, 128)}})
+}
+
+// banOn is the ban an operator's /ban puts on a member with this key and
+// address. A ban on a key holds its holder's network too, or the holder
+// would come straight back without the key (keyboard-interactive, the TCP
+// door); a ban on a member without a key holds its network.
+func (h *Hub) banOn(key, addr, name string, op *Member, in Input, now time.Time) Ban {
+	b := Ban{Target: key, Net: h.netOf(addr), Name: name, Reason: in.Text, By: op.Name(), At: now}
+	if key == "" {
+		b.Net = cmp.Or(b.Net, addr)
+		b.Target = b.Net
+	}
+	if in.Dur > 0 {
+		b.Until = now.Add(in.Dur)
+	}
+	return b
 }
 
 // detachQuietLocked removes m after the room was told why in the message
