@@ -25,7 +25,7 @@ type Cluster interface {
 	// members, cluster-wide: ErrNameHeld when another member holds it.
 	// Release gives it back.
 	Claim(name string) error
-	Release(name string)
+	Release(names ...string)
 }
 
 // ErrNameHeld is Cluster.Claim's answer for a name that another member, on

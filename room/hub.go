@@ -838,7 +838,7 @@ func (h *Hub) MembersHead(self *Member, n int) ([]MemberInfo, int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.roomOfLocked(self)
-	return r.headLocked(n), len(r.members)
+	return r.headLocked(n), r.size()
 }
 
 // outboxNow is the time by which outbox ages are measured.
@@ -1029,8 +1029,8 @@ func (h *Hub) unlock() error {
 	var err error
 	if h.clustered() {
 		err = h.publishOutgoing(out)
-		for _, name := range releases {
-			h.opts.Cluster.Release(name)
+		if len(releases) > 0 {
+			h.opts.Cluster.Release(releases...)
 		}
 	}
 	for _, m := range notes {

@@ -184,7 +184,7 @@ func (h *Hub) roomInfosLocked(here *Room) []RoomInfo {
 	list := *h.list.Load()
 	out := make([]RoomInfo, len(list))
 	for i, r := range list {
-		out[i] = RoomInfo{Name: r.name, Members: len(r.members), Topic: r.topic, Here: r == here, Last: r.Last()}
+		out[i] = RoomInfo{Name: r.name, Members: r.size(), Topic: r.topic, Here: r == here, Last: r.Last()}
 	}
 	return out
 }
@@ -307,7 +307,7 @@ func (h *Hub) tellMovedLocked(m *Member, by *Member) {
 			msg.Members = append(msg.Members, x.info())
 		}
 	}
-	msg.Others = len(r.members) - 1 // how many others, listed or not
+	msg.Others = r.size() - 1 // how many others, listed or not, on every node
 	seen := m.seen[nameKey(r.name)]
 	for _, past := range r.history.Recent() {
 		if past.Seq > seen {

@@ -16,7 +16,7 @@ func (h *Hub) View(self *Member, n int) RoomView {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.roomOfLocked(self)
-	return RoomView{Name: r.name, Topic: r.topic, Members: r.headLocked(n), Count: len(r.members)}
+	return RoomView{Name: r.name, Topic: r.topic, Members: r.headLocked(n), Count: r.size()}
 }
 
 // Reshapes reports whether a message of this kind can change what a
@@ -41,10 +41,16 @@ func (h *Hub) roomOfLocked(m *Member) *Room {
 
 // headLocked is the first n members to have entered r, raised hands marked.
 func (r *Room) headLocked(n int) []MemberInfo {
-	out := make([]MemberInfo, min(max(n, 0), len(r.members)))
+	out := make([]MemberInfo, min(max(n, 0), len(r.members)), min(max(n, 0), r.size()))
 	for i := range out {
 		out[i] = r.members[i].info()
 		out[i].Hand = r.hands.raised(r.members[i])
+	}
+	for _, x := range r.remote { // a cluster's other nodes' members, after this node's
+		if len(out) == cap(out) {
+			break
+		}
+		out = append(out, x.info)
 	}
 	return out
 }

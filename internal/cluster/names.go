@@ -28,11 +28,18 @@ func (n *Node) Claim(name string) error {
 	return nil
 }
 
-// Release is room.Cluster's: the name's key goes, if this node holds it.
-func (n *Node) Release(name string) {
+// Release is room.Cluster's: the names' keys go, if this node holds them,
+// within one timeout for all (a shutdown's hundreds of leavers, a cut-off
+// node's: the others free them when they count it gone).
+func (n *Node) Release(names ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
 	defer cancel()
-	n.releaseHeld(ctx, nameKey(name), n.id)
+	for _, name := range names {
+		if ctx.Err() != nil {
+			return
+		}
+		n.releaseHeld(ctx, nameKey(name), n.id)
+	}
 }
 
 // releaseHeld deletes key if node holds it, at the revision read: a name

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +87,20 @@ func (n *Node) announceGone() {
 		return // cut off, this node would take everyone else for gone
 	}
 	now := time.Now()
-	for _, node := range n.hub.Nodes() {
+	// The nodes this one knows members of, and those it heard beat: one
+	// that stopped in order has no members left, but may have left names.
+	nodes := n.hub.Nodes()
+	n.mu.Lock()
+	for node := range n.lastHeard {
+		if !slices.Contains(nodes, node) {
+			nodes = append(nodes, node)
+		}
+	}
+	n.mu.Unlock()
+	for _, node := range nodes {
+		if node == n.id {
+			continue
+		}
 		n.mu.Lock()
 		last, ok := n.lastHeard[node]
 		if !ok {
@@ -96,19 +110,20 @@ func (n *Node) announceGone() {
 		if now.Sub(last) < n.opts.GoneAfter {
 			continue
 		}
-		leaves := n.hub.Gone(node)
-		if len(leaves) == 0 {
-			continue
-		}
-		n.log.Info("cluster: a node stopped beating; its members are gone", "node", node, "members", len(leaves), "silent", now.Sub(last).Round(time.Millisecond))
-		err := n.publish(leaves, func(m room.Message) string {
-			return fmt.Sprintf("gone.%s.%d", m.Node, m.Seq) // the member's join: one leave for it, whoever announces it
-		})
-		if err != nil {
-			n.log.Warn("cluster: the leaves of a gone node not published", "node", node, "err", err)
-			continue
+		if leaves := n.hub.Gone(node); len(leaves) > 0 {
+			n.log.Info("cluster: a node stopped beating; its members are gone", "node", node, "members", len(leaves), "silent", now.Sub(last).Round(time.Millisecond))
+			err := n.publish(leaves, func(m room.Message) string {
+				return fmt.Sprintf("gone.%s.%d", m.Node, m.Seq) // the member's join: one leave for it, whoever announces it
+			})
+			if err != nil {
+				n.log.Warn("cluster: the leaves of a gone node not published", "node", node, "err", err)
+				continue
+			}
 		}
 		n.forgetNames(node)
+		n.mu.Lock()
+		delete(n.lastHeard, node) // done with it; a beat again makes it known again
+		n.mu.Unlock()
 	}
 }
 
