@@ -161,27 +161,44 @@ func TestKilledNodeMembersGone(t *testing.T) {
 }
 
 // TestNATSServerKilled: with three servers, the cluster goes on when one
-// is killed: members on the other two still talk, in one order, and the
-// node whose server died reconnects to another.
+// is killed: members on every node still talk, in one order, and the node
+// whose server died goes on through another of the URLs it was given.
 func TestNATSServerKilled(t *testing.T) {
-	nc, nodes := startThree(t)
+	nc := startNATS(t, 3)
+	var nodes []*testNode
+	for i := range 3 {
+		urls := []string{nc.url(i), nc.url((i + 1) % 3), nc.url((i + 2) % 3)} // its own server first
+		nodes = append(nodes, startNode(t, nodeOptions{url: strings.Join(urls, ","), name: fmt.Sprintf("node%d", i+1)}))
+	}
 	a := join(t, nodes[0], "ana")
+	b := join(t, nodes[1], "bob")
 	c := join(t, nodes[2], "cleo")
-	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 2 }, func() string { return "node 1 does not see cleo" })
+	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count 3" })
 	nc.kill(1)
 	for i := range 20 {
 		nodes[0].hub.Post(a.m, fmt.Sprintf("a%d", i))
+		nodes[1].hub.Post(b.m, fmt.Sprintf("b%d", i))
 		nodes[2].hub.Post(c.m, fmt.Sprintf("c%d", i))
 	}
-	waitFor(t, 15*time.Second, func() bool { return len(a.kinds(room.KindChat)) == 40 && len(c.kinds(room.KindChat)) == 40 },
-		func() string {
-			return fmt.Sprintf("read %d and %d of 40", len(a.kinds(room.KindChat)), len(c.kinds(room.KindChat)))
-		})
-	if !slices.Equal(chats(a), chats(c)) {
-		t.Fatal("ana and cleo read different orders")
+	readers := []*reader{a, b, c}
+	waitFor(t, 20*time.Second, func() bool {
+		for _, r := range readers {
+			if len(r.kinds(room.KindChat)) != 60 {
+				return false
+			}
+		}
+		return true
+	}, func() string {
+		return fmt.Sprintf("read %d, %d and %d of 60", len(a.kinds(room.KindChat)), len(b.kinds(room.KindChat)), len(c.kinds(room.KindChat)))
+	})
+	if !slices.Equal(chats(a), chats(c)) || !slices.Equal(chats(a), chats(b)) {
+		t.Fatal("ana, bob and cleo read different orders")
 	}
-	for _, e := range a.kinds(room.KindError) {
-		t.Fatalf("ana was told %v with a server of three killed", e.Err)
+	for _, e := range append(a.kinds(room.KindError), c.kinds(room.KindError)...) {
+		t.Fatalf("a member of a node whose server lives was told %v", e.Err)
+	}
+	for _, l := range a.kinds(room.KindLeave) {
+		t.Fatalf("ana read %s leave: no member went", l.From)
 	}
 }
 
@@ -464,5 +481,39 @@ func TestTopicOutlivesTheStream(t *testing.T) {
 	c := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
 	if got := c.hub.Topic(); got != "TP 3: sockets" {
 		t.Fatalf("a node started after the stream let go of the topic's event has topic %q", got)
+	}
+}
+
+// TestSlowReaderOnAnotherNode: a member of node 2 that never reads is let
+// go as too slow while node 1's members talk on, and every node reads its
+// leave; the others lose nothing.
+func TestSlowReaderOnAnotherNode(t *testing.T) {
+	nc := startNATS(t, 1)
+	small := func(o *room.Options) { o.OutboxBytes = 4096 }
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: small})
+	b := startNode(t, nodeOptions{url: nc.url(0), hub: small})
+	ana := join(t, a, "ana")
+	bea := join(t, b, "bea")
+	stuck, _, err := b.hub.Join(room.JoinRequest{Name: "stuck", Door: room.DoorTCP}) // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, func() bool { return a.hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count 3" })
+	const n = 200
+	for i := range n {
+		a.hub.Post(ana.m, fmt.Sprintf("line %03d %s", i, strings.Repeat("x", 100)))
+	}
+	select {
+	case <-stuck.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the member that never reads is still in")
+	}
+	if stuck.Reason() != room.ReasonTooSlow {
+		t.Fatalf("it left for %v", stuck.Reason())
+	}
+	waitFor(t, 10*time.Second, func() bool { return len(bea.kinds(room.KindChat)) == n && a.hub.DefaultRoom().Count() == 2 },
+		func() string { return fmt.Sprintf("bea read %d of %d; node 1 counts %d", len(bea.kinds(room.KindChat)), n, a.hub.DefaultRoom().Count()) })
+	if !slices.Equal(chats(bea), chats(ana)) {
+		t.Fatal("bea and ana read different lines")
 	}
 }

@@ -124,7 +124,7 @@ func startNode(t *testing.T, o nodeOptions) *testNode {
 	t.Helper()
 	// Only the server it is given: a node behind the test's link must not
 	// go round the partition to the servers it learns of.
-	nc, err := nats.Connect(o.url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond), nats.IgnoreDiscoveredServers())
+	nc, err := nats.Connect(o.url, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond), nats.IgnoreDiscoveredServers(), nats.DontRandomize())
 	if err != nil {
 		t.Fatal(err)
 	}
