@@ -512,7 +512,9 @@ func TestSlowReaderOnAnotherNode(t *testing.T) {
 		t.Fatalf("it left for %v", stuck.Reason())
 	}
 	waitFor(t, 10*time.Second, func() bool { return len(bea.kinds(room.KindChat)) == n && a.hub.DefaultRoom().Count() == 2 },
-		func() string { return fmt.Sprintf("bea read %d of %d; node 1 counts %d", len(bea.kinds(room.KindChat)), n, a.hub.DefaultRoom().Count()) })
+		func() string {
+			return fmt.Sprintf("bea read %d of %d; node 1 counts %d", len(bea.kinds(room.KindChat)), n, a.hub.DefaultRoom().Count())
+		})
 	if !slices.Equal(chats(bea), chats(ana)) {
 		t.Fatal("bea and ana read different lines")
 	}
