@@ -77,10 +77,14 @@ func (h *Hub) recordLocked(msg Message) {
 // order: it records it, keeps it in its room's history and shows it to
 // this node's members. An event at or before the last one applied is
 // ignored (a catch-up after a restart, a redelivery): no member reads a
-// message twice.
-func (h *Hub) Apply(msg Message) {
+// message twice. It reports what Post reports alone: whether an outbox it
+// reached is over half full; the cluster should then give the readers a
+// moment (Yield) before the next, as a door does a poster.
+func (h *Hub) Apply(msg Message) (congested bool) {
 	h.mu.Lock()
 	defer h.unlock()
+	h.congested = false
+	defer func() { congested = h.congested }()
 	if msg.Seq <= h.seq.Load() {
 		return
 	}
@@ -153,6 +157,7 @@ func (h *Hub) Apply(msg Message) {
 	if !mine {
 		h.moderatedLocked(&msg)
 	}
+	return
 }
 
 // moderatedLocked carries out, on this node's member it names, an

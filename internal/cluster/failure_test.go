@@ -513,7 +513,13 @@ func TestSlowReaderOnAnotherNode(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, func() bool { return len(bea.kinds(room.KindChat)) == n && a.hub.DefaultRoom().Count() == 2 },
 		func() string {
-			return fmt.Sprintf("bea read %d of %d; node 1 counts %d", len(bea.kinds(room.KindChat)), n, a.hub.DefaultRoom().Count())
+			var seen []string
+			for _, m := range ana.all() {
+				if m.Kind != room.KindChat {
+					seen = append(seen, fmt.Sprintf("%v %s %v %v", m.Kind, m.From, m.Reason, m.Err))
+				}
+			}
+			return fmt.Sprintf("bea read %d of %d; node 1 counts %d; ana (%v) read %d chats and %v", len(bea.kinds(room.KindChat)), n, a.hub.DefaultRoom().Count(), ana.m.Reason(), len(ana.kinds(room.KindChat)), seen)
 		})
 	if !slices.Equal(chats(bea), chats(ana)) {
 		t.Fatal("bea and ana read different lines")

@@ -130,7 +130,7 @@ func startNode(t *testing.T, o nodeOptions) *testNode {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	node, err := New(ctx, Options{Conn: nc, Name: o.name, Heartbeat: testBeat, GoneAfter: testGone, MaxAge: o.age, Logger: quiet()})
+	node, err := New(ctx, Options{Conn: nc, Name: o.name, Heartbeat: testBeat, GoneAfter: testGone, CutOff: 2 * time.Second, MaxAge: o.age, Logger: quiet()})
 	if err != nil {
 		nc.Close()
 		t.Fatal(err)

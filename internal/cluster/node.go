@@ -43,6 +43,7 @@ const (
 const (
 	DefaultHeartbeat = time.Second
 	DefaultGoneAfter = 3 * time.Second
+	DefaultCutOff    = 10 * time.Second
 	DefaultTimeout   = 2 * time.Second
 	DefaultMaxAge    = 24 * time.Hour
 	DefaultMaxBytes  = 1 << 30
@@ -62,10 +63,14 @@ type Options struct {
 	// can reach the stream; a node unheard of for GoneAfter is gone.
 	Heartbeat time.Duration
 	GoneAfter time.Duration
-	Timeout   time.Duration // for one publish or one bucket operation
-	MaxAge    time.Duration // how long the stream keeps events; a node replays them at its start
-	MaxBytes  int64
-	Logger    *slog.Logger
+	// CutOff is how long the node goes without reaching the stream before
+	// it tells its members the room is unavailable, and how long a publish
+	// is retried: more than a leader's election after a server died.
+	CutOff   time.Duration
+	Timeout  time.Duration // for one publish or one bucket operation
+	MaxAge   time.Duration // how long the stream keeps events; a node replays them at its start
+	MaxBytes int64
+	Logger   *slog.Logger
 }
 
 // Node is this process in the cluster.
@@ -85,7 +90,8 @@ type Node struct {
 	wg       sync.WaitGroup
 	consume  jetstream.ConsumeContext
 
-	lastOK    atomic.Int64 // when the stream last answered, in Unix ns (presence.go)
+	lastOK    atomic.Int64  // when the stream last answered, in Unix ns (presence.go)
+	sent      atomic.Uint64 // events published, for their deduplication IDs
 	mu        sync.Mutex
 	lastHeard map[string]time.Time // node → its last heartbeat
 	started   time.Time
@@ -101,6 +107,7 @@ func New(ctx context.Context, o Options) (*Node, error) {
 	}
 	o.Heartbeat = cmpOr(o.Heartbeat, DefaultHeartbeat)
 	o.GoneAfter = cmpOr(o.GoneAfter, DefaultGoneAfter)
+	o.CutOff = cmpOr(o.CutOff, DefaultCutOff)
 	o.Timeout = cmpOr(o.Timeout, DefaultTimeout)
 	o.MaxAge = cmpOr(o.MaxAge, DefaultMaxAge)
 	if o.MaxBytes <= 0 {
@@ -177,7 +184,9 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 	if err != nil {
 		return fmt.Errorf("cluster: a consumer of %s: %w", Stream, err)
 	}
-	n.consume, err = cons.Consume(n.apply)
+	// Heartbeats every half second: a consumer on a server that died is
+	// noticed, and made again on another, within a second or so.
+	n.consume, err = cons.Consume(n.apply, jetstream.PullExpiry(2*time.Second), jetstream.PullHeartbeat(500*time.Millisecond))
 	if err != nil {
 		return fmt.Errorf("cluster: consuming %s: %w", Stream, err)
 	}
@@ -206,8 +215,9 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 	}
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.cancel = cancel
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.live(lctx)
+	go n.watchGone(lctx)
 	go n.watchStream(lctx)
 	n.log.Info("cluster node started", "node", n.id, "replicas", n.opts.Replicas, "seq", hub.Seq())
 	return nil
@@ -244,7 +254,11 @@ func (n *Node) apply(m jetstream.Msg) {
 		msg = room.Message{Kind: room.KindStart, Quiet: true} // keeps the numbering whole
 	}
 	msg.Seq = meta.Sequence.Stream
-	n.hub.Apply(msg)
+	if n.hub.Apply(msg) {
+		// A reader's outbox is over half full: a burst from another
+		// node outpaces no reader that keeps up (room.Member.Yield).
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // Publish is room.Cluster's: each event is in the stream, acknowledged,
@@ -254,21 +268,32 @@ func (n *Node) Publish(msgs []room.Message) error {
 	return n.publish(msgs, nil)
 }
 
-// publish sends msgs, each with its deduplication ID if ids gives one: the
-// stream keeps one of several nodes' announcements of the same event.
+// publish sends msgs, each with a deduplication ID: ids's when it gives
+// one (the stream keeps one of several nodes' announcements of the same
+// event), else one of this node's own. A publish that gets no answer is
+// sent again until CutOff has passed, under the same ID: a stream whose
+// leader died elects another in a few seconds, and an event that was
+// stored but whose answer was lost is not stored twice.
 func (n *Node) publish(msgs []room.Message, ids func(room.Message) string) error {
+	deadline := time.Now().Add(n.opts.CutOff)
 	for _, msg := range msgs {
 		data, err := json.Marshal(msg)
 		if err != nil {
 			return err
 		}
-		var opts []jetstream.PublishOpt
+		id := fmt.Sprintf("%s.%d", n.id, n.sent.Add(1))
 		if ids != nil {
-			opts = append(opts, jetstream.WithMsgID(ids(msg)))
+			id = ids(msg)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
-		_, err = n.js.Publish(ctx, subjectOf(msg), data, opts...)
-		cancel()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
+			_, err = n.js.Publish(ctx, subjectOf(msg), data, jetstream.WithMsgID(id))
+			cancel()
+			if err == nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // a leader's election: not a synchronisation
+		}
 		if err != nil {
 			return fmt.Errorf("cluster: publishing to %s: %w", Stream, err)
 		}

@@ -12,15 +12,27 @@ import (
 	"palabre/room"
 )
 
-// live beats and announces the nodes that stopped beating, every
-// Heartbeat, until ctx ends.
+// live beats every Heartbeat until ctx ends, and nothing else: a beat
+// must never wait behind the stream or a bucket, or a node busy announcing
+// another's end would pass for gone itself.
 func (n *Node) live(ctx context.Context) {
 	defer n.wg.Done()
-	t := time.NewTicker(n.opts.Heartbeat)
+	every(ctx, n.opts.Heartbeat, n.beat)
+}
+
+// watchGone announces the nodes that stopped beating, every Heartbeat,
+// until ctx ends.
+func (n *Node) watchGone(ctx context.Context) {
+	defer n.wg.Done()
+	every(ctx, n.opts.Heartbeat, n.announceGone)
+}
+
+// every runs f now, then every d, until ctx ends.
+func every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
-		n.beat()
-		n.announceGone()
+		f()
 		select {
 		case <-ctx.Done():
 			return
@@ -31,10 +43,10 @@ func (n *Node) live(ctx context.Context) {
 
 // watchStream asks the stream for its state every Heartbeat, until ctx
 // ends: a node that has had neither an answer nor an acknowledged publish
-// for GoneAfter (the time the others take to count it gone) is cut off,
-// and tells the hub; the first answer after that, it is back. A leader's
-// election after a server died is shorter, and a stream too busy to
-// answer at once is still taking posts: no member is told of either.
+// for CutOff is cut off, and tells the hub; the first answer after that,
+// it is back. A leader's election after a server died is shorter, and a
+// stream too busy to answer at once is still taking posts: no member is
+// told of either.
 func (n *Node) watchStream(ctx context.Context) {
 	defer n.wg.Done()
 	t := time.NewTicker(n.opts.Heartbeat)
@@ -53,7 +65,7 @@ func (n *Node) watchStream(ctx context.Context) {
 		case err == nil:
 			n.reached()
 			n.hub.SetAvailable(true)
-		case time.Since(n.lastReached()) >= n.opts.GoneAfter:
+		case time.Since(n.lastReached()) >= n.opts.CutOff:
 			n.hub.SetAvailable(false)
 		}
 		select {
