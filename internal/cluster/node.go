@@ -43,7 +43,7 @@ const (
 const (
 	DefaultHeartbeat = time.Second
 	DefaultGoneAfter = 3 * time.Second
-	DefaultCutOff    = 10 * time.Second
+	DefaultCutOff    = 15 * time.Second // nats-server elects a stream's next leader within 4 to 9 s of its last
 	DefaultTimeout   = 2 * time.Second
 	DefaultMaxAge    = 24 * time.Hour
 	DefaultMaxBytes  = 1 << 30
