@@ -88,7 +88,6 @@ type Node struct {
 	stopBans context.CancelFunc
 	banq     chan func(context.Context) // the bans to write to the bucket (bans.go)
 	wg       sync.WaitGroup
-	consume  jetstream.ConsumeContext
 
 	lastOK    atomic.Int64  // when the stream last answered, in Unix ns (presence.go)
 	sent      atomic.Uint64 // events published, for their deduplication IDs
@@ -180,41 +179,37 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 	if err != nil {
 		return err
 	}
-	cons, err := n.js.OrderedConsumer(ctx, Stream, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		return fmt.Errorf("cluster: a consumer of %s: %w", Stream, err)
-	}
-	// Heartbeats every half second: a consumer on a server that died is
-	// noticed, and made again on another, within a second or so.
-	n.consume, err = cons.Consume(n.apply, jetstream.PullExpiry(2*time.Second), jetstream.PullHeartbeat(500*time.Millisecond))
-	if err != nil {
-		return fmt.Errorf("cluster: consuming %s: %w", Stream, err)
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.cancel = cancel
+	n.wg.Add(1)
+	go n.relay(lctx)
+	stop := func() {
+		cancel()
+		n.wg.Wait()
 	}
 	// The last event is the one to wait for, unless the stream let every
 	// event go (its age): then there is nothing to replay.
 	for info.State.Msgs > 0 && hub.Seq() < info.State.LastSeq {
 		select {
 		case <-ctx.Done():
-			n.consume.Stop()
+			stop()
 			return fmt.Errorf("cluster: catching up with %s: at %d of %d: %w", Stream, hub.Seq(), info.State.LastSeq, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	if err := n.seedTopics(ctx); err != nil {
-		n.consume.Stop()
+		stop()
 		return err
 	}
 	if err := n.watchBans(ctx); err != nil {
-		n.consume.Stop()
+		stop()
 		return err
 	}
 	n.hb, err = n.opts.Conn.Subscribe(subjectLive+">", n.heard)
 	if err != nil {
-		n.consume.Stop()
+		stop()
 		return err
 	}
-	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n.cancel = cancel
 	n.wg.Add(3)
 	go n.live(lctx)
 	go n.watchGone(lctx)
@@ -235,9 +230,6 @@ func (n *Node) Close() {
 	n.wg.Wait()
 	if n.hb != nil {
 		_ = n.hb.Unsubscribe()
-	}
-	if n.consume != nil {
-		n.consume.Stop()
 	}
 }
 
