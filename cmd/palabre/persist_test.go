@@ -32,17 +32,27 @@ import (
 // ./data. Its log is drained as it comes and shown if the test fails.
 type proc struct {
 	cmd     *exec.Cmd
-	addr    string // the TCP door
-	started string // the "palabre started" log line
+	addr    string // the TCP door, once up is closed
+	started string // the "palabre started" log line, once up is closed
 
 	mu   sync.Mutex
 	logs []string
+	up   chan struct{} // closed at the start line
 	eof  chan struct{} // closed when the log pipe ends: the process is gone
 }
 
 var startedLine = regexp.MustCompile(`msg="palabre started" tcp=(\S+)`)
 
 func startProc(t *testing.T, dir string, env ...string) *proc {
+	t.Helper()
+	p := launchProc(t, dir, env...)
+	p.waitStarted(t, patience)
+	return p
+}
+
+// launchProc starts the program without waiting for it to be up: a
+// cluster's nodes start together, each waiting for the others.
+func launchProc(t *testing.T, dir string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Dir = dir
@@ -55,7 +65,7 @@ func startProc(t *testing.T, dir string, env ...string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, eof: make(chan struct{})}
+	p := &proc{cmd: cmd, up: make(chan struct{}), eof: make(chan struct{})}
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		p.reap()
@@ -63,32 +73,31 @@ func startProc(t *testing.T, dir string, env ...string) *proc {
 			t.Logf("log of process %d:\n%s", cmd.Process.Pid, strings.Join(p.log(), "\n"))
 		}
 	})
-	lines := lineReader(stderr)
-	deadline := time.After(patience)
-	for p.addr == "" {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				close(p.eof)
-				t.Fatal("the server exited before starting")
-			}
-			p.logs = append(p.logs, l)
-			if m := startedLine.FindStringSubmatch(l); m != nil {
-				p.addr, p.started = m[1], l
-			}
-		case <-deadline:
-			t.Fatal("no start line in the log")
-		}
-	}
 	go func() {
 		defer close(p.eof)
-		for l := range lines {
+		for l := range lineReader(stderr) {
 			p.mu.Lock()
 			p.logs = append(p.logs, l)
 			p.mu.Unlock()
+			if m := startedLine.FindStringSubmatch(l); m != nil && p.addr == "" {
+				p.addr, p.started = m[1], l
+				close(p.up)
+			}
 		}
 	}()
 	return p
+}
+
+// waitStarted waits for the start line, within the given time.
+func (p *proc) waitStarted(t *testing.T, within time.Duration) {
+	t.Helper()
+	select {
+	case <-p.up:
+	case <-p.eof:
+		t.Fatal("the server exited before starting")
+	case <-time.After(within):
+		t.Fatalf("no start line in the log within %v", within)
+	}
 }
 
 func (p *proc) log() []string {
