@@ -320,9 +320,17 @@ func (h *Hub) rosterLocked(msg *Message) {
 			info: MemberInfo{Name: msg.From, Door: msg.Door, Joined: msg.At, Key: msg.Key, Room: r.name, Op: msg.Op}})
 		h.remoteNames[nameKey(msg.From)] = msg.Node
 		r.count.Store(int64(r.size()))
+		if msg.Owns {
+			h.claimLocked(msg.Key, msg.From) // the name is that key's on every node
+		}
 	case KindLeave:
 		h.dropRemoteLocked(msg.Node, msg.SenderID)
+	case KindRelease:
+		h.releaseNameLocked(msg.Text)
 	case KindNick, KindOp:
+		if msg.Kind == KindNick && msg.Owns {
+			h.claimLocked(msg.Key, msg.To)
+		}
 		for _, r := range h.rooms {
 			for i := range r.remote {
 				x := &r.remote[i]

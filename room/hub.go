@@ -468,7 +468,7 @@ func (h *Hub) addLocked(req JoinRequest, id uint64, name string, notice *Message
 
 	h.members = append(h.members, m)
 	h.byName[nameKey(name)] = m
-	h.enterLocked(m, r, Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id}, false)
+	h.enterLocked(m, r, Message{Kind: KindJoin, From: name, Door: req.Door, Key: req.Key, SenderID: id, Owns: bind && req.Key != "" && h.clustered()}, false)
 	for _, n := range []*Message{notice, roomRefusal} {
 		if n != nil {
 			n.At = now
@@ -510,18 +510,19 @@ func (h *Hub) freeNameLocked(name, key string, held map[string]bool) string {
 // of the owner's own key keeps its name.
 func (h *Hub) evictNameLocked(holder *Member) {
 	old := holder.Name()
-	h.renameLocked(holder, h.freeNameLocked(guestName(holder.id), holder.key, nil))
+	h.renameLocked(holder, h.freeNameLocked(guestName(holder.id), holder.key, nil), false)
 	h.replyLocked(holder, Message{Kind: KindError, Err: ErrNameOwned, Text: old})
 }
 
-// renameLocked gives m a new name and tells the room.
-func (h *Hub) renameLocked(m *Member, name string) {
+// renameLocked gives m a new name and tells the room; owns says that the
+// name becomes m's key's (a cluster's other nodes follow it).
+func (h *Hub) renameLocked(m *Member, name string, owns bool) {
 	old := m.Name()
 	delete(h.byName, nameKey(old))
 	h.byName[nameKey(name)] = m
 	m.name.Store(&name)
 	h.events = append(h.events, event{"nick", []any{"door", m.door, "old", old, "name", name, "addr", m.addr}})
-	h.broadcastLocked(m.room, Message{Kind: KindNick, From: old, To: name, SenderID: m.id, Door: m.door, Key: m.key})
+	h.broadcastLocked(m.room, Message{Kind: KindNick, From: old, To: name, SenderID: m.id, Door: m.door, Key: m.key, Owns: owns && m.key != "" && h.clustered()})
 }
 
 // Post carries out one line of input from m: a public message or a command.
@@ -743,7 +744,7 @@ func (h *Hub) nickLocked(m *Member, name string) {
 	if name == m.Name() {
 		return
 	}
-	h.renameLocked(m, name)
+	h.renameLocked(m, name, true)
 	h.claimLocked(m.key, name)
 }
 

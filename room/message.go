@@ -305,6 +305,9 @@ type Message struct {
 	// Addr is a cluster join's member's address, for an operator's ban on
 	// another node to hold its network. Never shown.
 	Addr string
+	// Owns says that a join's or a nick's name became the member's key's:
+	// a cluster's other nodes keep it the key's too.
+	Owns bool
 }
 
 // RoomInfo is a snapshot of one room, for /rooms and breakout notices.

@@ -334,7 +334,7 @@ func TestOwnerTakesNameBackFromHolder(t *testing.T) {
 	// simulate with a hub whose owners were loaded after the holder joined.
 	holder := joinAs(t, h, "carolyn", "", "")
 	h.mu.Lock()
-	h.renameLocked(holder, "carol")
+	h.renameLocked(holder, "carol", false)
 	h.mu.Unlock()
 	holder.Drain(nil)
 	owner := joinAs(t, h, "carol", "SHA256:carol", "")

@@ -156,15 +156,13 @@ func (h *Hub) forgetOldestLocked() {
 	}
 }
 
-// releaseLocked is /release NAME: the name no longer belongs to a key. A
-// member holding it keeps it, unowned, until it leaves or changes: taking
-// a name from someone is what /kick is for. The operator alone is told,
-// as for /unban; the transcript keeps it.
-func (h *Hub) releaseLocked(op *Member, name string) {
+// releaseNameLocked frees name from the key that owns it, if one does (on
+// this node, or, in a cluster, on the node of the /release), and returns
+// it as its owner wrote it.
+func (h *Hub) releaseNameLocked(name string) string {
 	key := h.ownerLocked(name)
 	if key == "" {
-		h.replyLocked(op, Message{Kind: KindError, Err: ErrNameNotOwned, Text: name})
-		return
+		return name
 	}
 	o := h.keys[key]
 	delete(h.owners, nameKey(name))
@@ -178,6 +176,20 @@ func (h *Hub) releaseLocked(op *Member, name string) {
 	if o.name == "" && o.prev == "" {
 		delete(h.keys, key) // its next name is its own at once, as a newcomer's
 	}
+	return name
+}
+
+// releaseLocked is /release NAME: the name no longer belongs to a key. A
+// member holding it keeps it, unowned, until it leaves or changes: taking
+// a name from someone is what /kick is for. The operator alone is told,
+// as for /unban; the transcript keeps it.
+func (h *Hub) releaseLocked(op *Member, name string) {
+	key := h.ownerLocked(name)
+	if key == "" {
+		h.replyLocked(op, Message{Kind: KindError, Err: ErrNameNotOwned, Text: name})
+		return
+	}
+	name = h.releaseNameLocked(name)
 	h.recordForLocked(op, Message{Kind: KindRelease, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: name})
 	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "release", "target", name, "target_key", key}})
 }

@@ -341,7 +341,7 @@ func TestSecondSessionOfAKeyGetsASuffix(t *testing.T) {
 	h2 := newTestHub(t, Options{State: State{Names: []NameOwner{{Name: "carol", Key: "SHA256:carol"}}}})
 	holder := joinAs(t, h2, "carolyn", "SHA256:other", "")
 	h2.mu.Lock()
-	h2.renameLocked(holder, "carol")
+	h2.renameLocked(holder, "carol", false)
 	h2.mu.Unlock()
 	holder.Drain(nil)
 	owner := joinAs(t, h2, "carol", "SHA256:carol", "")

@@ -525,3 +525,41 @@ func TestSlowReaderOnAnotherNode(t *testing.T) {
 		t.Fatal("bea and ana read different lines")
 	}
 }
+
+// TestNameOwnersOnEveryNode: a name a key owns, by joining with it on node
+// 1, is that key's on node 2 too once its holder left; /release on node 2
+// frees it on node 1.
+func TestNameOwnersOnEveryNode(t *testing.T) {
+	nc := startNATS(t, 1)
+	ops := func(o *room.Options) { o.OpKeys = []string{"SHA256:teacher"} }
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: ops})
+	b := startNode(t, nodeOptions{url: nc.url(0), hub: ops})
+	alice, _, err := a.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorSSH, Key: "SHA256:alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.hub.Leave(alice, room.ReasonQuit)
+	waitFor(t, 5*time.Second, func() bool { return b.hub.Seq() == a.hub.Seq() }, func() string { return "node 2 behind" })
+	imp, _, err := b.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp.Name() == "alice" {
+		t.Fatal("a member without alice's key took the name alice's key owns, on another node")
+	}
+	b.hub.Leave(imp, room.ReasonQuit)
+
+	op, _, err := b.hub.Join(room.JoinRequest{Name: "prof", Door: room.DoorSSH, Key: "SHA256:teacher"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.hub.Post(op, "/release alice")
+	waitFor(t, 5*time.Second, func() bool { return a.hub.Seq() == b.hub.Seq() }, func() string { return "node 1 behind" })
+	other, _, err := a.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Name() != "alice" {
+		t.Fatalf("after /release on node 2, a newcomer on node 1 asking for alice is %s", other.Name())
+	}
+}
