@@ -313,7 +313,9 @@ func (h *Hub) rosterLocked(msg *Message) {
 	case KindJoin:
 		r := h.rooms[nameKey(msg.Room)]
 		if r == nil {
-			r = h.addRoomLocked(msg.Room, false, nil)
+			// A room an operator entered first was an operator's to make:
+			// it lasts, empty, on every node, as on the operator's.
+			r = h.addRoomLocked(msg.Room, msg.Op, nil)
 		}
 		h.dropRemoteLocked(msg.Node, msg.SenderID)
 		r.remote = append(r.remote, remote{node: msg.Node, id: msg.SenderID, seq: msg.Seq, addr: msg.Addr,
@@ -327,6 +329,26 @@ func (h *Hub) rosterLocked(msg *Message) {
 		h.dropRemoteLocked(msg.Node, msg.SenderID)
 	case KindRelease:
 		h.releaseNameLocked(msg.Text)
+	case KindBreakout:
+		// The breakout rooms last until /gather, on every node.
+		origin := h.rooms[nameKey(msg.Room)]
+		for _, ri := range msg.Rooms {
+			r := h.rooms[nameKey(ri.Name)]
+			if r == nil {
+				r = h.addRoomLocked(ri.Name, true, origin)
+			}
+			r.byOp, r.parent = true, origin
+		}
+		if origin != nil {
+			origin.byOp = true
+		}
+	case KindGather:
+		// They go once their members are back.
+		for _, ri := range msg.Rooms {
+			if r := h.rooms[nameKey(ri.Name)]; r != nil && r != h.def && len(r.members) == 0 && len(r.remote) == 0 {
+				h.dropRoomLocked(r)
+			}
+		}
 	case KindNick, KindOp:
 		if msg.Kind == KindNick && msg.Owns {
 			h.claimLocked(msg.Key, msg.To)
@@ -357,6 +379,7 @@ func (h *Hub) dropRemoteLocked(node string, id uint64) {
 				delete(h.remoteNames, nameKey(x.info.Name))
 				r.remote = slices.Delete(r.remote, i, i+1)
 				r.count.Store(int64(r.size()))
+				h.leftLocked(r)
 				return
 			}
 		}

@@ -245,12 +245,19 @@ func (h *Hub) leaveRoomLocked(m *Member) {
 		m.seen = make(map[string]uint64) // bounded: a member hopping through rooms for hours
 	}
 	m.seen[nameKey(r.name)] = h.seq.Load()
-	if len(r.members) == 0 {
-		r.emptySince = h.opts.Now()
-		if !r.byOp {
-			if due := r.emptySince.Add(h.opts.RoomIdle); h.nextSweep.IsZero() || due.Before(h.nextSweep) {
-				h.nextSweep = due
-			}
+	h.leftLocked(r)
+}
+
+// leftLocked notes that a member left r: a room left empty, on every node
+// of a cluster, that nobody made to last is due to go.
+func (h *Hub) leftLocked(r *Room) {
+	if r.size() > 0 {
+		return
+	}
+	r.emptySince = h.opts.Now()
+	if !r.byOp {
+		if due := r.emptySince.Add(h.opts.RoomIdle); h.nextSweep.IsZero() || due.Before(h.nextSweep) {
+			h.nextSweep = due
 		}
 	}
 }

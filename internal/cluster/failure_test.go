@@ -563,3 +563,46 @@ func TestNameOwnersOnEveryNode(t *testing.T) {
 		t.Fatalf("after /release on node 2, a newcomer on node 1 asking for alice is %s", other.Name())
 	}
 }
+
+// TestOperatorsRoomLastsOnEveryNode: a room an operator of node 1 made
+// lasts, empty, on node 2 too; a student's empty room goes there as here.
+func TestOperatorsRoomLastsOnEveryNode(t *testing.T) {
+	nc := startNATS(t, 1)
+	var clock struct {
+		sync.Mutex
+		now time.Time
+	}
+	clock.now = time.Now()
+	now := func() time.Time { clock.Lock(); defer clock.Unlock(); return clock.now }
+	opts := func(o *room.Options) {
+		o.OpKeys, o.Now, o.RoomIdle = []string{"SHA256:teacher"}, now, time.Minute
+	}
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: opts})
+	b := startNode(t, nodeOptions{url: nc.url(0), hub: opts})
+	op, _, err := a.hub.Join(room.JoinRequest{Name: "prof", Door: room.DoorSSH, Key: "SHA256:teacher", Room: "tp1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stu, _, err := a.hub.Join(room.JoinRequest{Name: "stu", Door: room.DoorTCP, Room: "cafe"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.hub.Leave(op, room.ReasonQuit)
+	a.hub.Leave(stu, room.ReasonQuit)
+	waitFor(t, 5*time.Second, func() bool { return b.hub.Seq() == a.hub.Seq() }, func() string { return "node 2 behind" })
+	clock.Lock()
+	clock.now = clock.now.Add(2 * time.Minute) // both rooms empty for longer than RoomIdle
+	clock.Unlock()
+	m, _, err := b.hub.Join(room.JoinRequest{Name: "late", Door: room.DoorTCP}) // a join sweeps
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.hub.Post(m, "/rooms") // sweeps too
+	var rooms []string
+	for _, r := range b.hub.Activity() {
+		rooms = append(rooms, r.Name)
+	}
+	if !slices.Contains(rooms, "tp1") || slices.Contains(rooms, "cafe") {
+		t.Fatalf("node 2's rooms after their idle time: %v; want tp1 (an operator's) and not cafe", rooms)
+	}
+}
