@@ -128,6 +128,8 @@ func TestKilledNodeMembersGone(t *testing.T) {
 	join(t, nodes[1], "bob")
 	join(t, nodes[1], "bea")
 	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count 3" })
+	nodes[0].hub.Post(ana.m, "before the kill")
+	waitFor(t, 5*time.Second, func() bool { return nodes[2].hub.Seq() == nodes[0].hub.Seq() }, func() string { return "node 3 behind" })
 	killed := time.Now()
 	nodes[1].crash()
 	waitFor(t, 5*time.Second, func() bool {
@@ -148,16 +150,39 @@ func TestKilledNodeMembersGone(t *testing.T) {
 	if !slices.Equal(left, []string{"bea connection lost", "bob connection lost"}) {
 		t.Fatalf("leaves read: %v (once each)", left)
 	}
-	// Their names are free: bob comes back on node 3 as bob.
+	// Their names are free: bob reconnects to node 3 as bob, and is shown
+	// the room's history as everyone has it; the others read his return,
+	// and nothing else.
+	var back *room.Member
+	var hist []room.Message
 	waitFor(t, 5*time.Second, func() bool {
-		m, _, err := nodes[2].hub.Join(room.JoinRequest{Name: "bob", Door: room.DoorTCP})
+		m, h, err := nodes[2].hub.Join(room.JoinRequest{Name: "bob", Door: room.DoorTCP})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ok := m.Name() == "bob"
+		if m.Name() == "bob" {
+			back, hist = m, h
+			return true
+		}
 		nodes[2].hub.Leave(m, room.ReasonQuit)
-		return ok
+		return false
 	}, func() string { return "bob's name still held" })
+	if len(hist) != 1 || hist[0].Text != "before the kill" {
+		t.Fatalf("bob's history on node 3: %v", seqsOf(hist))
+	}
+	var gone uint64 // the number of bob's leave, which ana read above
+	for _, l := range ana.kinds(room.KindLeave) {
+		if l.From == "bob" {
+			gone = l.Seq
+		}
+	}
+	waitFor(t, 5*time.Second, func() bool {
+		joins := ana.kinds(room.KindJoin)
+		return joins[len(joins)-1].From == back.Name() && joins[len(joins)-1].Seq > gone
+	}, func() string { return fmt.Sprintf("ana did not read bob come back: %v", ana.kinds(room.KindJoin)) })
+	if n := len(ana.kinds(room.KindChat)); n != 1 {
+		t.Fatalf("ana read %d chat lines, want the one before the kill", n)
+	}
 }
 
 // TestNATSServerKilled: with three servers, the cluster goes on when one
