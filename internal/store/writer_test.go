@@ -238,9 +238,14 @@ func TestFullDiskCountsWhatItLoses(t *testing.T) {
 	const n = 2000
 	log := &captured{}
 	var gate atomic.Pointer[chan struct{}] // when set, the writer waits for it
+	held := make(chan struct{}, 1)         // the writer is waiting at the gate
 	dir := t.TempDir()
 	s := openStore(t, dir, Options{Logger: slog.New(log), beforeBatch: func() {
 		if c := gate.Load(); c != nil {
+			select {
+			case held <- struct{}{}:
+			default:
+			}
 			<-*c
 		}
 	}})
@@ -263,8 +268,16 @@ func TestFullDiskCountsWhatItLoses(t *testing.T) {
 	}
 
 	// One batch: the first messages fit in the last page, then one does not.
+	// The writer is held at the gate before any is queued: a wake left over
+	// from the writes above would otherwise let it take some of them first
+	// and commit them apart.
 	hold := make(chan struct{})
 	gate.Store(&hold)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	<-held
 	for seq := uint64(2); seq <= n; seq++ {
 		s.Record(chat(seq, room.KindChat))
 	}
