@@ -493,6 +493,21 @@ func (h *Hub) SeedTopic(room, topic string) {
 	}
 }
 
+// SeedOwners gives the hub the names a cluster kept as keys' (a bucket
+// beside the stream): those the stream's replay did not bind to another
+// key are the keys' here too, as a store's would be at a start.
+func (h *Hub) SeedOwners(names []NameOwner) {
+	h.mu.Lock()
+	defer h.unlock()
+	var fresh []NameOwner
+	for _, n := range names {
+		if h.owners[nameKey(n.Name)] == "" && h.keys[n.Key] == nil {
+			fresh = append(fresh, n)
+		}
+	}
+	h.loadOwnersLocked(fresh)
+}
+
 // ApplyUnban lifts a ban lifted on another node.
 func (h *Hub) ApplyUnban(target string) {
 	h.mu.Lock()

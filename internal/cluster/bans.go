@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -27,6 +29,53 @@ func (s *banStore) SaveTopic(r, topic string) {
 		_, err := s.n.topics.Put(ctx, token(r), []byte(r+"\n"+topic))
 		return err
 	})
+}
+
+// BindName and ReleaseName keep the names keys own in the owners bucket
+// too. Every node binds what the stream tells it, so several write the
+// same: the last write stands, and they agree.
+func (s *banStore) BindName(name, key string, seen time.Time) {
+	s.Store.BindName(name, key, seen)
+	s.n.queueTo(s.n.ownq, "a name's owner", func(ctx context.Context) error {
+		data, err := json.Marshal(room.NameOwner{Name: name, Key: key, Seen: seen})
+		if err == nil {
+			_, err = s.n.owners.Put(ctx, nameKey(name), data)
+		}
+		return err
+	})
+}
+
+func (s *banStore) ReleaseName(name string) {
+	s.Store.ReleaseName(name)
+	s.n.queueTo(s.n.ownq, "a name's owner", func(ctx context.Context) error {
+		err := s.n.owners.Delete(ctx, nameKey(name))
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			err = nil
+		}
+		return err
+	})
+}
+
+// seedOwners gives the hub the names the bucket keeps as keys', once the
+// stream's replay is done.
+func (n *Node) seedOwners(ctx context.Context) error {
+	keys, err := n.owners.ListKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("cluster: the names' owners: %w", err)
+	}
+	var names []room.NameOwner
+	for key := range keys.Keys() {
+		e, err := n.owners.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var o room.NameOwner
+		if json.Unmarshal(e.Value(), &o) == nil {
+			names = append(names, o)
+		}
+	}
+	n.hub.SeedOwners(names)
+	return nil
 }
 
 // seedTopics gives the hub the topics the bucket keeps, once the stream's
@@ -81,16 +130,20 @@ func (s *banStore) DeleteBan(target string) {
 	})
 }
 
-// queue hands f to the bans' writer; a full queue drops it, logged.
-func (n *Node) queue(f func(context.Context) error) {
+// queue hands f to the bans' and topics' writer; queueTo to the one of q
+// (the owners' have theirs: a class of keyed members arriving at once
+// must not crowd a ban out). A full queue drops f, logged.
+func (n *Node) queue(f func(context.Context) error) { n.queueTo(n.banq, "a ban or a topic", f) }
+
+func (n *Node) queueTo(q chan func(context.Context), what string, f func(context.Context) error) {
 	select {
-	case n.banq <- func(ctx context.Context) {
+	case q <- func(ctx context.Context) {
 		if err := f(ctx); err != nil {
-			n.log.Warn("cluster: a ban not shared with the other nodes", "err", err)
+			n.log.Warn("cluster: not kept for the other nodes", "what", what, "err", err)
 		}
 	}:
 	default:
-		n.log.Warn("cluster: the bans' queue is full: a ban not shared with the other nodes")
+		n.log.Warn("cluster: the queue to the buckets is full: not kept for the other nodes", "what", what)
 	}
 }
 
@@ -107,7 +160,7 @@ func (n *Node) watchBans(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.stopBans = cancel
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
 		defer w.Stop()
@@ -132,6 +185,19 @@ func (n *Node) watchBans(ctx context.Context) error {
 			case <-wctx.Done():
 				return
 			case f := <-n.banq:
+				fctx, cancel := context.WithTimeout(wctx, n.opts.Timeout)
+				f(fctx)
+				cancel()
+			}
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case f := <-n.ownq:
 				fctx, cancel := context.WithTimeout(wctx, n.opts.Timeout)
 				f(fctx)
 				cancel()

@@ -485,7 +485,8 @@ func TestModerationAcrossNodes(t *testing.T) {
 }
 
 // TestTopicOutlivesTheStream: a topic set on one node is every node's at
-// once, and a node started after the stream let its event go still has it.
+// once, and a node started after the stream let its event go still has
+// it; so with a name a key owns.
 func TestTopicOutlivesTheStream(t *testing.T) {
 	nc := startNATS(t, 1)
 	ops := func(o *room.Options) { o.OpKeys = []string{"SHA256:teacher"} }
@@ -496,6 +497,11 @@ func TestTopicOutlivesTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.hub.Post(op, "/topic TP 3: sockets")
+	alice, _, err := a.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorSSH, Key: "SHA256:alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.hub.Leave(alice, room.ReasonQuit)
 	waitFor(t, 5*time.Second, func() bool { return b.hub.Topic() == "TP 3: sockets" }, func() string { return fmt.Sprintf("node 2's topic: %q", b.hub.Topic()) })
 	// The stream keeps a second of events: once it is empty, a new node
 	// replays nothing.
@@ -506,6 +512,13 @@ func TestTopicOutlivesTheStream(t *testing.T) {
 	c := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
 	if got := c.hub.Topic(); got != "TP 3: sockets" {
 		t.Fatalf("a node started after the stream let go of the topic's event has topic %q", got)
+	}
+	imp, _, err := c.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp.Name() == "alice" {
+		t.Fatal("on a node started after the stream let go of alice's join, a member without alice's key took the name her key owns")
 	}
 }
 

@@ -37,6 +37,9 @@ const (
 	// The topics: a node replays them from the stream, and takes those
 	// older than the stream from here.
 	bucketTopics = "palabre-topics"
+	// The names keys own: followed from the stream, and taken from here
+	// by a node started after the stream let the events go.
+	bucketOwners = "palabre-owners"
 )
 
 // Defaults for Options left at zero.
@@ -82,11 +85,13 @@ type Node struct {
 	names  jetstream.KeyValue
 	bans   jetstream.KeyValue
 	topics jetstream.KeyValue
+	owners jetstream.KeyValue
 
 	hub      *room.Hub
 	cancel   context.CancelFunc
 	stopBans context.CancelFunc
-	banq     chan func(context.Context) // the bans to write to the bucket (bans.go)
+	banq     chan func(context.Context) // the bans and topics to write to their buckets (bans.go)
+	ownq     chan func(context.Context) // the names' owners to write to theirs
 	wg       sync.WaitGroup
 
 	lastOK    atomic.Int64  // when the stream last answered, in Unix ns (presence.go)
@@ -128,7 +133,7 @@ func New(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{opts: o, id: o.Name + "-" + suffix(), log: o.Logger, js: js, lastHeard: map[string]time.Time{}, banq: make(chan func(context.Context), 256)}
+	n := &Node{opts: o, id: o.Name + "-" + suffix(), log: o.Logger, js: js, lastHeard: map[string]time.Time{}, banq: make(chan func(context.Context), 256), ownq: make(chan func(context.Context), 1024)}
 	// A cluster forming elects its JetStream leader in its first seconds:
 	// retried until ctx ends.
 	err = retry(ctx, func(ctx context.Context) error {
@@ -152,6 +157,9 @@ func New(ctx context.Context, o Options) (*Node, error) {
 		}
 		if n.topics, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketTopics, Replicas: o.Replicas, Storage: jetstream.FileStorage}); err != nil {
 			return fmt.Errorf("cluster: the bucket %s: %w", bucketTopics, err)
+		}
+		if n.owners, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketOwners, Replicas: o.Replicas, Storage: jetstream.FileStorage}); err != nil {
+			return fmt.Errorf("cluster: the bucket %s: %w", bucketOwners, err)
 		}
 		return nil
 	})
@@ -196,6 +204,10 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 			return fmt.Errorf("cluster: catching up with %s: at %d of %d: %w", Stream, hub.Seq(), info.State.LastSeq, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+	if err := n.seedOwners(ctx); err != nil {
+		stop()
+		return err
 	}
 	if err := n.seedTopics(ctx); err != nil {
 		stop()
