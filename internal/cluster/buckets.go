@@ -16,14 +16,15 @@ import (
 
 // Store wraps the node's own store: the transcript and names stay in it;
 // bans also go to the bans bucket, which every node watches (a node
-// started later applies the bans in force), and topics to the topics
-// bucket (a node started later takes those its replay did not set).
+// started later applies the bans in force), topics and the names keys own
+// to their buckets (a node started later takes those its replay did not
+// set).
 func (n *Node) Store(st room.Store) room.Store {
-	return &banStore{Store: st, n: n}
+	return &sharedStore{Store: st, n: n}
 }
 
 // SaveTopic is called under the hub's lock: queued, as bans are.
-func (s *banStore) SaveTopic(r, topic string) {
+func (s *sharedStore) SaveTopic(r, topic string) {
 	s.Store.SaveTopic(r, topic)
 	s.n.queue(func(ctx context.Context) error {
 		_, err := s.n.topics.Put(ctx, token(r), []byte(r+"\n"+topic))
@@ -34,7 +35,7 @@ func (s *banStore) SaveTopic(r, topic string) {
 // BindName and ReleaseName keep the names keys own in the owners bucket
 // too. Every node binds what the stream tells it, so several write the
 // same: the last write stands, and they agree.
-func (s *banStore) BindName(name, key string, seen time.Time) {
+func (s *sharedStore) BindName(name, key string, seen time.Time) {
 	s.Store.BindName(name, key, seen)
 	s.n.queueTo(s.n.ownq, "a name's owner", func(ctx context.Context) error {
 		data, err := json.Marshal(room.NameOwner{Name: name, Key: key, Seen: seen})
@@ -45,7 +46,7 @@ func (s *banStore) BindName(name, key string, seen time.Time) {
 	})
 }
 
-func (s *banStore) ReleaseName(name string) {
+func (s *sharedStore) ReleaseName(name string) {
 	s.Store.ReleaseName(name)
 	s.n.queueTo(s.n.ownq, "a name's owner", func(ctx context.Context) error {
 		err := s.n.owners.Delete(ctx, nameKey(name))
@@ -59,20 +60,15 @@ func (s *banStore) ReleaseName(name string) {
 // seedOwners gives the hub the names the bucket keeps as keys', once the
 // stream's replay is done.
 func (n *Node) seedOwners(ctx context.Context) error {
-	keys, err := n.owners.ListKeys(ctx)
-	if err != nil {
-		return fmt.Errorf("cluster: the names' owners: %w", err)
-	}
 	var names []room.NameOwner
-	for key := range keys.Keys() {
-		e, err := n.owners.Get(ctx, key)
-		if err != nil {
-			continue
-		}
+	err := eachValue(ctx, n.owners, func(v []byte) {
 		var o room.NameOwner
-		if json.Unmarshal(e.Value(), &o) == nil {
+		if json.Unmarshal(v, &o) == nil {
 			names = append(names, o)
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("cluster: the names' owners: %w", err)
 	}
 	n.hub.SeedOwners(names)
 	return nil
@@ -81,24 +77,33 @@ func (n *Node) seedOwners(ctx context.Context) error {
 // seedTopics gives the hub the topics the bucket keeps, once the stream's
 // replay is done.
 func (n *Node) seedTopics(ctx context.Context) error {
-	keys, err := n.topics.ListKeys(ctx)
+	err := eachValue(ctx, n.topics, func(v []byte) {
+		if r, topic, ok := strings.Cut(string(v), "\n"); ok {
+			n.hub.SeedTopic(r, topic)
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("cluster: the topics: %w", err)
 	}
+	return nil
+}
+
+// eachValue gives f the value of each key of kv now; a key deleted
+// meanwhile is skipped.
+func eachValue(ctx context.Context, kv jetstream.KeyValue, f func([]byte)) error {
+	keys, err := kv.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
 	for key := range keys.Keys() {
-		e, err := n.topics.Get(ctx, key)
-		if err != nil {
-			continue
-		}
-		r, topic, ok := strings.Cut(string(e.Value()), "\n")
-		if ok {
-			n.hub.SeedTopic(r, topic)
+		if e, err := kv.Get(ctx, key); err == nil {
+			f(e.Value())
 		}
 	}
 	return nil
 }
 
-type banStore struct {
+type sharedStore struct {
 	room.Store
 	n *Node
 }
@@ -111,7 +116,7 @@ type keptBan struct {
 
 // SaveBan and DeleteBan are called under the hub's lock: the bucket's side
 // is queued, never waited for.
-func (s *banStore) SaveBan(b room.Ban) {
+func (s *sharedStore) SaveBan(b room.Ban) {
 	s.Store.SaveBan(b)
 	s.n.queue(func(ctx context.Context) error {
 		data, err := json.Marshal(keptBan{Ban: b, Node: s.n.id})
@@ -123,7 +128,7 @@ func (s *banStore) SaveBan(b room.Ban) {
 	})
 }
 
-func (s *banStore) DeleteBan(target string) {
+func (s *sharedStore) DeleteBan(target string) {
 	s.Store.DeleteBan(target)
 	s.n.queue(func(ctx context.Context) error {
 		return s.n.bans.Delete(ctx, banKey(target))
@@ -161,6 +166,8 @@ func (n *Node) watchBans(ctx context.Context) error {
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.stopBans = cancel
 	n.wg.Add(3)
+	go n.write(wctx, n.banq)
+	go n.write(wctx, n.ownq)
 	go func() {
 		defer n.wg.Done()
 		defer w.Stop()
@@ -178,33 +185,23 @@ func (n *Node) watchBans(ctx context.Context) error {
 			}
 		}
 	}()
-	go func() {
-		defer n.wg.Done()
-		for {
-			select {
-			case <-wctx.Done():
-				return
-			case f := <-n.banq:
-				fctx, cancel := context.WithTimeout(wctx, n.opts.Timeout)
-				f(fctx)
-				cancel()
-			}
-		}
-	}()
-	go func() {
-		defer n.wg.Done()
-		for {
-			select {
-			case <-wctx.Done():
-				return
-			case f := <-n.ownq:
-				fctx, cancel := context.WithTimeout(wctx, n.opts.Timeout)
-				f(fctx)
-				cancel()
-			}
-		}
-	}()
 	return nil
+}
+
+// write carries out q's writes to the buckets, one at a time, each within
+// the node's timeout, until ctx ends.
+func (n *Node) write(ctx context.Context, q chan func(context.Context)) {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-q:
+			fctx, cancel := context.WithTimeout(ctx, n.opts.Timeout)
+			f(fctx)
+			cancel()
+		}
+	}
 }
 
 // applyBan gives the hub one change of the bucket.
