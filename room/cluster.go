@@ -96,9 +96,11 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 	h.bansLocked(&msg, mine)
 	if !mine {
 		h.rosterLocked(&msg)
-	} else if msg.Kind == KindLeave {
+	} else if msg.Kind == KindLeave && msg.Reason == ReasonLost {
 		// The others took one of this node's members for gone (this node
-		// was cut off from them for a while): it is still here, and says so.
+		// was cut off from them for a while): it is still here, and says
+		// so. (Its own leaves, a move's among them, are of members gone
+		// from here, or for another reason.)
 		for _, m := range h.members {
 			if m.id == msg.SenderID && m.room != nil {
 				h.emitLocked(joinOf(m))
@@ -553,12 +555,8 @@ func (h *Hub) tellLeaverLocked(target *Member, msg Message) {
 
 // remoteNameLocked is the name of another node's member as it wrote it.
 func (h *Hub) remoteNameLocked(name string) string {
-	for _, r := range h.rooms {
-		for _, x := range r.remote {
-			if nameKey(x.info.Name) == nameKey(name) {
-				return x.info.Name
-			}
-		}
+	if x := h.remoteLocked(name); x != nil {
+		return x.info.Name
 	}
 	return name
 }

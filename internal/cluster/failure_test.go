@@ -644,3 +644,29 @@ func TestOperatorsRoomLastsOnEveryNode(t *testing.T) {
 		t.Fatalf("node 2's rooms after their idle time: %v; want tp1 (an operator's) and not cafe", rooms)
 	}
 }
+
+// TestMoveIsOneLeaveAndOneJoin: a member of node 1 going to another room
+// is read on node 2 as one leave from the room it left and one join of
+// the room it entered, and counted there once.
+func TestMoveIsOneLeaveAndOneJoin(t *testing.T) {
+	nc := startNATS(t, 1)
+	a := startNode(t, nodeOptions{url: nc.url(0)})
+	b := startNode(t, nodeOptions{url: nc.url(0)})
+	ana := join(t, a, "ana")
+	bob := join(t, b, "bob")
+	b.hub.Post(bob.m, "/join tp1")
+	waitFor(t, 5*time.Second, func() bool { return a.hub.Seq() == b.hub.Seq() && len(bob.kinds(room.KindMove)) == 1 }, func() string { return "bob not in tp1" })
+	a.hub.Post(ana.m, "/join tp1")
+	a.hub.Post(ana.m, "here") // after the move: once bob reads it, he has read all the move brought
+	waitFor(t, 5*time.Second, func() bool { return len(bob.kinds(room.KindChat)) == 1 }, func() string { return "bob did not read ana's line" })
+	var joins []string
+	for _, m := range bob.kinds(room.KindJoin) {
+		joins = append(joins, m.From)
+	}
+	if !slices.Equal(joins, []string{"ana"}) {
+		t.Fatalf("bob, in tp1 on node 2, read joins %v; want ana's once", joins)
+	}
+	if n := b.hub.DefaultRoom().Count(); n != 0 {
+		t.Fatalf("node 2 counts %d in main, want 0", n)
+	}
+}
