@@ -129,7 +129,7 @@ func TestKilledNodeMembersGone(t *testing.T) {
 	join(t, nodes[1], "bea")
 	waitFor(t, 10*time.Second, func() bool { return nodes[0].hub.DefaultRoom().Count() == 3 }, func() string { return "node 1 does not count 3" })
 	nodes[0].hub.Post(ana.m, "before the kill")
-	waitFor(t, 5*time.Second, func() bool { return nodes[2].hub.Seq() == nodes[0].hub.Seq() }, func() string { return "node 3 behind" })
+	settled(t, nodes...)
 	killed := time.Now()
 	nodes[1].crash()
 	waitFor(t, 5*time.Second, func() bool {
@@ -279,7 +279,7 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 	for i := range 5 {
 		nodes[0].hub.Post(a.m, fmt.Sprintf("before %d", i))
 	}
-	waitFor(t, 5*time.Second, func() bool { return nodes[1].hub.Seq() == nodes[0].hub.Seq() && nodes[0].hub.Seq() >= 6 }, func() string { return "node 2 behind" })
+	settled(t, nodes...)
 	rec := nodes[1].rec
 	nodes[1].stop()
 	for i := range 5 {
@@ -577,7 +577,7 @@ func TestNameOwnersOnEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.hub.Leave(alice, room.ReasonQuit)
-	waitFor(t, 5*time.Second, func() bool { return b.hub.Seq() == a.hub.Seq() }, func() string { return "node 2 behind" })
+	settled(t, a, b)
 	imp, _, err := b.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorTCP})
 	if err != nil {
 		t.Fatal(err)
@@ -592,7 +592,7 @@ func TestNameOwnersOnEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.hub.Post(op, "/release alice")
-	waitFor(t, 5*time.Second, func() bool { return a.hub.Seq() == b.hub.Seq() }, func() string { return "node 1 behind" })
+	settled(t, a, b)
 	other, _, err := a.hub.Join(room.JoinRequest{Name: "alice", Door: room.DoorTCP})
 	if err != nil {
 		t.Fatal(err)
@@ -627,7 +627,7 @@ func TestOperatorsRoomLastsOnEveryNode(t *testing.T) {
 	}
 	a.hub.Leave(op, room.ReasonQuit)
 	a.hub.Leave(stu, room.ReasonQuit)
-	waitFor(t, 5*time.Second, func() bool { return b.hub.Seq() == a.hub.Seq() }, func() string { return "node 2 behind" })
+	settled(t, a, b)
 	clock.Lock()
 	clock.now = clock.now.Add(2 * time.Minute) // both rooms empty for longer than RoomIdle
 	clock.Unlock()

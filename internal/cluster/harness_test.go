@@ -272,3 +272,35 @@ func waitFor(t *testing.T, d time.Duration, cond func() bool, what func() string
 		time.Sleep(5 * time.Millisecond) // polling a condition, with a deadline
 	}
 }
+
+// settled waits until every node has applied the stream's last event: what
+// was published before it is seen by all. (Two nodes' equal Seq is not
+// enough: both may not yet have read the event just published.)
+func settled(t *testing.T, nodes ...*testNode) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := nodes[0].node.js.Stream(ctx, Stream)
+	if err != nil {
+		t.Fatalf("the stream: %v", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatalf("the stream's state: %v", err)
+	}
+	last := info.State.LastSeq
+	waitFor(t, 5*time.Second, func() bool {
+		for _, n := range nodes {
+			if n.hub.Seq() < last {
+				return false
+			}
+		}
+		return true
+	}, func() string {
+		var seqs []uint64
+		for _, n := range nodes {
+			seqs = append(seqs, n.hub.Seq())
+		}
+		return fmt.Sprintf("the nodes applied up to %v, the stream holds %d", seqs, last)
+	})
+}
