@@ -3,7 +3,6 @@ package room
 import (
 	"errors"
 	"slices"
-	"time"
 )
 
 // Cluster is what a hub needs when it is one node of several sharing the
@@ -89,9 +88,6 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 		return
 	}
 	h.seq.Store(msg.Seq)
-	if msg.Seq > h.recorded {
-		h.store.Record(msg)
-	}
 	mine := msg.Node == h.opts.Node
 	h.bansLocked(&msg, mine)
 	if !mine {
@@ -107,7 +103,19 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 			}
 		}
 	}
-	if msg.Quiet {
+	var r *Room // the room it happened in
+	switch msg.Kind {
+	case KindPrivate, KindStart, KindStop, KindCrash, KindShutdown:
+	default:
+		if r = h.rooms[nameKey(msg.Room)]; r == nil && !msg.Quiet && msg.Kind != KindLeave {
+			r = h.addRoomLocked(msg.Room, false, nil)
+		}
+	}
+	shown := r == nil || h.effectLocked(r, &msg)
+	if msg.Seq > h.recorded && msg.Kind != KindBallot && shown {
+		h.store.Record(msg)
+	}
+	if msg.Quiet || !shown {
 		return
 	}
 	if !mine && msg.SenderID != 0 {
@@ -122,12 +130,8 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 	case KindStart, KindStop, KindCrash, KindShutdown:
 		return
 	}
-	r := h.rooms[nameKey(msg.Room)]
 	if r == nil {
-		if msg.Kind == KindLeave {
-			return // the room went here; nobody to tell
-		}
-		r = h.addRoomLocked(msg.Room, false, nil)
+		return // a leave of a room gone here: nobody to tell
 	}
 	switch msg.Kind {
 	case KindChat, KindAction, KindBlock:
@@ -163,8 +167,8 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 }
 
 // moderatedLocked carries out, on this node's member it names, an
-// operator's /kick, /ban, /mute or /unmute typed on another node: the
-// member has read it with the room, and goes or is muted there.
+// operator's /kick or /ban typed on another node: the member has read it
+// with the room, and goes. (A mute is every node's: mutedByLocked.)
 func (h *Hub) moderatedLocked(msg *Message) {
 	t := h.byName[nameKey(msg.To)]
 	if t == nil {
@@ -175,16 +179,6 @@ func (h *Hub) moderatedLocked(msg *Message) {
 		h.detachQuietLocked(t, ReasonKicked)
 	case KindBan:
 		h.detachQuietLocked(t, ReasonBanned)
-	case KindMute:
-		if t.room != nil && t.room.name == msg.Room {
-			t.muted, t.mutedUntil = true, msg.Until
-			h.mutes[muteKey(t.room, t)] = msg.Until
-		}
-	case KindUnmute:
-		if t.room != nil && t.room.name == msg.Room {
-			t.muted, t.mutedUntil = false, time.Time{}
-			delete(h.mutes, muteKey(t.room, t))
-		}
 	}
 }
 
@@ -289,25 +283,6 @@ func (h *Hub) applyPrivateLocked(msg *Message, mine bool) {
 	}
 }
 
-// anonymousQuestionLocked shows an anonymous question: operators and its
-// author see who asked; the others a copy without its author.
-func (h *Hub) anonymousQuestionLocked(r *Room, msg Message) {
-	hidden := msg
-	hidden.From, hidden.SenderID, hidden.Key, hidden.Door, hidden.Node = "", 0, "", "", ""
-	var slow []*Member
-	now := h.outboxNow()
-	for _, m := range r.members {
-		send := &hidden
-		if m.IsOp() || (msg.Node == h.opts.Node && m.id == msg.SenderID) {
-			send = &msg
-		}
-		if !m.push(send, now) {
-			slow = append(slow, m)
-		}
-	}
-	h.evictLocked(slow)
-}
-
 // rosterLocked follows another node's members: who joined which room,
 // changed name, became an operator or left.
 func (h *Hub) rosterLocked(msg *Message) {
@@ -379,6 +354,7 @@ func (h *Hub) dropRemoteLocked(node string, id uint64) {
 		for i, x := range r.remote {
 			if x.node == node && x.id == id {
 				delete(h.remoteNames, nameKey(x.info.Name))
+				r.hands.lower(handOf(&x))
 				r.remote = slices.Delete(r.remote, i, i+1)
 				r.count.Store(int64(r.size()))
 				h.leftLocked(r)

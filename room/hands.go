@@ -2,17 +2,25 @@ package room
 
 import "slices"
 
+// hand is a raised hand: this node's member's (m), or, in a cluster,
+// another node's member's, by its node and ID there.
+type hand struct {
+	m    *Member
+	node string
+	id   uint64
+}
+
 // handQueue is a room's raised hands, in the order they went up. It is
 // guarded by the hub's lock.
 type handQueue struct {
-	order []*Member
+	order []hand
 }
 
-func (q *handQueue) raised(m *Member) bool { return slices.Contains(q.order, m) }
+func (q *handQueue) raised(e hand) bool { return slices.Contains(q.order, e) }
 
-// lower takes m's hand down, if it was up, and reports whether it was.
-func (q *handQueue) lower(m *Member) bool {
-	i := slices.Index(q.order, m)
+// lower takes e down, if it was up, and reports whether it was.
+func (q *handQueue) lower(e hand) bool {
+	i := slices.Index(q.order, e)
 	if i < 0 {
 		return false
 	}
@@ -20,11 +28,30 @@ func (q *handQueue) lower(m *Member) bool {
 	return true
 }
 
-func (q *handQueue) infos() []MemberInfo {
-	out := make([]MemberInfo, len(q.order))
-	for i, m := range q.order {
-		out[i] = m.info()
-		out[i].Hand = true
+// handOf is the hand of another node's member x.
+func handOf(x *remote) hand { return hand{node: x.node, id: x.id} }
+
+// who is the member whose hand e is, as r's member list shows it; ok is
+// false once it left r.
+func (r *Room) who(e hand) (info MemberInfo, ok bool) {
+	if e.m != nil {
+		return e.m.info(), true
+	}
+	for i := range r.remote {
+		if r.remote[i].node == e.node && r.remote[i].id == e.id {
+			return r.remote[i].info, true
+		}
+	}
+	return MemberInfo{}, false
+}
+
+func (r *Room) handInfos() []MemberInfo {
+	out := make([]MemberInfo, 0, len(r.hands.order))
+	for _, e := range r.hands.order {
+		if info, ok := r.who(e); ok {
+			info.Hand = true
+			out = append(out, info)
+		}
 	}
 	return out
 }
@@ -34,26 +61,60 @@ func (q *handQueue) infos() []MemberInfo {
 // It is no public message: a room where only operators may post still
 // takes hands.
 func (h *Hub) handLocked(m *Member) {
-	r := m.room
-	msg := Message{Kind: KindHand, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key}
-	if !r.hands.lower(m) {
-		r.hands.order = append(r.hands.order, m)
+	h.broadcastLocked(m.room, Message{Kind: KindHand, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key})
+}
+
+// handToggledLocked raises or lowers the hand of the member msg is from
+// (effectLocked), and says which in msg: on every node of a cluster, at
+// the same point of its order. A member gone meanwhile raises nothing.
+func (h *Hub) handToggledLocked(r *Room, msg *Message) bool {
+	var e hand
+	switch m, x := h.senderInLocked(r, msg); {
+	case m != nil:
+		e.m = m
+	case x != nil:
+		e = handOf(x)
+	default:
+		return false
+	}
+	msg.Others = 0
+	if !r.hands.lower(e) {
+		r.hands.order = append(r.hands.order, e)
 		msg.Others = len(r.hands.order)
 	}
-	h.broadcastLocked(r, msg)
+	return true
 }
 
 // nextLocked is an operator's /next: the first hand raised gets the floor,
 // and is lowered.
 func (h *Hub) nextLocked(op *Member) {
 	r := op.room
-	if len(r.hands.order) == 0 {
+	var first MemberInfo
+	for _, e := range r.hands.order {
+		if info, ok := r.who(e); ok {
+			first = info
+			break
+		}
+	}
+	if first.Name == "" {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoHands})
 		return
 	}
-	first := r.hands.order[0]
-	r.hands.lower(first)
-	h.broadcastLocked(r, Message{Kind: KindFloor, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, To: first.Name(), Others: len(r.hands.order)})
+	h.broadcastLocked(r, Message{Kind: KindFloor, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, To: first.Name})
+}
+
+// floorGivenLocked lowers the hand of the member msg gives the floor to
+// (effectLocked). Lowered already (two operators' /next at once), the
+// floor is not given twice.
+func (h *Hub) floorGivenLocked(r *Room, msg *Message) bool {
+	for _, e := range r.hands.order {
+		if info, ok := r.who(e); ok && nameKey(info.Name) == nameKey(msg.To) {
+			r.hands.lower(e)
+			msg.Others = len(r.hands.order)
+			return true
+		}
+	}
+	return false
 }
 
 // RaisedHands is how many hands are raised in self's room, for an

@@ -671,7 +671,7 @@ func (h *Hub) postLocked(m *Member, in Input) {
 	case CmdHand:
 		h.handLocked(m)
 	case CmdHands:
-		h.replyLocked(m, Message{Kind: KindHands, Room: m.room.name, Members: m.room.hands.infos()})
+		h.replyLocked(m, Message{Kind: KindHands, Room: m.room.name, Members: m.room.handInfos()})
 	case CmdNext:
 		h.nextLocked(m)
 	case CmdAsk:
@@ -882,7 +882,14 @@ func (h *Hub) broadcastLocked(r *Room, msg Message) {
 		return
 	}
 	msg = h.stampLocked(msg)
+	if !h.effectLocked(r, &msg) {
+		return
+	}
 	h.store.Record(msg)
+	if msg.Kind == KindQuestion && msg.To == AnonymousQuestion {
+		h.anonymousQuestionLocked(r, msg)
+		return
+	}
 	public := msg.Kind == KindChat || msg.Kind == KindAction || msg.Kind == KindBlock
 	if public {
 		r.history.Append(msg)

@@ -55,6 +55,7 @@ const (
 	KindAnswer     // operator From answered question Others (To: its text) with Text ("": marked answered)
 	KindDismiss    // operator From dismissed question Others (To: its text)
 	KindAnon       // operator From made the room's questions anonymous (Text "on") or signed ("off")
+	KindBallot     // a vote for choice Others (from 0) of the poll opened at Seq Ref: counted on every node of a cluster, shown to nobody, never recorded
 )
 
 var kindNames = [...]string{
@@ -103,6 +104,7 @@ var kindNames = [...]string{
 	KindAnswer:     "answer",
 	KindDismiss:    "dismiss",
 	KindAnon:       "anonymous",
+	KindBallot:     "ballot",
 }
 
 func (k Kind) String() string {
@@ -308,6 +310,9 @@ type Message struct {
 	// Owns says that a join's or a nick's name became the member's key's:
 	// a cluster's other nodes keep it the key's too.
 	Owns bool
+	// Ref is the sequence number of the event this one is about: the
+	// poll a ballot or a poll's result is for.
+	Ref uint64
 }
 
 // RoomInfo is a snapshot of one room, for /rooms and breakout notices.

@@ -65,16 +65,12 @@ func (h *Hub) moderateLocked(op *Member, in Input) {
 		if in.Dur > 0 {
 			msg.Until = now.Add(in.Dur)
 		}
-		target.muted, target.mutedUntil = true, msg.Until
-		// A mute holds in this room. A keyed member stays muted there if it
-		// comes back; a keyless one for this session (muting an address
-		// would mute a whole class behind one NAT): /ban is there for one
-		// that evades.
-		h.mutes[muteKey(r, target)] = msg.Until
+		// A mute holds in this room (mutedByLocked). A keyed member stays
+		// muted there if it comes back; a keyless one for this session
+		// (muting an address would mute a whole class behind one NAT):
+		// /ban is there for one that evades.
 		h.broadcastLocked(r, msg)
 	case CmdUnmute:
-		target.muted, target.mutedUntil = false, time.Time{}
-		delete(h.mutes, muteKey(r, target))
 		msg.Kind = KindUnmute
 		h.broadcastLocked(r, msg)
 	case CmdBan:

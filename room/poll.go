@@ -24,12 +24,14 @@ type PollView struct {
 
 // poll is a room's poll, guarded by the hub's lock.
 type poll struct {
+	seq      uint64 // of the event that opened it: ballots name it (Ref)
 	by       string
 	question string
 	choices  []string
 	counts   []int
 	// votes holds each voter's choice (an index), by key when the member
-	// has one, else by connection: a key's two sessions vote once.
+	// has one, else by connection: a key's two sessions vote once
+	// (voterFrom).
 	votes  map[string]int
 	closed bool
 }
@@ -78,12 +80,17 @@ func (p *poll) tally(counts bool) []RoomInfo {
 	return out
 }
 
-func voterOf(m *Member) string {
-	if m.key != "" {
-		return "k" + m.key
+// voterFrom names the voter of a ballot or an upvote: its key, that one
+// person holds whatever its sessions and nodes, else its connection, on
+// its node.
+func voterFrom(node string, id uint64, key string) string {
+	if key != "" {
+		return "k" + key
 	}
-	return "c" + strconv.FormatUint(m.id, 10)
+	return "c" + node + "/" + strconv.FormatUint(id&^remoteID, 10)
 }
+
+func (h *Hub) voterOf(m *Member) string { return voterFrom(h.opts.Node, m.id, m.key) }
 
 // ParsePoll reads the arguments of /poll: QUESTION | CHOICE | CHOICE …
 // It returns the refusal (and its Others) when they make no poll.
@@ -155,15 +162,32 @@ func (h *Hub) openPollLocked(m *Member, r *Room, args string) {
 		h.replyLocked(m, Message{Kind: KindError, Err: code, Others: at})
 		return
 	}
-	p := &poll{by: m.Name(), question: question, choices: choices, counts: make([]int, len(choices)), votes: make(map[string]int)}
+	h.events = append(h.events, event{"poll opened", []any{"room", r.name, "by", m.Name(), "choices", len(choices)}})
+	p := poll{choices: choices}
+	h.broadcastLocked(r, Message{Kind: KindPoll, From: m.Name(), SenderID: m.id, Key: m.key, Text: question, Rooms: p.tally(false)})
+}
+
+// pollOpenedLocked opens the poll msg brings (pollEffectLocked): not if
+// one is open, another operator's, opened at the same moment on another
+// node of a cluster and first in its order.
+func (h *Hub) pollOpenedLocked(r *Room, msg *Message) bool {
+	if p := r.poll.cur; p != nil && !p.closed {
+		return false
+	}
+	choices := make([]string, len(msg.Rooms))
+	for i, c := range msg.Rooms {
+		choices[i] = c.Name
+	}
+	p := &poll{seq: msg.Seq, by: msg.From, question: msg.Text, choices: choices, counts: make([]int, len(choices)), votes: make(map[string]int)}
 	r.poll.cur = p
 	r.poll.shown.Store(p.view())
-	h.events = append(h.events, event{"poll opened", []any{"room", r.name, "by", p.by, "choices", len(choices)}})
-	h.broadcastLocked(r, Message{Kind: KindPoll, From: p.by, SenderID: m.id, Key: m.key, Text: question, Rooms: p.tally(false)})
+	return true
 }
 
 // voteLocked counts m's vote, or moves it. Only the voter is told: a class
-// voting at once costs one reply a vote, and screens read the tally.
+// voting at once costs one reply a vote, and screens read the tally. In a
+// cluster the vote is counted as the cluster brings it back, on every
+// node, in its order: a vote that came after the poll's end is not.
 func (h *Hub) voteLocked(m *Member, r *Room, word string) {
 	if h.noPollLocked(m, r) {
 		return
@@ -174,20 +198,37 @@ func (h *Hub) voteLocked(m *Member, r *Room, word string) {
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrBadVote, Text: Clip(word, 16), Others: len(p.choices)})
 		return
 	}
-	voter := voterOf(m)
 	reply := Message{Kind: KindVote, Room: r.name, Text: choiceLabel(p.choices, n-1)}
-	if was, ok := p.votes[voter]; ok {
+	if was, ok := p.votes[h.voterOf(m)]; ok {
 		if was == n-1 {
 			h.replyLocked(m, reply)
 			return
 		}
-		p.counts[was]--
 		reply.To = choiceLabel(p.choices, was)
 	}
-	p.votes[voter] = n - 1
-	p.counts[n-1]++
-	r.poll.shown.Store(p.view())
+	ballot := Message{Kind: KindBallot, Room: r.name, SenderID: m.id, Key: m.key, Others: n - 1, Ref: p.seq}
+	if h.clustered() {
+		h.emitLocked(ballot)
+	} else {
+		h.ballotLocked(r, &ballot)
+	}
 	h.replyLocked(m, reply)
+}
+
+// ballotLocked counts a ballot (pollEffectLocked), if its poll is still
+// open.
+func (h *Hub) ballotLocked(r *Room, msg *Message) {
+	p := r.poll.cur
+	if p == nil || p.closed || p.seq != msg.Ref || msg.Others < 0 || msg.Others >= len(p.choices) {
+		return
+	}
+	voter := voterFrom(msg.Node, msg.SenderID, msg.Key)
+	if was, ok := p.votes[voter]; ok {
+		p.counts[was]--
+	}
+	p.votes[voter] = msg.Others
+	p.counts[msg.Others]++
+	r.poll.shown.Store(p.view())
 }
 
 func (h *Hub) endPollLocked(m *Member, r *Room) {
@@ -195,12 +236,24 @@ func (h *Hub) endPollLocked(m *Member, r *Room) {
 		return
 	}
 	p := r.poll.cur
+	h.events = append(h.events, event{"poll closed", []any{"room", r.name, "by", m.Name(), "votes", len(p.votes)}})
+	h.broadcastLocked(r, Message{Kind: KindPollResult, From: m.Name(), SenderID: m.id, Key: m.key, To: p.by, Text: p.question, Ref: p.seq})
+}
+
+// pollClosedLocked closes the poll msg names and gives msg its result, as
+// this node counted it, which every node of a cluster counted alike at
+// this point of its order. Closed already (two operators at once), it is
+// not shown again.
+func (h *Hub) pollClosedLocked(r *Room, msg *Message) bool {
+	p := r.poll.cur
+	if p == nil || p.closed || p.seq != msg.Ref {
+		return false
+	}
 	p.closed = true
-	total := len(p.votes)
+	msg.To, msg.Text, msg.Rooms, msg.Others = p.by, p.question, p.tally(true), len(p.votes)
 	p.votes = nil // a closed poll takes no votes: its counts are its result
 	r.poll.shown.Store(nil)
-	h.events = append(h.events, event{"poll closed", []any{"room", r.name, "by", m.Name(), "votes", total}})
-	h.broadcastLocked(r, Message{Kind: KindPollResult, From: m.Name(), SenderID: m.id, Key: m.key, To: p.by, Text: p.question, Rooms: p.tally(true), Others: total})
+	return true
 }
 
 func choiceLabel(choices []string, i int) string {

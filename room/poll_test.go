@@ -72,8 +72,9 @@ func TestPollOpenVoteClose(t *testing.T) {
 	h, prof, ann, bob := pollHub(t)
 	h.Post(prof, "/poll Lunch? | pizza | salad")
 	opened := Message{Kind: KindPoll, From: "prof", SenderID: prof.ID(), Text: "Lunch?", Rooms: []RoomInfo{{Name: "pizza"}, {Name: "salad"}}}
+	var pollSeq uint64
 	for _, m := range []*Member{prof, ann, bob} {
-		expect(t, m, opened)
+		pollSeq = expect(t, m, opened)[0].Seq
 	}
 	if v := h.PollOf(ann); v == nil || v.Question != "Lunch?" || !slices.Equal(v.Counts, []int{0, 0}) {
 		t.Fatalf("PollOf after opening: %+v", v)
@@ -99,7 +100,7 @@ func TestPollOpenVoteClose(t *testing.T) {
 	expectReply(t, ann, tally)
 
 	h.Post(prof, "/endpoll")
-	result := Message{Kind: KindPollResult, From: "prof", SenderID: prof.ID(), To: "prof", Text: "Lunch?", Rooms: []RoomInfo{{Name: "pizza", Members: 1}, {Name: "salad", Members: 1}}, Others: 2}
+	result := Message{Kind: KindPollResult, From: "prof", SenderID: prof.ID(), To: "prof", Text: "Lunch?", Rooms: []RoomInfo{{Name: "pizza", Members: 1}, {Name: "salad", Members: 1}}, Others: 2, Ref: pollSeq}
 	for _, m := range []*Member{prof, ann, bob} {
 		got := expect(t, m, result)
 		if got[0].Seq == 0 {

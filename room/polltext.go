@@ -52,6 +52,8 @@ func (l Lang) describePoll(m Message) string {
 			return head
 		}
 		return head + "\n" + l.pollLines(m.Rooms, m.Others)
+	case KindBallot: // counted, never shown: a vote is secret
+		return l.pick("a vote was counted", "un vote a été compté")
 	}
 	return ""
 }

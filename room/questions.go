@@ -29,11 +29,12 @@ type QuestionInfo struct {
 type question struct {
 	n         int
 	from      string // the author's name when it asked
-	fromID    uint64
+	fromID    uint64 // as this node's doors see it: marked when another node's (remoteID)
+	fromNode  string
 	fromKey   string
 	text      string
 	anonymous bool
-	voters    map[string]bool // by voterKey
+	voters    map[string]bool // by voterFrom
 }
 
 // questionQueue is a room's questions, guarded by the hub's lock.
@@ -48,15 +49,6 @@ func (h *Hub) questionsOf(r *Room) *questionQueue {
 		r.questions = &questionQueue{anonymous: h.opts.AnonymousQuestions}
 	}
 	return r.questions
-}
-
-// voterKey names a voter: its key, that one person holds whatever its
-// sessions, else its connection.
-func voterKey(m *Member) string {
-	if m.key != "" {
-		return m.key
-	}
-	return "#" + strconv.FormatUint(m.id, 10)
 }
 
 // seesAuthor reports whether m may be shown who asked q.
@@ -93,42 +85,48 @@ func (h *Hub) askLocked(m *Member, text string) {
 	if h.mutedLocked(m) {
 		return
 	}
-	qq := h.questionsOf(m.room)
-	if len(qq.open) >= maxQuestions {
+	if len(h.questionsOf(m.room).open) >= maxQuestions {
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrQuestionsFull, Others: maxQuestions})
 		return
 	}
-	qq.last++
-	q := &question{n: qq.last, from: m.Name(), fromID: m.id, fromKey: m.key, text: Clip(text, h.opts.MaxMessageBytes), anonymous: qq.anonymous, voters: map[string]bool{}}
-	qq.open = append(qq.open, q)
-	msg := Message{Kind: KindQuestion, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text}
-	if !q.anonymous {
-		h.broadcastLocked(m.room, msg)
-		return
-	}
-	msg.To = AnonymousQuestion
-	h.broadcastQuestionLocked(m.room, msg, q)
+	h.broadcastLocked(m.room, Message{Kind: KindQuestion, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Text: Clip(text, h.opts.MaxMessageBytes)})
 }
 
-// broadcastQuestionLocked is broadcastLocked for an anonymous question:
-// the transcript, operators and the author get it whole; every other
-// member gets a copy that holds nothing of its author, so that no door,
-// whatever it shows, can show who asked.
-func (h *Hub) broadcastQuestionLocked(r *Room, msg Message, q *question) {
-	msg.Room = r.name
-	if h.clustered() {
-		h.emitLocked(msg) // every node hides its author (anonymousQuestionLocked)
-		return
+// questionAskedLocked queues the question msg brings (effectLocked),
+// numbering it, on every node of a cluster alike, and marks it anonymous
+// if the room's questions are: its readers see who asked as
+// anonymousQuestionLocked decides.
+func (h *Hub) questionAskedLocked(r *Room, msg *Message) bool {
+	qq := h.questionsOf(r)
+	if len(qq.open) >= maxQuestions {
+		return false // filled meanwhile from other nodes
 	}
-	msg = h.stampLocked(msg)
-	h.store.Record(msg)
+	qq.last++
+	from := msg.SenderID
+	if msg.Node != h.opts.Node {
+		from |= remoteID // as this node's doors see it
+	}
+	q := &question{n: qq.last, from: msg.From, fromID: from, fromNode: msg.Node, fromKey: msg.Key, text: msg.Text, anonymous: qq.anonymous, voters: map[string]bool{}}
+	qq.open = append(qq.open, q)
+	msg.Others = q.n
+	if q.anonymous {
+		msg.To = AnonymousQuestion
+	}
+	return true
+}
+
+// anonymousQuestionLocked shows an anonymous question: the transcript,
+// operators and its author get it whole; every other member gets a copy
+// that holds nothing of its author, so that no door, whatever it shows,
+// can show who asked.
+func (h *Hub) anonymousQuestionLocked(r *Room, msg Message) {
 	hidden := msg
-	hidden.From, hidden.SenderID, hidden.Key, hidden.Door = "", 0, "", ""
+	hidden.From, hidden.SenderID, hidden.Key, hidden.Door, hidden.Node = "", 0, "", "", ""
 	var slow []*Member
 	now := h.outboxNow()
 	for _, m := range r.members {
 		send := &hidden
-		if q.seesAuthor(m) {
+		if m.IsOp() || (msg.Node == h.opts.Node && m.id == msg.SenderID) {
 			send = &msg
 		}
 		if !m.push(send, now) {
@@ -150,13 +148,27 @@ func (h *Hub) upLocked(m *Member, word string) {
 	case q.fromID == m.id || (m.key != "" && q.fromKey == m.key):
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrOwnQuestion, Text: word})
 		return
-	case q.voters[voterKey(m)]:
+	case q.voters[h.voterOf(m)]:
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrVotedAlready, Text: word})
 		return
 	}
-	q.voters[voterKey(m)] = true
 	msg := Message{Kind: KindUpvote, Room: m.room.name, From: m.Name(), SenderID: m.id, Door: m.door, Key: m.key, Others: q.n, Text: q.text}
-	h.recordForLocked(m, msg, QuestionInfo(q.info(m)))
+	now := q.info(m)
+	now.Votes++ // with this one: counted here now, alone, or as the cluster brings it back
+	if !h.clustered() {
+		h.upvotedLocked(m.room, &msg)
+	}
+	h.recordForLocked(m, msg, now)
+}
+
+// upvotedLocked counts the upvote msg brings (effectLocked), once per
+// voter and never its author's.
+func (h *Hub) upvotedLocked(r *Room, msg *Message) {
+	_, q := h.questionsOf(r).find(strconv.Itoa(msg.Others))
+	if q == nil || (msg.Key != "" && q.fromKey == msg.Key) || (q.fromNode == msg.Node && q.fromID&^remoteID == msg.SenderID) {
+		return
+	}
+	q.voters[voterFrom(msg.Node, msg.SenderID, msg.Key)] = true
 }
 
 // questionsLocked is /questions: the open ones, most voted first, then
@@ -177,32 +189,42 @@ func (qq *questionQueue) byVotes(reader *Member) []QuestionInfo {
 	return list
 }
 
-// closeQuestionLocked takes question word out of op's room's queue, or
-// tells op there is none of that number.
-func (h *Hub) closeQuestionLocked(op *Member, word string) *question {
-	qq := h.questionsOf(op.room)
-	i, q := qq.find(word)
+// openQuestionLocked is question word of op's room, or nil, and op is
+// told there is none of that number.
+func (h *Hub) openQuestionLocked(op *Member, word string) *question {
+	_, q := h.questionsOf(op.room).find(word)
 	if q == nil {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrNoQuestion, Text: Clip(word, 16)})
-		return nil
 	}
-	qq.open = slices.Delete(qq.open, i, i+1)
 	return q
 }
 
 // answerLocked is an operator's /answer N [text]: the room reads the
 // answer with the question, never its author.
 func (h *Hub) answerLocked(op *Member, word, text string) {
-	if q := h.closeQuestionLocked(op, word); q != nil {
+	if q := h.openQuestionLocked(op, word); q != nil {
 		h.broadcastLocked(op.room, Message{Kind: KindAnswer, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Others: q.n, To: q.text, Text: text})
 	}
 }
 
 // dismissLocked is an operator's /dismiss N.
 func (h *Hub) dismissLocked(op *Member, word string) {
-	if q := h.closeQuestionLocked(op, word); q != nil {
+	if q := h.openQuestionLocked(op, word); q != nil {
 		h.broadcastLocked(op.room, Message{Kind: KindDismiss, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Others: q.n, To: q.text})
 	}
+}
+
+// questionClosedLocked takes the question msg answers or dismisses out of
+// the queue (effectLocked). Gone already (two operators at once), it is
+// not shown again.
+func (h *Hub) questionClosedLocked(r *Room, msg *Message) bool {
+	qq := h.questionsOf(r)
+	i, q := qq.find(strconv.Itoa(msg.Others))
+	if q == nil {
+		return false
+	}
+	qq.open = slices.Delete(qq.open, i, i+1)
+	return true
 }
 
 // anonymousLocked is an operator's /anonymous on|off, for the questions
@@ -217,7 +239,6 @@ func (h *Hub) anonymousLocked(op *Member, word string) {
 		h.replyLocked(op, Message{Kind: KindError, Err: ErrUsage, Text: "/anonymous"})
 		return
 	}
-	h.questionsOf(op.room).anonymous = on
 	h.broadcastLocked(op.room, Message{Kind: KindAnon, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: map[bool]string{true: "on", false: "off"}[on]})
 }
 

@@ -240,7 +240,7 @@ func (h *Hub) leaveRoomLocked(m *Member) {
 	}
 	r.members = slices.DeleteFunc(r.members, func(x *Member) bool { return x == m })
 	r.count.Store(int64(r.size()))
-	r.hands.lower(m) // a hand is raised in a room, to be seen there
+	r.hands.lower(hand{m: m}) // a hand is raised in a room, to be seen there
 	if m.seen == nil || len(m.seen) > 2*h.opts.MaxRooms {
 		m.seen = make(map[string]uint64) // bounded: a member hopping through rooms for hours
 	}
@@ -460,12 +460,13 @@ func (h *Hub) breakoutsLocked(origin *Room) []*Room {
 // muteKey names a mute: of a key in a room, or of one keyless member in a
 // room (for its session only).
 func muteKey(r *Room, m *Member) string {
-	who := m.key
-	if who == "" {
-		who = "#" + strconv.FormatUint(m.id, 10)
+	if m.key == "" {
+		return muteKeyOf(r, "#"+strconv.FormatUint(m.id, 10))
 	}
-	return nameKey(r.name) + "\x00" + who
+	return muteKeyOf(r, m.key)
 }
+
+func muteKeyOf(r *Room, who string) string { return nameKey(r.name) + "\x00" + who }
 
 // muteOnEntryLocked sets whether m, entering its room, is muted there.
 func (h *Hub) muteOnEntryLocked(m *Member) {

@@ -44,13 +44,15 @@ func (r *Room) headLocked(n int) []MemberInfo {
 	out := make([]MemberInfo, min(max(n, 0), len(r.members)), min(max(n, 0), r.size()))
 	for i := range out {
 		out[i] = r.members[i].info()
-		out[i].Hand = r.hands.raised(r.members[i])
+		out[i].Hand = r.hands.raised(hand{m: r.members[i]})
 	}
-	for _, x := range r.remote { // a cluster's other nodes' members, after this node's
+	for i := range r.remote { // a cluster's other nodes' members, after this node's
 		if len(out) == cap(out) {
 			break
 		}
-		out = append(out, x.info)
+		info := r.remote[i].info
+		info.Hand = r.hands.raised(handOf(&r.remote[i]))
+		out = append(out, info)
 	}
 	return out
 }

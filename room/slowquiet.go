@@ -160,21 +160,32 @@ func (h *Hub) slowLocked(op *Member, arg string) {
 		every = d
 	}
 	r := op.room
+	h.broadcastLocked(r, Message{Kind: KindSlow, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: formatSlow(every)})
+	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "slow", "room", r.name, "every", every}})
+}
+
+// modeSetLocked sets the slow or quiet mode msg brings (effectLocked): on
+// every node of a cluster, in its order, so that two operators' modes at
+// once end the same everywhere.
+func (h *Hub) modeSetLocked(r *Room, msg *Message) {
 	sq := &r.slowquiet
+	switch msg.Kind {
+	case KindQuiet, KindOpen:
+		sq.quiet.Store(msg.Kind == KindQuiet)
+		return
+	}
+	every, _ := time.ParseDuration(msg.Text) // formatSlow's; "": off
 	sq.every.Store(int64(every))
 	sq.next = nil // a new mode starts everyone afresh
 	if sq.changed != nil {
 		close(sq.changed) // what the old mode held is asked about again
 		sq.changed = nil
 	}
-	h.broadcastLocked(r, Message{Kind: KindSlow, From: op.Name(), SenderID: op.id, Door: op.door, Key: op.key, Text: formatSlow(every)})
-	h.events = append(h.events, event{"operator action", []any{"op", op.Name(), "op_key", op.key, "command", "slow", "room", r.name, "every", every}})
 }
 
 // quietLocked is /quiet (on) or /open, in op's room.
 func (h *Hub) quietLocked(op *Member, on bool) {
 	r := op.room
-	r.slowquiet.quiet.Store(on)
 	kind, command := KindQuiet, "quiet"
 	if !on {
 		kind, command = KindOpen, "open"

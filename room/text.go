@@ -291,7 +291,7 @@ func (l Lang) Describe(m Message) string {
 		return l.describeRoom(m)
 	case KindSlow, KindQuiet, KindOpen:
 		return l.describeSlowQuiet(m)
-	case KindPoll, KindPollTally, KindVote, KindPollResult:
+	case KindPoll, KindPollTally, KindVote, KindPollResult, KindBallot:
 		return l.describePoll(m)
 	case KindHand, KindHands, KindFloor:
 		return l.describeHand(m)
