@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+)
+
+// A web member whose node goes away comes back by itself on another node
+// of the cluster, through the same address (the link is the load
+// balancer): under its own name, in its room, shown once what was said
+// while it was away and nothing twice. The stream's numbers, the same on
+// every node, are what tells the page what it missed.
+func TestBrowserMovesToAnotherNode(t *testing.T) {
+	url := natsApart(t)
+	a1, stop1 := serveAt(t, natsNode(t, url, "node1", "127.0.0.1:0"))
+	a2, _ := serveAt(t, natsNode(t, url, "node2", "127.0.0.1:0"))
+	link := newFlakyLink(t, a1["http"].String())
+	origin := "http://" + link.ln.Addr().String()
+	tb := openTab(t)
+	tb.enter(origin + "/?name=ana&room=tp1")
+
+	tcpM := joinTCP(t, a2["tcp"].String())
+	tcpM.send(t, "/join tp1")
+	tb.waitFor("the TCP member of node 2 listed", `[...document.querySelectorAll("#members li")].some(li => li.firstChild.textContent === `+js(tcpM.name)+`)`)
+	tcpM.send(t, "before the drop")
+	tb.waitLine("before the drop")
+	tb.say("hi from node 1")
+	tcpM.waitFor(t, "ana> hi from node 1")
+
+	stop1()
+	link.cut()
+	tb.waitFor("the drop shown", `document.getElementById("state").dataset.state === "offline"`)
+	tcpM.send(t, "said while away 1", "said while away 2")
+	// A member joining node 2 that reads both lines in its history on
+	// arrival: they are in node 2's history before the page comes back
+	// (else it could be owed one, and read the other live). It leaves
+	// first, so that the page lists ana and the TCP member alone.
+	watcher := joinTCP(t, a2["tcp"].String())
+	watcher.send(t, "/join tp1")
+	waitContaining(t, watcher, tcpM.name+"> said while away 2") // from its history on arrival
+	watcher.send(t, "/quit")
+	tcpM.waitFor(t, fmt.Sprintf("*** %s left (quit)", watcher.name))
+	link.restore(a2["http"].String())
+
+	tb.waitFor("connected again, to node 2", `document.getElementById("state").dataset.state === "online"`)
+	tb.waitLine("While you were away (2)")
+	tb.waitFor("ana and the TCP member listed, in #tp1", `(() => {
+		const names = [...document.querySelectorAll("#members li")].map(li => li.firstChild.textContent);
+		return document.getElementById("roomname").textContent === "#tp1" && names.length === 2 &&
+			names.includes("ana") && names.includes(`+js(tcpM.name)+`) && document.getElementById("count").textContent === "(2)";
+	})()`)
+	if got := eval[[]string](tb, `(() => {
+		const d = [...document.querySelectorAll("#log li.divider")].pop();
+		return [d.nextElementSibling, d.nextElementSibling?.nextElementSibling].map(li => li ? li.querySelector(".text")?.textContent : null);
+	})()`); len(got) != 2 || got[0] != "said while away 1" || got[1] != "said while away 2" {
+		t.Errorf("after the divider: %q, want the two lines in order", got)
+	}
+	for _, line := range []string{"said while away 1", "said while away 2", "before the drop", "hi from node 1", "While you were away"} {
+		if n := eval[int](tb, `[...document.querySelectorAll("#log li")].filter(li => li.textContent.includes(`+js(line)+`)).length`); n != 1 {
+			t.Errorf("%q shown %d times, want once; the log: %q", line, n, tb.logLines())
+		}
+	}
+	tb.say("back")
+	tcpM.waitFor(t, "ana> back")
+	// The browser says so of each try while the link is down.
+	tb.clean(origin, "WebSocket connection to 'ws://"+link.ln.Addr().String()+"/ws' failed")
+}
