@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"slices"
+	"time"
 )
 
 // Cluster is what a hub needs when it is one node of several sharing the
@@ -21,9 +22,13 @@ type Cluster interface {
 	// lock, in the goroutine that caused the events.
 	Publish(msgs []Message) error
 	// Claim reserves name (as nameKey folds it) for one of this node's
-	// members, cluster-wide: ErrNameHeld when another member holds it.
-	// Release gives it back.
-	Claim(name string) error
+	// members, cluster-wide, with the member's token (JoinRequest.Token;
+	// "": none): ErrNameHeld when another member holds it. Take claims it
+	// from the member holding it, on any node, if proof is that member's
+	// token: the same member come back (ErrNameHeld otherwise). Release
+	// gives names back, if this node holds them.
+	Claim(name, token string) error
+	Take(name, proof, token string) error
 	Release(names ...string)
 }
 
@@ -92,6 +97,17 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 	h.bansLocked(&msg, mine)
 	if !mine {
 		h.rosterLocked(&msg)
+	} else if msg.Kind == KindLeave && msg.Reason == ReasonReplaced {
+		// Another node took the name of this node's member, come back there
+		// (its page lost its socket, unnoticed here): the room has read it
+		// leave, and it goes from here without another word.
+		for _, m := range h.members {
+			if m.id == msg.SenderID {
+				h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
+				h.detachLocked(m, ReasonReplaced)
+				break
+			}
+		}
 	} else if msg.Kind == KindLeave && msg.Reason == ReasonLost {
 		// The others took one of this node's members for gone (this node
 		// was cut off from them for a while): it is still here, and says
@@ -376,12 +392,41 @@ func (h *Hub) Gone(node string) []Message {
 	for _, r := range *h.list.Load() {
 		for _, x := range r.remote {
 			if x.node == node {
-				out = append(out, Message{Kind: KindLeave, Node: node, SenderID: x.id, From: x.info.Name,
-					Door: x.info.Door, Key: x.info.Key, Room: r.name, Reason: ReasonLost, At: h.opts.Now(), Seq: x.seq})
+				out = append(out, x.leave(ReasonLost, h.opts.Now()))
 			}
 		}
 	}
 	return out
+}
+
+// leave is the leave of another node's member that this node announces
+// for it: the member's node and ID, and the sequence number of its join
+// as Seq, the same on every node, for the cluster to keep one of several
+// nodes' announcements of it.
+func (x *remote) leave(r Reason, now time.Time) Message {
+	return Message{Kind: KindLeave, Node: x.node, SenderID: x.id, From: x.info.Name,
+		Door: x.info.Door, Key: x.info.Key, Room: x.info.Room, Reason: r, At: now, Seq: x.seq}
+}
+
+// ghostLocked is the member of another node that holds the name req asks
+// for and that req may be, come back: req names an earlier session's
+// token (Cluster.Take checks it).
+func (h *Hub) ghostLocked(req JoinRequest) (remote, bool) {
+	if req.Resume == "" || req.Generated {
+		return remote{}, false
+	}
+	x := h.remoteLocked(req.Name)
+	if x == nil {
+		return remote{}, false
+	}
+	return *x, true
+}
+
+// ghostGoneLocked announces that x, whose name a member come back on this
+// node took (Cluster.Take), has left: its node, reading it, lets it go.
+func (h *Hub) ghostGoneLocked(x remote) {
+	h.dropRemoteLocked(x.node, x.id)
+	h.outgoing = append(h.outgoing, x.leave(ReasonReplaced, h.opts.Now())) // as x's node's, not emitLocked's
 }
 
 // Nodes lists the other nodes this node knows members of.

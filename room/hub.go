@@ -301,6 +301,15 @@ type JoinRequest struct {
 	// it may write to a socket that takes the bytes at once, but must not
 	// wait on one that does not.
 	Notify func()
+	// Token is a secret the door gave this member for its next session to
+	// prove it is the same (the web door's resume token), and Resume an
+	// earlier session's. A server alone needs neither (the door drops its
+	// own ghosts). A cluster keeps Token with the member's name: a
+	// newcomer whose Resume is the token of the member holding its name
+	// on another node is that member come back (its page lost the socket,
+	// unnoticed there, or that node died), and takes the name, the other
+	// announced as gone.
+	Token, Resume string
 }
 
 // Join adds a member to the room and returns it with the history the
@@ -333,12 +342,23 @@ func (h *Hub) joinCluster(req JoinRequest) (*Member, []Message, error) {
 	h.nextID++
 	id := h.nextID
 	h.mu.Unlock()
+	h.mu.Lock()
+	ghost, ok := h.ghostLocked(req)
+	h.mu.Unlock()
+	if ok && h.opts.Cluster.Take(ghost.info.Name, req.Resume, req.Token) == nil {
+		// The member come back: its name is its own again, and its ghost
+		// leaves before it joins.
+		if h.locked(func() { h.ghostGoneLocked(ghost) }) != nil {
+			h.opts.Cluster.Release(ghost.info.Name)
+			return nil, nil, ErrUnavailable
+		}
+	}
 	held := map[string]bool{} // names other nodes' members turned out to hold
 	for range 32 {
 		h.mu.Lock()
 		name, notice, bind := h.pickNameLocked(req, id, held)
 		h.mu.Unlock()
-		switch err := h.opts.Cluster.Claim(name); {
+		switch err := h.opts.Cluster.Claim(name, req.Token); {
 		case errors.Is(err, ErrNameHeld):
 			held[nameKey(name)] = true
 			continue
@@ -441,7 +461,7 @@ func (h *Hub) pickNameLocked(req JoinRequest, id uint64, held map[string]bool) (
 func (h *Hub) addLocked(req JoinRequest, id uint64, name string, notice *Message, bind bool) (*Member, []Message) {
 	now := h.opts.Now()
 	m := newMember(id, "", req.Door, req.Addr, now, h.opts.OutboxBytes, h.opts.OutboxAge)
-	m.key, m.echo, m.notify, m.notes = req.Key, req.Echo, req.Notify, &h.notes
+	m.key, m.token, m.echo, m.notify, m.notes = req.Key, req.Token, req.Echo, req.Notify, &h.notes
 	m.now, m.sleep = h.opts.Now, h.opts.Sleep
 	m.stats = &h.stats
 	if h.opts.MsgRate > 0 {
@@ -575,7 +595,7 @@ func (h *Hub) nickCluster(m *Member, in Input) bool {
 	if CheckName(in.Name) != NameOK || nameKey(in.Name) == nameKey(old) {
 		return h.posting(m, func() { h.postLocked(m, in) }) // refused, or a change of case
 	}
-	switch err := h.opts.Cluster.Claim(in.Name); {
+	switch err := h.opts.Cluster.Claim(in.Name, m.token); {
 	case errors.Is(err, ErrNameHeld):
 		h.mu.Lock()
 		h.replyLocked(m, Message{Kind: KindError, Err: ErrNameTaken, Text: in.Name})

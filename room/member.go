@@ -17,6 +17,7 @@ type Member struct {
 	addr   string
 	joined time.Time
 	key    string
+	token  string                 // JoinRequest.Token: a cluster keeps it with the member's name
 	echo   bool                   // receives its own public messages
 	name   atomic.Pointer[string] // written under the hub's lock, read anywhere
 

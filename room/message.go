@@ -166,6 +166,7 @@ const (
 	ReasonReset                      // the peer reset the connection (RST, broken pipe)
 	ReasonCrash                      // the server crashed while it was in the room (recorded at the next start)
 	ReasonMoved                      // it went to another room, named in Text
+	ReasonReplaced                   // it came back on another node of a cluster, which took its name (JoinRequest.Resume)
 )
 
 var reasonNames = [...]string{
@@ -182,6 +183,7 @@ var reasonNames = [...]string{
 	ReasonReset:    "connection reset",
 	ReasonCrash:    "server crash",
 	ReasonMoved:    "moved",
+	ReasonReplaced: "reconnected",
 }
 
 func (r Reason) String() string {

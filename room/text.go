@@ -90,6 +90,8 @@ func (l Lang) Reason(r Reason) string {
 		return "arrêt brutal du serveur"
 	case ReasonMoved:
 		return "parti dans un autre salon"
+	case ReasonReplaced:
+		return "reconnecté"
 	}
 	return r.String()
 }

@@ -254,19 +254,27 @@ func (ms *members) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ms.dropGhost(hello.Resume)
+	resume := hello.Resume
+	if ms.dropGhost(resume) {
+		resume = "" // its ghost was here, and is gone
+	}
 	name, generated := hello.Name, false
 	if strings.TrimSpace(name) == "" {
 		name, generated = fmt.Sprintf("Web-%d", ms.nextWeb(log)), true
 	}
 	// Echo: the page shows its own lines as the room has them (numbered, in
 	// the room's order), not as it sent them.
-	m, history, err := ms.s.opts.Hub.Join(room.JoinRequest{Name: name, Generated: generated, Door: room.DoorWeb, Addr: addr.String(), Room: hello.Room, Echo: true})
+	// A cluster's other node may hold the page's ghost (a load balancer
+	// sent it elsewhere this time): the token tells the hub it may take
+	// the name back (JoinRequest.Resume).
+	token := rand.Text()
+	m, history, err := ms.s.opts.Hub.Join(room.JoinRequest{Name: name, Generated: generated, Door: room.DoorWeb, Addr: addr.String(), Room: hello.Room, Echo: true,
+		Token: token, Resume: resume})
 	if err != nil {
 		ms.refuse(c, lang.RefusalOf(err))
 		return
 	}
-	wm := &wsMember{ms: ms, c: c, m: m, lang: lang, resume: ms.resumable(m)}
+	wm := &wsMember{ms: ms, c: c, m: m, lang: lang, resume: ms.resumable(m, token)}
 	defer ms.forget(wm.resume)
 	done := make(chan struct{})
 	go func() {
@@ -536,10 +544,9 @@ func (wm *wsMember) read() room.Reason {
 	}
 }
 
-// resumable gives m a token its page can name in its next hello, after a
-// drop: 128 random bits, only ever written to m's own socket.
-func (ms *members) resumable(m *room.Member) string {
-	token := rand.Text()
+// resumable keeps m's token, which its page can name in its next hello,
+// after a drop: 128 random bits, only ever written to m's own socket.
+func (ms *members) resumable(m *room.Member, token string) string {
 	ms.mu.Lock()
 	ms.resumes[token] = m
 	ms.mu.Unlock()
@@ -556,9 +563,10 @@ func (ms *members) forget(token string) {
 // its page lost the socket and came back before the server noticed (a
 // dead network is only noticed at a write's timeout or TCP's keepalive).
 // Without it, the page would come back as alice-2 beside alice's ghost.
-func (ms *members) dropGhost(token string) {
+// It reports whether the ghost was here.
+func (ms *members) dropGhost(token string) bool {
 	if token == "" {
-		return
+		return false
 	}
 	ms.mu.Lock()
 	ghost := ms.resumes[token]
@@ -567,6 +575,7 @@ func (ms *members) dropGhost(token string) {
 	if ghost != nil {
 		ms.s.opts.Hub.Leave(ghost, room.ReasonLost)
 	}
+	return ghost != nil
 }
 
 // nextWeb is the next nameless member's Web number.

@@ -65,3 +65,34 @@ func TestBrowserMovesToAnotherNode(t *testing.T) {
 	// The browser says so of each try while the link is down.
 	tb.clean(origin, "WebSocket connection to 'ws://"+link.ln.Addr().String()+"/ws' failed")
 }
+
+// A page whose network drops while the server's side of its socket stays
+// open (node 1 still holds ana, and has not noticed) comes back through
+// the load balancer on node 2: as ana, not ana-2, for its resume token
+// lets node 2 take the name from its ghost; node 1 lets the ghost go, and
+// the room reads it leave once ("reconnected") and come back.
+func TestBrowserBackOnAnotherNodeBesideItsGhost(t *testing.T) {
+	url := natsApart(t)
+	a1, _ := serveAt(t, natsNode(t, url, "node1", "127.0.0.1:0"))
+	a2, _ := serveAt(t, natsNode(t, url, "node2", "127.0.0.1:0"))
+	link := newFlakyLink(t, a1["http"].String())
+	origin := "http://" + link.ln.Addr().String()
+	tb := openTab(t)
+	tb.enter(origin + "/?name=ana")
+	tcpM := joinTCP(t, a2["tcp"].String())
+	tb.waitFor("the TCP member of node 2 listed", `[...document.querySelectorAll("#members li")].some(li => li.firstChild.textContent === `+js(tcpM.name)+`)`)
+
+	link.cut() // the browser's side only: the ghost stays on node 1
+	tb.waitFor("the drop shown", `document.getElementById("state").dataset.state === "offline"`)
+	link.restore(a2["http"].String())
+	tb.waitFor("connected again, to node 2", `document.getElementById("state").dataset.state === "online"`)
+	tcpM.waitFor(t, "*** ana left (reconnected)")
+	tcpM.waitFor(t, "*** ana joined (web)")
+	tb.waitFor("ana again, beside the TCP member alone", `(() => {
+		const names = [...document.querySelectorAll("#members li")].map(li => li.firstChild.textContent);
+		return names.length === 2 && names.includes("ana") && names.includes(`+js(tcpM.name)+`) && document.getElementById("count").textContent === "(2)";
+	})()`)
+	tb.say("back")
+	tcpM.waitFor(t, "ana> back")
+	tb.clean(origin, "WebSocket connection to 'ws://"+link.ln.Addr().String()+"/ws' failed")
+}

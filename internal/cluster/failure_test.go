@@ -549,7 +549,9 @@ func TestSlowReaderOnAnotherNode(t *testing.T) {
 	if stuck.Reason() != room.ReasonTooSlow {
 		t.Fatalf("it left for %v", stuck.Reason())
 	}
-	waitFor(t, 10*time.Second, func() bool { return len(bea.kinds(room.KindChat)) == n && a.hub.DefaultRoom().Count() == 2 },
+	waitFor(t, 10*time.Second, func() bool {
+		return len(bea.kinds(room.KindChat)) == n && len(ana.kinds(room.KindChat)) == n && a.hub.DefaultRoom().Count() == 2
+	},
 		func() string {
 			var seen []string
 			for _, m := range ana.all() {
@@ -559,8 +561,12 @@ func TestSlowReaderOnAnotherNode(t *testing.T) {
 			}
 			return fmt.Sprintf("bea read %d of %d; node 1 counts %d; ana (%v) read %d chats and %v", len(bea.kinds(room.KindChat)), n, a.hub.DefaultRoom().Count(), ana.m.Reason(), len(ana.kinds(room.KindChat)), seen)
 		})
-	if !slices.Equal(chats(bea), chats(ana)) {
-		t.Fatal("bea and ana read different lines")
+	if a, b := chats(ana), chats(bea); !slices.Equal(a, b) {
+		i := 0
+		for i < min(len(a), len(b)) && a[i] == b[i] {
+			i++
+		}
+		t.Fatalf("bea and ana read different lines: %d and %d, the first apart at %d", len(b), len(a), i)
 	}
 }
 

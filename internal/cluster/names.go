@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -13,19 +16,66 @@ import (
 )
 
 // Claim is room.Cluster's: the name's key is created in the names bucket
-// with this node as its value; the bucket's compare-and-set makes one of
-// two nodes claiming it at once the holder.
-func (n *Node) Claim(name string) error {
+// with this node and the token's hash as its value; the bucket's
+// compare-and-set makes one of two nodes claiming it at once the holder.
+// A name this node took for that token (Take) is claimed already.
+func (n *Node) Claim(name, token string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
 	defer cancel()
-	_, err := n.names.Create(ctx, nameKey(name), []byte(n.id))
+	value := n.holding(token)
+	_, err := n.names.Create(ctx, nameKey(name), value)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyExists):
+		if e, err := n.names.Get(ctx, nameKey(name)); token != "" && err == nil && bytes.Equal(e.Value(), value) {
+			return nil
+		}
 		return room.ErrNameHeld
 	case err != nil:
 		return err
 	}
 	return nil
+}
+
+// Take is room.Cluster's: the name's key becomes this node's, with the new
+// token's hash, if it holds proof's: the member that held it, on whichever
+// node, is the one come back here.
+func (n *Node) Take(name, proof, token string) error {
+	if proof == "" {
+		return room.ErrNameHeld
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)
+	defer cancel()
+	e, err := n.names.Get(ctx, nameKey(name))
+	if err != nil {
+		return room.ErrNameHeld
+	}
+	if _, hash, _ := strings.Cut(string(e.Value()), "\n"); hash != tokenHash(proof) {
+		return room.ErrNameHeld
+	}
+	if _, err := n.names.Update(ctx, nameKey(name), n.holding(token), e.Revision()); err != nil {
+		return room.ErrNameHeld // taken meanwhile
+	}
+	return nil
+}
+
+// holding is a names key's value: the node holding it and the hash of its
+// member's token, if it has one. The token itself never leaves the node.
+func (n *Node) holding(token string) []byte {
+	if token == "" {
+		return []byte(n.id)
+	}
+	return []byte(n.id + "\n" + tokenHash(token))
+}
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// holderOf is the node a names key's value says holds it.
+func holderOf(value []byte) string {
+	node, _, _ := strings.Cut(string(value), "\n")
+	return node
 }
 
 // Release is room.Cluster's: the names' keys go, if this node holds them,
@@ -46,7 +96,7 @@ func (n *Node) Release(names ...string) {
 // claimed anew meanwhile stays its new holder's.
 func (n *Node) releaseHeld(ctx context.Context, key, node string) {
 	e, err := n.names.Get(ctx, key)
-	if err != nil || string(e.Value()) != node {
+	if err != nil || holderOf(e.Value()) != node {
 		return
 	}
 	if err := n.names.Delete(ctx, key, jetstream.LastRevision(e.Revision())); err != nil {

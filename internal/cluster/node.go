@@ -269,7 +269,12 @@ func (n *Node) apply(m jetstream.Msg) {
 // before the next is sent, so that a batch (a kick and its leave) keeps
 // its order.
 func (n *Node) Publish(msgs []room.Message) error {
-	return n.publish(msgs, nil)
+	return n.publish(msgs, func(m room.Message) string {
+		if m.Node != n.id {
+			return goneID(m) // another node's member's leave (its name taken back here)
+		}
+		return ""
+	})
 }
 
 // publish sends msgs, each with a deduplication ID: ids's when it gives
@@ -285,9 +290,12 @@ func (n *Node) publish(msgs []room.Message, ids func(room.Message) string) error
 		if err != nil {
 			return err
 		}
-		id := fmt.Sprintf("%s.%d", n.id, n.sent.Add(1))
+		id := ""
 		if ids != nil {
 			id = ids(msg)
+		}
+		if id == "" {
+			id = fmt.Sprintf("%s.%d", n.id, n.sent.Add(1))
 		}
 		for {
 			ctx, cancel := context.WithTimeout(context.Background(), n.opts.Timeout)

@@ -124,9 +124,7 @@ func (n *Node) announceGone() {
 		}
 		if leaves := n.hub.Gone(node); len(leaves) > 0 {
 			n.log.Info("cluster: a node stopped beating; its members are gone", "node", node, "members", len(leaves), "silent", now.Sub(last).Round(time.Millisecond))
-			err := n.publish(leaves, func(m room.Message) string {
-				return fmt.Sprintf("gone.%s.%d", m.Node, m.Seq) // the member's join: one leave for it, whoever announces it
-			})
+			err := n.publish(leaves, goneID)
 			if err != nil {
 				n.log.Warn("cluster: the leaves of a gone node not published", "node", node, "err", err)
 				continue
@@ -157,3 +155,8 @@ func (n *Node) reached() { n.lastOK.Store(time.Now().UnixNano()) }
 
 // lastReached is when the stream last answered or acknowledged a publish.
 func (n *Node) lastReached() time.Time { return time.Unix(0, n.lastOK.Load()) }
+
+// goneID is the deduplication ID of the leave of another node's member:
+// its join's, so that the stream keeps one leave of it, whoever announces
+// it and for whatever reason.
+func goneID(m room.Message) string { return fmt.Sprintf("gone.%s.%d", m.Node, m.Seq) }
