@@ -30,6 +30,10 @@ type Cluster interface {
 	Claim(name, token string) error
 	Take(name, proof, token string) error
 	Release(names ...string)
+	// KeepRoom keeps what a node started after the stream let the events
+	// go needs of a room (Hub.SeedRooms). It is called under the hub's
+	// lock, by the node whose event changed it: it must not wait.
+	KeepRoom(KeptRoom)
 }
 
 // ErrNameHeld is Cluster.Claim's answer for a name that another member, on
@@ -128,6 +132,9 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 		}
 	}
 	shown := r == nil || h.effectLocked(r, &msg)
+	if r != nil && shown {
+		h.keptByLocked(r, &msg, mine)
+	}
 	if msg.Seq > h.recorded && msg.Kind != KindBallot && shown {
 		h.store.Record(msg)
 	}

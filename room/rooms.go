@@ -69,7 +69,8 @@ type Room struct {
 	// remote are the members of the other nodes of a cluster in the
 	// room, as this node follows them (cluster.go).
 	remote    []remote
-	topicSeen bool // a cluster's node read a topic event of it (SeedTopic)
+	topicSeen bool   // a cluster's node read a topic event of it (SeedTopic)
+	keptSeq   uint64 // the last event of it that changed what a cluster keeps (KeptRoom)
 
 	count atomic.Int64
 	last  atomic.Uint64 // the sequence number of its last public message

@@ -40,6 +40,10 @@ const (
 	// The names keys own: followed from the stream, and taken from here
 	// by a node started after the stream let the events go.
 	bucketOwners = "palabre-owners"
+	// The rooms that last, their modes and their keyed members' mutes
+	// (room.KeptRoom): followed from the stream, and taken from here by a
+	// node started after the stream let the events go.
+	bucketRooms = "palabre-rooms"
 )
 
 // Defaults for Options left at zero.
@@ -86,6 +90,7 @@ type Node struct {
 	bans   jetstream.KeyValue
 	topics jetstream.KeyValue
 	owners jetstream.KeyValue
+	rooms  jetstream.KeyValue
 
 	hub      *room.Hub
 	cancel   context.CancelFunc
@@ -161,6 +166,9 @@ func New(ctx context.Context, o Options) (*Node, error) {
 		if n.owners, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketOwners, Replicas: o.Replicas, Storage: jetstream.FileStorage}); err != nil {
 			return fmt.Errorf("cluster: the bucket %s: %w", bucketOwners, err)
 		}
+		if n.rooms, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucketRooms, Replicas: o.Replicas, Storage: jetstream.FileStorage}); err != nil {
+			return fmt.Errorf("cluster: the bucket %s: %w", bucketRooms, err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -210,6 +218,10 @@ func (n *Node) Start(ctx context.Context, hub *room.Hub) error {
 		return err
 	}
 	if err := n.seedTopics(ctx); err != nil {
+		stop()
+		return err
+	}
+	if err := n.seedRooms(ctx); err != nil {
 		stop()
 		return err
 	}

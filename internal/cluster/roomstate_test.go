@@ -282,3 +282,62 @@ func TestMuteFollowsTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomStateOutlivesTheStream: a node started after the stream let the
+// events go still has an operator's empty room, its modes (the latest,
+// set on another node than the first ones) and a keyed member's mute, from
+// the rooms bucket.
+func TestRoomStateOutlivesTheStream(t *testing.T) {
+	nc := startNATS(t, 1)
+	ops := func(o *room.Options) { o.OpKeys = []string{"SHA256:teacher", "SHA256:assistant"} }
+	a := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
+	b := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
+	enter := func(n *testNode, name, key string) *room.Member {
+		m, _, err := n.hub.Join(room.JoinRequest{Name: name, Door: room.DoorSSH, Key: key, Room: "tp1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	prof := enter(a, "prof", "SHA256:teacher")
+	kim := enter(a, "kim", "SHA256:kim")
+	for _, line := range []string{"/slow 30s", "/quiet", "/anonymous on", "/mute kim"} {
+		a.hub.Post(prof, line)
+	}
+	settled(t, a, b)
+	asst := enter(b, "asst", "SHA256:assistant")
+	b.hub.Post(asst, "/slow 45s") // later, from another node: this one stands
+	settled(t, a, b)
+	for _, m := range []*room.Member{prof, kim} {
+		a.hub.Leave(m, room.ReasonQuit)
+	}
+	b.hub.Leave(asst, room.ReasonQuit)
+	waitFor(t, 10*time.Second, func() bool {
+		info, err := a.node.streamInfo(t.Context())
+		return err == nil && info.State.Msgs == 0
+	}, func() string { return "the stream still holds events" })
+
+	c := startNode(t, nodeOptions{url: nc.url(0), hub: ops, age: time.Second})
+	var rooms []string
+	for _, r := range c.hub.Activity() {
+		rooms = append(rooms, r.Name)
+	}
+	if !slices.Contains(rooms, "tp1") {
+		t.Fatalf("the new node's rooms: %v; want the operator's tp1, empty", rooms)
+	}
+	kim = enter(c, "kim", "SHA256:kim")
+	kr := read(kim)
+	if r := kim.Room(); r.Slow() != 45*time.Second || !r.Quiet() {
+		t.Fatalf("tp1 on the new node: slow %v, quiet %v; want 45s, quiet", r.Slow(), r.Quiet())
+	}
+	c.hub.Post(kim, "/ask is it anonymous?")
+	stu := read(enter(c, "stu", ""))
+	c.hub.Post(stu.m, "/ask and this one?")
+	waitFor(t, 5*time.Second, func() bool { return len(kr.kinds(room.KindQuestion)) == 1 }, func() string { return "kim read no question" })
+	if q := kr.kinds(room.KindQuestion)[0]; q.From != "" {
+		t.Fatalf("kim read stu's question from %q: the room's questions are no longer anonymous", q.From)
+	}
+	if !slices.Contains(errorsOf(kr), room.ErrMuted) {
+		t.Fatalf("kim, muted in tp1, asked: %v", errorsOf(kr))
+	}
+}
