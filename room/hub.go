@@ -341,8 +341,6 @@ func (h *Hub) joinCluster(req JoinRequest) (*Member, []Message, error) {
 	}
 	h.nextID++
 	id := h.nextID
-	h.mu.Unlock()
-	h.mu.Lock()
 	ghost, ok := h.ghostLocked(req)
 	h.mu.Unlock()
 	if ok && h.opts.Cluster.Take(ghost.info.Name, req.Resume, req.Token) == nil {

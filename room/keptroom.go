@@ -71,16 +71,15 @@ func (h *Hub) keepLocked(r *Room, seq uint64) {
 func (h *Hub) SeedRooms(rooms []KeptRoom) {
 	h.mu.Lock()
 	defer h.unlock()
+	for _, k := range rooms { // first the rooms, then their parents are there
+		if h.rooms[nameKey(k.Name)] == nil && k.Lasting {
+			h.addRoomLocked(k.Name, true, nil)
+		}
+	}
 	for _, k := range rooms {
 		r := h.rooms[nameKey(k.Name)]
-		switch {
-		case r == nil && !k.Lasting:
-			continue // it went with its members
-		case r == nil:
-			r = h.addRoomLocked(k.Name, true, h.rooms[nameKey(k.Parent)])
-			h.leftLocked(r)
-		case k.Seq < r.keptSeq:
-			continue // the stream brought a later change
+		if r == nil || k.Seq < r.keptSeq {
+			continue // it went with its members, or the stream brought a later change
 		}
 		r.byOp = r.byOp || k.Lasting
 		if p := h.rooms[nameKey(k.Parent)]; p != nil && r.parent == nil {
