@@ -26,6 +26,7 @@ func TestBrowserMovesToAnotherNode(t *testing.T) {
 	tb.waitLine("before the drop")
 	tb.say("hi from node 1")
 	tcpM.waitFor(t, "ana> hi from node 1")
+	tb.waitLine("hi from node 1") // its own line back: the page has seen it before the drop
 
 	stop1()
 	link.cut()
