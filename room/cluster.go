@@ -54,6 +54,12 @@ type remote struct {
 	info MemberInfo
 }
 
+// remoteRef names a member of another node: its node, and its ID there.
+type remoteRef struct {
+	node string
+	id   uint64
+}
+
 // remoteID marks the SenderID of another node's member as this node shows
 // its messages: this node's own IDs never reach it.
 const remoteID = 1 << 63
@@ -234,14 +240,29 @@ func (h *Hub) remoteCountLocked() int {
 
 // remoteLocked is the member of another node named name, or nil.
 func (h *Hub) remoteLocked(name string) *remote {
-	for _, r := range h.rooms {
-		for i := range r.remote {
-			if nameKey(r.remote[i].info.Name) == nameKey(name) {
-				return &r.remote[i]
-			}
+	ref, ok := h.remoteNames[nameKey(name)]
+	if !ok {
+		return nil
+	}
+	x, _ := h.remoteOfLocked(ref)
+	return x
+}
+
+// remoteOfLocked is the member of another node ref names, and its room;
+// nil if this node knows no such member. Only its room's list is
+// searched: a node that died with thousands of members has their leaves
+// applied in time proportional to their number.
+func (h *Hub) remoteOfLocked(ref remoteRef) (*remote, *Room) {
+	r := h.remoteAt[ref]
+	if r == nil {
+		return nil, nil
+	}
+	for i := range r.remote {
+		if r.remote[i].node == ref.node && r.remote[i].id == ref.id {
+			return &r.remote[i], r
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // moderateRemoteLocked is /kick or /ban of a member of another node: the
@@ -320,7 +341,9 @@ func (h *Hub) rosterLocked(msg *Message) {
 		h.dropRemoteLocked(msg.Node, msg.SenderID)
 		r.remote = append(r.remote, remote{node: msg.Node, id: msg.SenderID, seq: msg.Seq, addr: msg.Addr,
 			info: MemberInfo{Name: msg.From, Door: msg.Door, Joined: msg.At, Key: msg.Key, Room: r.name, Op: msg.Op}})
-		h.remoteNames[nameKey(msg.From)] = msg.Node
+		ref := remoteRef{msg.Node, msg.SenderID}
+		h.remoteNames[nameKey(msg.From)] = ref
+		h.remoteAt[ref] = r
 		r.count.Store(int64(r.size()))
 		if msg.Owns {
 			h.claimLocked(msg.Key, msg.From) // the name is that key's on every node
@@ -353,38 +376,32 @@ func (h *Hub) rosterLocked(msg *Message) {
 		if msg.Kind == KindNick && msg.Owns {
 			h.claimLocked(msg.Key, msg.To)
 		}
-		for _, r := range h.rooms {
-			for i := range r.remote {
-				x := &r.remote[i]
-				if x.node != msg.Node || x.id != msg.SenderID {
-					continue
-				}
-				if msg.Kind == KindOp {
-					x.info.Op = true
-					continue
-				}
-				delete(h.remoteNames, nameKey(x.info.Name))
-				x.info.Name = msg.To
-				h.remoteNames[nameKey(msg.To)] = msg.Node
-			}
+		ref := remoteRef{msg.Node, msg.SenderID}
+		switch x, _ := h.remoteOfLocked(ref); {
+		case x == nil:
+		case msg.Kind == KindOp:
+			x.info.Op = true
+		default:
+			delete(h.remoteNames, nameKey(x.info.Name))
+			x.info.Name = msg.To
+			h.remoteNames[nameKey(msg.To)] = ref
 		}
 	}
 }
 
 // dropRemoteLocked forgets a member of another node, in whichever room.
 func (h *Hub) dropRemoteLocked(node string, id uint64) {
-	for _, r := range h.rooms {
-		for i, x := range r.remote {
-			if x.node == node && x.id == id {
-				delete(h.remoteNames, nameKey(x.info.Name))
-				r.hands.lower(handOf(&x))
-				r.remote = slices.Delete(r.remote, i, i+1)
-				r.count.Store(int64(r.size()))
-				h.leftLocked(r)
-				return
-			}
-		}
+	ref := remoteRef{node, id}
+	x, r := h.remoteOfLocked(ref)
+	if x == nil {
+		return
 	}
+	delete(h.remoteNames, nameKey(x.info.Name))
+	delete(h.remoteAt, ref)
+	r.hands.lower(handOf(x))
+	r.remote = slices.DeleteFunc(r.remote, func(y remote) bool { return y.node == node && y.id == id })
+	r.count.Store(int64(r.size()))
+	h.leftLocked(r)
 }
 
 // Gone is what to tell the cluster when a node has disappeared without its

@@ -148,11 +148,13 @@ type Hub struct {
 	congested bool // set by a push into an outbox over half full, during one Post
 
 	// A cluster's node: the events to publish once the lock is released,
-	// the names to give back, the names its other nodes' members hold
-	// (nameKey → node), and whether it is cut off from them (cluster.go).
+	// the names to give back, its other nodes' members by the names they
+	// hold (nameKey) and the room each is in, and whether it is cut off
+	// from them (cluster.go).
 	outgoing    []Message
 	releases    []string
-	remoteNames map[string]string
+	remoteNames map[string]remoteRef
+	remoteAt    map[remoteRef]*Room
 	cutOff      bool
 	recorded    uint64 // the last sequence number its store had recorded when it started
 
@@ -237,7 +239,8 @@ func NewHub(opts Options) *Hub {
 		opKeys: make(map[string]bool),
 		mutes:  make(map[string]time.Time),
 
-		remoteNames: make(map[string]string),
+		remoteNames: make(map[string]remoteRef),
+		remoteAt:    make(map[remoteRef]*Room),
 	}
 	if opts.Cluster != nil {
 		// A cluster's node rebuilds its rooms' histories, topics and
@@ -507,7 +510,7 @@ func (h *Hub) addLocked(req JoinRequest, id uint64, name string, notice *Message
 func (h *Hub) freeNameLocked(name, key string, held map[string]bool) string {
 	free := func(n string) bool {
 		k := nameKey(n)
-		if h.byName[k] != nil || held[k] || h.remoteNames[k] != "" {
+		if _, remote := h.remoteNames[k]; h.byName[k] != nil || held[k] || remote {
 			return false
 		}
 		owner := h.ownerLocked(n)
@@ -710,7 +713,7 @@ func (h *Hub) postLocked(m *Member, in Input) {
 // privateLocked delivers one private message and reports whether it did.
 func (h *Hub) privateLocked(from *Member, to, text string) bool {
 	target, ok := h.byName[nameKey(to)]
-	if node := h.remoteNames[nameKey(to)]; !ok && node != "" {
+	if _, remote := h.remoteNames[nameKey(to)]; !ok && remote {
 		// A member of another node: that node shows it (Apply).
 		h.emitLocked(Message{Kind: KindPrivate, From: from.Name(), SenderID: from.id, Door: from.door, Key: from.key, To: h.remoteNameLocked(to), Text: text})
 		return true
