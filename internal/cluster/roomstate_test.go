@@ -341,3 +341,54 @@ func TestRoomStateOutlivesTheStream(t *testing.T) {
 		t.Fatalf("kim, muted in tp1, asked: %v", errorsOf(kr))
 	}
 }
+
+// TestVoteBurstAcrossNodes: a class of 150 on three nodes votes at once,
+// each member twice (its second vote moves it): every node counts the same
+// tally, one vote each, as the members last chose.
+func TestVoteBurstAcrossNodes(t *testing.T) {
+	nodes := classNodes(t, 3)
+	prof := joinKey(t, nodes[0], "prof", "SHA256:teacher")
+	const perNode = 50
+	type voter struct {
+		n *testNode
+		m *room.Member
+	}
+	var class []voter
+	for i := range 3 * perNode {
+		n := nodes[i%3]
+		m, _, err := n.hub.Join(room.JoinRequest{Name: fmt.Sprintf("s%d", i), Door: room.DoorTCP, Addr: "127.0.0.1:1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { // a reader that keeps up
+			for {
+				if _, left := m.Next(nil); left {
+					return
+				}
+			}
+		}()
+		class = append(class, voter{n, m})
+	}
+	everyoneIn(t, 3*perNode+1, nodes...)
+	nodes[0].hub.Post(prof.m, "/poll Which? | a | b | c")
+	settled(t, nodes...)
+	began := time.Now()
+	var wg sync.WaitGroup
+	want := make([]int, 3)
+	for i, v := range class {
+		last := 1 + (i/3)%3 // the last choice, whatever the node
+		want[last-1]++
+		wg.Go(func() {
+			v.n.hub.Post(v.m, "/vote 1")
+			v.n.hub.Post(v.m, fmt.Sprintf("/vote %d", last))
+		})
+	}
+	wg.Wait()
+	settled(t, nodes...)
+	t.Logf("%d votes on three nodes counted everywhere in %v", 2*len(class), time.Since(began).Round(time.Millisecond))
+	for i, n := range nodes {
+		if v := n.hub.DefaultRoom().Poll(); v == nil || !slices.Equal(v.Counts, want) || v.Total != 3*perNode {
+			t.Fatalf("node %d's tally: %+v; want %v", i+1, v, want)
+		}
+	}
+}
