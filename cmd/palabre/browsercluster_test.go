@@ -2,8 +2,43 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"testing"
 )
+
+// twoNodes is two nodes of a cluster behind a test load balancer (link),
+// a page entered as ana through it, on node 1, and a TCP member of node 2
+// in the page's room.
+type twoNodes struct {
+	stop1  func()
+	a2     map[string]net.Addr
+	link   *flakyLink
+	origin string
+	tb     *tab
+	tcpM   *member
+}
+
+// pageOnNodeOne starts twoNodes, the page and the TCP member in room ("":
+// the default), and waits until the page lists the TCP member.
+func pageOnNodeOne(t *testing.T, room string) twoNodes {
+	t.Helper()
+	url := natsApart(t)
+	a1, stop1 := serveAt(t, natsNode(t, url, "node1", "127.0.0.1:0"))
+	a2, _ := serveAt(t, natsNode(t, url, "node2", "127.0.0.1:0"))
+	link := newFlakyLink(t, a1["http"].String())
+	c := twoNodes{stop1: stop1, a2: a2, link: link, origin: "http://" + link.ln.Addr().String(), tb: openTab(t)}
+	page := c.origin + "/?name=ana"
+	if room != "" {
+		page += "&room=" + room
+	}
+	c.tb.enter(page)
+	c.tcpM = joinTCP(t, a2["tcp"].String())
+	if room != "" {
+		c.tcpM.send(t, "/join "+room)
+	}
+	c.tb.waitFor("the TCP member of node 2 listed", `[...document.querySelectorAll("#members li")].some(li => li.firstChild.textContent === `+js(c.tcpM.name)+`)`)
+	return c
+}
 
 // A web member whose node goes away comes back by itself on another node
 // of the cluster, through the same address (the link is the load
@@ -11,17 +46,8 @@ import (
 // while it was away and nothing twice. The stream's numbers, the same on
 // every node, are what tells the page what it missed.
 func TestBrowserMovesToAnotherNode(t *testing.T) {
-	url := natsApart(t)
-	a1, stop1 := serveAt(t, natsNode(t, url, "node1", "127.0.0.1:0"))
-	a2, _ := serveAt(t, natsNode(t, url, "node2", "127.0.0.1:0"))
-	link := newFlakyLink(t, a1["http"].String())
-	origin := "http://" + link.ln.Addr().String()
-	tb := openTab(t)
-	tb.enter(origin + "/?name=ana&room=tp1")
-
-	tcpM := joinTCP(t, a2["tcp"].String())
-	tcpM.send(t, "/join tp1")
-	tb.waitFor("the TCP member of node 2 listed", `[...document.querySelectorAll("#members li")].some(li => li.firstChild.textContent === `+js(tcpM.name)+`)`)
+	c := pageOnNodeOne(t, "tp1")
+	stop1, a2, link, origin, tb, tcpM := c.stop1, c.a2, c.link, c.origin, c.tb, c.tcpM
 	tcpM.send(t, "before the drop")
 	tb.waitLine("before the drop")
 	tb.say("hi from node 1")
@@ -73,15 +99,8 @@ func TestBrowserMovesToAnotherNode(t *testing.T) {
 // lets node 2 take the name from its ghost; node 1 lets the ghost go, and
 // the room reads it leave once ("reconnected") and come back.
 func TestBrowserBackOnAnotherNodeBesideItsGhost(t *testing.T) {
-	url := natsApart(t)
-	a1, _ := serveAt(t, natsNode(t, url, "node1", "127.0.0.1:0"))
-	a2, _ := serveAt(t, natsNode(t, url, "node2", "127.0.0.1:0"))
-	link := newFlakyLink(t, a1["http"].String())
-	origin := "http://" + link.ln.Addr().String()
-	tb := openTab(t)
-	tb.enter(origin + "/?name=ana")
-	tcpM := joinTCP(t, a2["tcp"].String())
-	tb.waitFor("the TCP member of node 2 listed", `[...document.querySelectorAll("#members li")].some(li => li.firstChild.textContent === `+js(tcpM.name)+`)`)
+	c := pageOnNodeOne(t, "")
+	a2, link, origin, tb, tcpM := c.a2, c.link, c.origin, c.tb, c.tcpM
 
 	link.cut() // the browser's side only: the ghost stays on node 1
 	tb.waitFor("the drop shown", `document.getElementById("state").dataset.state === "offline"`)

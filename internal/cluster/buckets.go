@@ -60,13 +60,7 @@ func (s *sharedStore) ReleaseName(name string) {
 // seedOwners gives the hub the names the bucket keeps as keys', once the
 // stream's replay is done.
 func (n *Node) seedOwners(ctx context.Context) error {
-	var names []room.NameOwner
-	err := eachValue(ctx, n.owners, func(v []byte) {
-		var o room.NameOwner
-		if json.Unmarshal(v, &o) == nil {
-			names = append(names, o)
-		}
-	})
+	names, err := valuesOf[room.NameOwner](ctx, n.owners)
 	if err != nil {
 		return fmt.Errorf("cluster: the names' owners: %w", err)
 	}
@@ -86,6 +80,19 @@ func (n *Node) seedTopics(ctx context.Context) error {
 		return fmt.Errorf("cluster: the topics: %w", err)
 	}
 	return nil
+}
+
+// valuesOf decodes the JSON value of each key of kv now; one that does
+// not decode is skipped.
+func valuesOf[T any](ctx context.Context, kv jetstream.KeyValue) ([]T, error) {
+	var out []T
+	err := eachValue(ctx, kv, func(v []byte) {
+		var x T
+		if json.Unmarshal(v, &x) == nil {
+			out = append(out, x)
+		}
+	})
+	return out, err
 }
 
 // eachValue gives f the value of each key of kv now; a key deleted

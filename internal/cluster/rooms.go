@@ -58,13 +58,7 @@ func (n *Node) KeepRoom(k room.KeptRoom) {
 // seedRooms gives the hub what the bucket keeps of the rooms, once the
 // stream's replay is done.
 func (n *Node) seedRooms(ctx context.Context) error {
-	var rooms []room.KeptRoom
-	err := eachValue(ctx, n.rooms, func(v []byte) {
-		var k room.KeptRoom
-		if json.Unmarshal(v, &k) == nil {
-			rooms = append(rooms, k)
-		}
-	})
+	rooms, err := valuesOf[room.KeptRoom](ctx, n.rooms)
 	if err != nil {
 		return fmt.Errorf("cluster: the rooms: %w", err)
 	}

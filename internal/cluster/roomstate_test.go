@@ -45,6 +45,31 @@ func everyoneIn(t *testing.T, n int, nodes ...*testNode) {
 	}, func() string { return fmt.Sprintf("not every node counts %d members", n) })
 }
 
+// allRead waits until each reader has read one message of kind k.
+func allRead(t *testing.T, readers []*reader, k room.Kind, what string) {
+	t.Helper()
+	waitFor(t, 5*time.Second, func() bool {
+		for _, r := range readers {
+			if len(r.kinds(k)) != 1 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return "not everyone read " + what })
+}
+
+// profAnnBob is three nodes with an operator on node 1, ann on node 2 and
+// bob on node 3, every node counting the three.
+func profAnnBob(t *testing.T) (nodes []*testNode, prof, ann, bob *reader) {
+	t.Helper()
+	nodes = classNodes(t, 3)
+	prof = joinKey(t, nodes[0], "prof", "SHA256:teacher")
+	ann = join(t, nodes[1], "ann")
+	bob = join(t, nodes[2], "bob")
+	everyoneIn(t, 3, nodes...)
+	return nodes, prof, ann, bob
+}
+
 // errorsOf are the refusals r read.
 func errorsOf(r *reader) []room.ErrorCode {
 	var out []room.ErrorCode
@@ -68,14 +93,7 @@ func TestPollCountsEveryNode(t *testing.T) {
 	readers := []*reader{prof, ann, bob, kim, kim2}
 
 	nodes[0].hub.Post(prof.m, "/poll Lunch? | pizza | salad")
-	waitFor(t, 5*time.Second, func() bool {
-		for _, r := range readers {
-			if len(r.kinds(room.KindPoll)) != 1 {
-				return false
-			}
-		}
-		return true
-	}, func() string { return "not everyone read the poll" })
+	allRead(t, readers, room.KindPoll, "the poll")
 	nodes[1].hub.Post(ann.m, "/vote 1")
 	nodes[2].hub.Post(bob.m, "/vote 2")
 	nodes[1].hub.Post(kim.m, "/vote 1")
@@ -94,14 +112,7 @@ func TestPollCountsEveryNode(t *testing.T) {
 	}
 
 	nodes[0].hub.Post(prof.m, "/endpoll")
-	waitFor(t, 5*time.Second, func() bool {
-		for _, r := range readers {
-			if len(r.kinds(room.KindPollResult)) != 1 {
-				return false
-			}
-		}
-		return true
-	}, func() string { return "not everyone read the result" })
+	allRead(t, readers, room.KindPollResult, "the result")
 	for _, r := range readers {
 		res := r.kinds(room.KindPollResult)[0]
 		if got := []int{res.Rooms[0].Members, res.Rooms[1].Members}; !slices.Equal(got, []int{1, 2}) || res.Others != 3 {
@@ -154,11 +165,7 @@ func TestPollsOpenedAtOnce(t *testing.T) {
 // for the operator on node 1; /next gives the floor to the first
 // everywhere, and a member's leave takes its hand down on every node.
 func TestHandsAcrossNodes(t *testing.T) {
-	nodes := classNodes(t, 3)
-	prof := joinKey(t, nodes[0], "prof", "SHA256:teacher")
-	ann := join(t, nodes[1], "ann")
-	bob := join(t, nodes[2], "bob")
-	everyoneIn(t, 3, nodes...)
+	nodes, prof, ann, bob := profAnnBob(t)
 	nodes[1].hub.Post(ann.m, "/hand")
 	settled(t, nodes...)
 	nodes[2].hub.Post(bob.m, "/hand")
@@ -194,11 +201,7 @@ func TestHandsAcrossNodes(t *testing.T) {
 // takes the question off node 2's list, and an anonymous question hides
 // its author from another node's members.
 func TestModesAndQuestionsAcrossNodes(t *testing.T) {
-	nodes := classNodes(t, 3)
-	prof := joinKey(t, nodes[0], "prof", "SHA256:teacher")
-	ann := join(t, nodes[1], "ann")
-	bob := join(t, nodes[2], "bob")
-	everyoneIn(t, 3, nodes...)
+	nodes, prof, ann, bob := profAnnBob(t)
 
 	nodes[0].hub.Post(prof.m, "/slow 30s")
 	settled(t, nodes...)
