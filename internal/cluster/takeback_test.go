@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,5 +112,45 @@ func TestPageBackAfterItsNodeDied(t *testing.T) {
 	}
 	if c := nodes[2].hub.DefaultRoom().Count(); c != 2 {
 		t.Fatalf("node 3 counts %d; want ana and carl", c)
+	}
+}
+
+// TestWrongTokensInParallel: fifty pages naming tokens they do not have,
+// all at once on two other nodes, take nothing: ana stays ana on node 1,
+// and each of them gets a name of its own.
+func TestWrongTokensInParallel(t *testing.T) {
+	nodes := classNodes(t, 3)
+	ana := joinPage(t, nodes[0], "ana", "token-1", "")
+	everyoneIn(t, 1, nodes...)
+	names := make(chan string, 50)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			m, _, err := nodes[1+i%2].hub.Join(room.JoinRequest{Name: "ana", Door: room.DoorWeb, Addr: "127.0.0.1:1",
+				Token: fmt.Sprintf("mine-%d", i), Resume: fmt.Sprintf("guess-%d", i)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			names <- m.Name()
+		})
+	}
+	wg.Wait()
+	close(names)
+	seen := map[string]bool{}
+	for n := range names {
+		if n == "ana" || seen[n] {
+			t.Fatalf("a page with a wrong token is %s", n)
+		}
+		seen[n] = true
+	}
+	settled(t, nodes...)
+	select {
+	case <-ana.done:
+		t.Fatalf("ana left: %v", ana.m.Reason())
+	default:
+	}
+	if n := nodes[2].hub.DefaultRoom().Count(); n != 51 {
+		t.Fatalf("node 3 counts %d; want 51", n)
 	}
 }
