@@ -105,18 +105,18 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 	h.seq.Store(msg.Seq)
 	mine := msg.Node == h.opts.Node
 	h.bansLocked(&msg, mine)
+	known := true // a leave of a member this node knew: a second one is neither shown nor kept
 	if !mine {
-		h.rosterLocked(&msg)
+		known = h.rosterLocked(&msg)
 	} else if msg.Kind == KindLeave && msg.Reason == ReasonReplaced {
 		// Another node took the name of this node's member, come back there
-		// (its page lost its socket, unnoticed here): the room has read it
+		// (its page lost its socket, unnoticed here): the room reads it
 		// leave, and it goes from here without another word.
-		for _, m := range h.members {
-			if m.id == msg.SenderID {
-				h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
-				h.detachLocked(m, ReasonReplaced)
-				break
-			}
+		i := slices.IndexFunc(h.members, func(m *Member) bool { return m.id == msg.SenderID })
+		if known = i >= 0; known {
+			m := h.members[i]
+			h.members = slices.Delete(h.members, i, i+1)
+			h.detachLocked(m, ReasonReplaced)
 		}
 	} else if msg.Kind == KindLeave && msg.Reason == ReasonLost {
 		// The others took one of this node's members for gone (this node
@@ -137,7 +137,7 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 			r = h.addRoomLocked(msg.Room, false, nil)
 		}
 	}
-	shown := r == nil || h.effectLocked(r, &msg)
+	shown := known && (r == nil || h.effectLocked(r, &msg))
 	if r != nil && shown {
 		h.keptByLocked(r, &msg, mine)
 	}
@@ -328,8 +328,10 @@ func (h *Hub) applyPrivateLocked(msg *Message, mine bool) {
 }
 
 // rosterLocked follows another node's members: who joined which room,
-// changed name, became an operator or left.
-func (h *Hub) rosterLocked(msg *Message) {
+// changed name, became an operator or left. It reports false for the leave
+// of a member it no longer knew (left already: the others announced its
+// node gone, or its name was taken back while it left).
+func (h *Hub) rosterLocked(msg *Message) bool {
 	switch msg.Kind {
 	case KindJoin:
 		r := h.rooms[nameKey(msg.Room)]
@@ -349,7 +351,7 @@ func (h *Hub) rosterLocked(msg *Message) {
 			h.claimLocked(msg.Key, msg.From) // the name is that key's on every node
 		}
 	case KindLeave:
-		h.dropRemoteLocked(msg.Node, msg.SenderID)
+		return h.dropRemoteLocked(msg.Node, msg.SenderID)
 	case KindRelease:
 		h.releaseNameLocked(msg.Text)
 	case KindBreakout:
@@ -387,14 +389,16 @@ func (h *Hub) rosterLocked(msg *Message) {
 			h.remoteNames[nameKey(msg.To)] = ref
 		}
 	}
+	return true
 }
 
-// dropRemoteLocked forgets a member of another node, in whichever room.
-func (h *Hub) dropRemoteLocked(node string, id uint64) {
+// dropRemoteLocked forgets a member of another node, in whichever room,
+// and reports whether it knew it.
+func (h *Hub) dropRemoteLocked(node string, id uint64) bool {
 	ref := remoteRef{node, id}
 	x, r := h.remoteOfLocked(ref)
 	if x == nil {
-		return
+		return false
 	}
 	delete(h.remoteNames, nameKey(x.info.Name))
 	delete(h.remoteAt, ref)
@@ -402,6 +406,7 @@ func (h *Hub) dropRemoteLocked(node string, id uint64) {
 	r.remote = slices.DeleteFunc(r.remote, func(y remote) bool { return y.node == node && y.id == id })
 	r.count.Store(int64(r.size()))
 	h.leftLocked(r)
+	return true
 }
 
 // Gone is what to tell the cluster when a node has disappeared without its
@@ -448,8 +453,10 @@ func (h *Hub) ghostLocked(req JoinRequest) (remote, bool) {
 
 // ghostGoneLocked announces that x, whose name a member come back on this
 // node took (Cluster.Take), has left: its node, reading it, lets it go.
+// Its name is free here at once; it leaves the member lists, here too,
+// when the cluster brings its leave back.
 func (h *Hub) ghostGoneLocked(x remote) {
-	h.dropRemoteLocked(x.node, x.id)
+	delete(h.remoteNames, nameKey(x.info.Name))
 	h.outgoing = append(h.outgoing, x.leave(ReasonReplaced, h.opts.Now())) // as x's node's, not emitLocked's
 }
 

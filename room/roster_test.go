@@ -15,6 +15,45 @@ func (quietCluster) Take(_, _, _ string) error  { return ErrNameHeld }
 func (quietCluster) Release(...string)          {}
 func (quietCluster) KeepRoom(KeptRoom)          {}
 
+// TestSecondLeaveIsNotShown: another node's member's leave, when it comes
+// twice (its node announced it, and so did the node that took its name
+// back, or the nodes that counted its node gone, under other IDs), is
+// shown and kept once.
+func TestSecondLeaveIsNotShown(t *testing.T) {
+	store := newMemStore()
+	h := newTestHub(t, Options{Cluster: quietCluster{}, Node: "here", Store: store})
+	h.Apply(Message{Seq: 1, Kind: KindJoin, Node: "there", SenderID: 7, From: "ana", Room: "main", Door: DoorWeb})
+	bob, _, err := h.Join(JoinRequest{Name: "bob", Door: DoorTCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.Drain(nil)
+	leave := Message{Seq: 2, Kind: KindLeave, Node: "there", SenderID: 7, From: "ana", Room: "main", Door: DoorWeb, Reason: ReasonReplaced}
+	h.Apply(leave)
+	leave.Seq, leave.Reason = 3, ReasonLost
+	h.Apply(leave)
+	var leaves int
+	for _, m := range bob.Drain(nil) {
+		if m.Kind == KindLeave {
+			leaves++
+		}
+	}
+	if leaves != 1 {
+		t.Fatalf("bob read ana leave %d times", leaves)
+	}
+	kept := 0
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	for _, m := range store.events {
+		if m.Kind == KindLeave && m.From == "ana" {
+			kept++
+		}
+	}
+	if kept != 1 {
+		t.Fatalf("the store kept %d leaves of ana", kept)
+	}
+}
+
 // BenchmarkRemoteLeaveStorm: a node that died with n members, in rooms of
 // 30, has their leaves applied by a node that followed them: the cost per
 // leave as the roster it searches is large.
