@@ -112,10 +112,9 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 		// Another node took the name of this node's member, come back there
 		// (its page lost its socket, unnoticed here): the room reads it
 		// leave, and it goes from here without another word.
-		i := slices.IndexFunc(h.members, func(m *Member) bool { return m.id == msg.SenderID })
-		if known = i >= 0; known {
-			m := h.members[i]
-			h.members = slices.Delete(h.members, i, i+1)
+		m := h.memberLocked(msg.SenderID)
+		if known = m != nil; known {
+			h.members = slices.DeleteFunc(h.members, func(x *Member) bool { return x == m })
 			h.detachLocked(m, ReasonReplaced)
 		}
 	} else if msg.Kind == KindLeave && msg.Reason == ReasonLost {
@@ -123,10 +122,8 @@ func (h *Hub) Apply(msg Message) (congested bool) {
 		// was cut off from them for a while): it is still here, and says
 		// so. (Its own leaves, a move's among them, are of members gone
 		// from here, or for another reason.)
-		for _, m := range h.members {
-			if m.id == msg.SenderID && m.room != nil {
-				h.emitLocked(joinOf(m))
-			}
+		if m := h.memberLocked(msg.SenderID); m != nil && m.room != nil {
+			h.emitLocked(joinOf(m))
 		}
 	}
 	var r *Room // the room it happened in
@@ -319,12 +316,17 @@ func (h *Hub) applyPrivateLocked(msg *Message, mine bool) {
 	if !mine {
 		return
 	}
-	for _, m := range h.members {
-		if m.id == msg.SenderID {
-			h.sendLocked(msg, []*Member{m})
-			return
-		}
+	if m := h.memberLocked(msg.SenderID); m != nil {
+		h.sendLocked(msg, []*Member{m})
 	}
+}
+
+// memberLocked is this node's member with that ID, or nil.
+func (h *Hub) memberLocked(id uint64) *Member {
+	if i := slices.IndexFunc(h.members, func(m *Member) bool { return m.id == id }); i >= 0 {
+		return h.members[i]
+	}
+	return nil
 }
 
 // rosterLocked follows another node's members: who joined which room,

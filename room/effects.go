@@ -43,17 +43,13 @@ func (h *Hub) effectLocked(r *Room, msg *Message) bool {
 // another's (x); both nil once it left r.
 func (h *Hub) senderInLocked(r *Room, msg *Message) (m *Member, x *remote) {
 	if msg.Node == h.opts.Node {
-		for _, m := range r.members {
-			if m.id == msg.SenderID {
-				return m, nil
-			}
+		if m := h.memberLocked(msg.SenderID); m != nil && m.room == r {
+			return m, nil
 		}
 		return nil, nil
 	}
-	for i := range r.remote {
-		if r.remote[i].node == msg.Node && r.remote[i].id == msg.SenderID {
-			return nil, &r.remote[i]
-		}
+	if x, at := h.remoteOfLocked(remoteRef{msg.Node, msg.SenderID}); at == r {
+		return nil, x
 	}
 	return nil, nil
 }

@@ -31,24 +31,22 @@ func (q *handQueue) lower(e hand) bool {
 // handOf is the hand of another node's member x.
 func handOf(x *remote) hand { return hand{node: x.node, id: x.id} }
 
-// who is the member whose hand e is, as r's member list shows it; ok is
-// false once it left r.
-func (r *Room) who(e hand) (info MemberInfo, ok bool) {
+// whoLocked is the member whose hand e is in r, as r's member list shows
+// it; ok is false once it left r.
+func (h *Hub) whoLocked(r *Room, e hand) (info MemberInfo, ok bool) {
 	if e.m != nil {
 		return e.m.info(), true
 	}
-	for i := range r.remote {
-		if r.remote[i].node == e.node && r.remote[i].id == e.id {
-			return r.remote[i].info, true
-		}
+	if x, at := h.remoteOfLocked(remoteRef{e.node, e.id}); at == r {
+		return x.info, true
 	}
 	return MemberInfo{}, false
 }
 
-func (r *Room) handInfos() []MemberInfo {
+func (h *Hub) handInfosLocked(r *Room) []MemberInfo {
 	out := make([]MemberInfo, 0, len(r.hands.order))
 	for _, e := range r.hands.order {
-		if info, ok := r.who(e); ok {
+		if info, ok := h.whoLocked(r, e); ok {
 			info.Hand = true
 			out = append(out, info)
 		}
@@ -91,7 +89,7 @@ func (h *Hub) nextLocked(op *Member) {
 	r := op.room
 	var first MemberInfo
 	for _, e := range r.hands.order {
-		if info, ok := r.who(e); ok {
+		if info, ok := h.whoLocked(r, e); ok {
 			first = info
 			break
 		}
@@ -108,7 +106,7 @@ func (h *Hub) nextLocked(op *Member) {
 // floor is not given twice.
 func (h *Hub) floorGivenLocked(r *Room, msg *Message) bool {
 	for _, e := range r.hands.order {
-		if info, ok := r.who(e); ok && nameKey(info.Name) == nameKey(msg.To) {
+		if info, ok := h.whoLocked(r, e); ok && nameKey(info.Name) == nameKey(msg.To) {
 			r.hands.lower(e)
 			msg.Others = len(r.hands.order)
 			return true

@@ -692,7 +692,7 @@ func (h *Hub) postLocked(m *Member, in Input) {
 	case CmdHand:
 		h.handLocked(m)
 	case CmdHands:
-		h.replyLocked(m, Message{Kind: KindHands, Room: m.room.name, Members: m.room.handInfos()})
+		h.replyLocked(m, Message{Kind: KindHands, Room: m.room.name, Members: h.handInfosLocked(m.room)})
 	case CmdNext:
 		h.nextLocked(m)
 	case CmdAsk:

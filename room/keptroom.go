@@ -44,11 +44,10 @@ func (h *Hub) keptLocked(r *Room, seq uint64) KeptRoom {
 	if r.parent != nil {
 		k.Parent = r.parent.name
 	}
-	prefix := muteKeyOf(r, "")
 	now := h.opts.Now()
 	for key, until := range h.mutes {
-		who, ok := strings.CutPrefix(key, prefix)
-		if !ok || strings.HasPrefix(who, "#") || (!until.IsZero() && !now.Before(until)) {
+		who, ok := keyedMute(r, key)
+		if !ok || (!until.IsZero() && !now.Before(until)) {
 			continue // another room's, a keyless member's (its session's), or over
 		}
 		if k.Mutes == nil {
@@ -57,6 +56,13 @@ func (h *Hub) keptLocked(r *Room, seq uint64) KeptRoom {
 		k.Mutes[who] = until
 	}
 	return k
+}
+
+// keyedMute reports whether key (of Hub.mutes) is the mute of a keyed
+// member in r, and gives that key.
+func keyedMute(r *Room, key string) (who string, ok bool) {
+	who, ok = strings.CutPrefix(key, muteKeyOf(r, ""))
+	return who, ok && !strings.HasPrefix(who, "#")
 }
 
 // keepLocked hands the cluster what it keeps of r, after this node's own
@@ -88,9 +94,8 @@ func (h *Hub) SeedRooms(rooms []KeptRoom) {
 		r.slowquiet.every.Store(int64(k.Slow))
 		r.slowquiet.quiet.Store(k.Quiet)
 		h.questionsOf(r).anonymous = k.Anonymous
-		prefix := muteKeyOf(r, "")
 		for key := range h.mutes {
-			if who, ok := strings.CutPrefix(key, prefix); ok && !strings.HasPrefix(who, "#") {
+			if _, ok := keyedMute(r, key); ok {
 				delete(h.mutes, key)
 			}
 		}

@@ -70,6 +70,11 @@ func (qq *questionQueue) find(word string) (int, *question) {
 	if err != nil || n <= 0 {
 		return -1, nil
 	}
+	return qq.numbered(n)
+}
+
+// numbered returns the open question numbered n, or nil.
+func (qq *questionQueue) numbered(n int) (int, *question) {
 	for i, q := range qq.open {
 		if q.n == n {
 			return i, q
@@ -164,7 +169,7 @@ func (h *Hub) upLocked(m *Member, word string) {
 // upvotedLocked counts the upvote msg brings (effectLocked), once per
 // voter and never its author's.
 func (h *Hub) upvotedLocked(r *Room, msg *Message) {
-	_, q := h.questionsOf(r).find(strconv.Itoa(msg.Others))
+	_, q := h.questionsOf(r).numbered(msg.Others)
 	if q == nil || (msg.Key != "" && q.fromKey == msg.Key) || (q.fromNode == msg.Node && q.fromID&^remoteID == msg.SenderID) {
 		return
 	}
@@ -219,7 +224,7 @@ func (h *Hub) dismissLocked(op *Member, word string) {
 // not shown again.
 func (h *Hub) questionClosedLocked(r *Room, msg *Message) bool {
 	qq := h.questionsOf(r)
-	i, q := qq.find(strconv.Itoa(msg.Others))
+	i, q := qq.numbered(msg.Others)
 	if q == nil {
 		return false
 	}

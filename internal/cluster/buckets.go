@@ -142,7 +142,7 @@ func (s *sharedStore) DeleteBan(target string) {
 	})
 }
 
-// queue hands f to the bans' and topics' writer; queueTo to the one of q
+// queue hands f to the bans', topics' and rooms' writer; queueTo to the one of q
 // (the owners' have theirs: a class of keyed members arriving at once
 // must not crowd a ban out). A full queue drops f, logged.
 func (n *Node) queue(f func(context.Context) error) { n.queueTo(n.banq, "a ban or a topic", f) }

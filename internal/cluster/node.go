@@ -95,7 +95,7 @@ type Node struct {
 	hub      *room.Hub
 	cancel   context.CancelFunc
 	stopBans context.CancelFunc
-	banq     chan func(context.Context) // the bans and topics to write to their buckets (bans.go)
+	banq     chan func(context.Context) // the bans, topics and rooms to write to their buckets (buckets.go)
 	ownq     chan func(context.Context) // the names' owners to write to theirs
 	wg       sync.WaitGroup
 
