@@ -193,7 +193,10 @@ func TestNATSServerKilled(t *testing.T) {
 	var nodes []*testNode
 	for i := range 3 {
 		urls := []string{nc.url(i), nc.url((i + 1) % 3), nc.url((i + 2) % 3)} // its own server first
-		nodes = append(nodes, startNode(t, nodeOptions{url: strings.Join(urls, ","), name: fmt.Sprintf("node%d", i+1)}))
+		// The cut-off a node has by default: when the killed server led the
+		// stream, the others take 4 to 9 s to elect the next leader, and a
+		// line posted meanwhile waits for it (2 s let one go, once in this session's runs).
+		nodes = append(nodes, startNode(t, nodeOptions{url: strings.Join(urls, ","), name: fmt.Sprintf("node%d", i+1), cutOff: DefaultCutOff}))
 	}
 	a := join(t, nodes[0], "ana")
 	b := join(t, nodes[1], "bob")

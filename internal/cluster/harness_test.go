@@ -110,6 +110,9 @@ type nodeOptions struct {
 	name  string
 	hub   func(*room.Options)
 	age   time.Duration // the stream's MaxAge; 0: the default
+	// cutOff is how long a publish is tried before the node counts itself
+	// cut off; 0: 2 s, for the partition test's sake.
+	cutOff time.Duration
 }
 
 // fast presence for tests: a node is gone after a second of silence.
@@ -130,7 +133,10 @@ func startNode(t *testing.T, o nodeOptions) *testNode {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	node, err := New(ctx, Options{Conn: nc, Name: o.name, Heartbeat: testBeat, GoneAfter: testGone, CutOff: 2 * time.Second, MaxAge: o.age, Logger: quiet()})
+	if o.cutOff == 0 {
+		o.cutOff = 2 * time.Second
+	}
+	node, err := New(ctx, Options{Conn: nc, Name: o.name, Heartbeat: testBeat, GoneAfter: testGone, CutOff: o.cutOff, MaxAge: o.age, Logger: quiet()})
 	if err != nil {
 		nc.Close()
 		t.Fatal(err)
