@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	xvt "github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/room"
@@ -25,7 +24,7 @@ func afterScreen(t *testing.T, s *screen, cols, rows int) string {
 	t.Helper()
 	waitEnded(t, s)
 	raw := rawOut(s)
-	em := xvt.NewEmulator(cols, rows)
+	em := sshui.NewEmulator(t, cols, rows, nil)
 	if _, err := em.WriteString(raw); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	xvt "github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/room"
@@ -28,7 +27,7 @@ func TestScreenHelpListsItsKeys(t *testing.T) {
 			s.typeText("/help\r")
 			var shown string
 			poll(t, patience, "the help on the screen", func() bool {
-				em := xvt.NewEmulator(120, 50)
+				em := sshui.NewEmulator(t, 120, 50, nil)
 				_, _ = em.WriteString(rawOut(s))
 				shown = em.String()
 				return strings.Contains(shown, "Ctrl+C")

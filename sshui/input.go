@@ -28,10 +28,14 @@ const maxPaste = 4 * maxPending
 // And it holds the reader back while the screen's lines held by flood
 // control are full (wait): the screen then reads no more of the session,
 // and the client waits, as on the TCP door.
+//
+// Until the terminal has answered whether it has margins (margins.go), it
+// takes the answer out of what it reads, and tells margins if it has.
 type inputGuard struct {
 	r       io.Reader
 	wait    func() // returns once the screen may take more input
 	tooLong func()
+	margins func() // the terminal has margins; nil once answered
 	tail    []byte // the end of the last read, held back for the next
 
 	marker  int  // bytes of "\x1b[20" then "0" or "1" matched so far
@@ -58,6 +62,20 @@ func (g *inputGuard) Read(p []byte) (int, error) {
 		}
 	}
 	n += held
+	if g.margins != nil {
+		var found, has bool
+		var k int
+		n, found, has, k = takeMarginsReply(p[:n])
+		if found {
+			if has {
+				g.margins()
+			}
+			g.margins = nil
+		} else if k > 0 && err == nil && len(g.tail) == 0 {
+			g.tail = append(g.tail, p[n-k:n]...)
+			n -= k
+		}
+	}
 	if n == len(p) && err == nil {
 		k := unfinished(p[:n])
 		g.tail = append(g.tail, p[n-k:n]...)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,123 @@ func TestInputGuardKeepsSequencesWhole(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chunks is a reader that returns one chunk a Read, as a session's reads
+// come with its packets.
+type chunks []string
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	if (*c)[0] = (*c)[0][n:]; (*c)[0] == "" {
+		*c = (*c)[1:]
+	}
+	return n, nil
+}
+
+// readAll reads g to its end and returns each read's bytes.
+func readAll(t *testing.T, g *inputGuard) []string {
+	t.Helper()
+	var reads []string
+	buf := make([]byte, 256)
+	for range 1 << 16 { // more reads than any test's input has bytes
+		n, err := g.Read(buf)
+		if n > 0 {
+			reads = append(reads, string(buf[:n]))
+		}
+		if err != nil {
+			return reads
+		}
+	}
+	t.Fatal("no end")
+	return nil
+}
+
+// The terminal's answer to whether it has margins is taken out of what the
+// screen reads, wherever it comes, even cut across two reads; only the
+// first answer is, and nothing typed is held back for long: an Escape
+// alone is given at once.
+func TestInputGuardTakesTheMarginsAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		in      chunks
+		reads   []string
+		margins bool
+	}{
+		{"xterm's answer alone", chunks{"\x1b[?69;2$y"}, nil, true},
+		{"set", chunks{"\x1b[?69;1$y"}, nil, true},
+		{"amid keys", chunks{"ab\x1b[?69;2$ycd"}, []string{"abcd"}, true},
+		{"cut in its head", chunks{"a\x1b[?6", "9;2$yb"}, []string{"a", "b"}, true},
+		{"cut after its number", chunks{"\x1b[?69;2", "$yq"}, []string{"q"}, true},
+		{"unknown mode", chunks{"\x1b[?69;0$y", "x"}, []string{"x"}, false},
+		{"permanently reset", chunks{"\x1b[?69;4$yx"}, []string{"x"}, false},
+		{"permanently set", chunks{"\x1b[?69;3$yx"}, []string{"x"}, false},
+		{"a second answer is keys", chunks{"\x1b[?69;0$y", "\x1b[?69;2$y"}, []string{"\x1b[?69;2$y"}, false},
+		{"an Escape alone is given at once", chunks{"\x1b", "x\x1b[?69;2$y"}, []string{"\x1b", "x"}, true},
+		{"another sequence held, then given", chunks{"k\x1b[?", "25hx"}, []string{"k", "\x1b[?25hx"}, false},
+		{"not an answer", chunks{"\x1b[?69;x$y"}, []string{"\x1b[?69;x$y"}, false},
+		{"too long a number", chunks{"\x1b[?69;1234$y"}, []string{"\x1b[?69;1234$y"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			has := false
+			in := tt.in
+			g := &inputGuard{r: &in, wait: func() {}, tooLong: func() {}, margins: func() { has = true }}
+			if got := readAll(t, g); !slices.Equal(got, tt.reads) {
+				t.Errorf("reads %q, want %q", got, tt.reads)
+			}
+			if has != tt.margins {
+				t.Errorf("margins %v, want %v", has, tt.margins)
+			}
+		})
+	}
+}
+
+var marginsAnswer = regexp.MustCompile(`\x1b\[\?69;([0-9]{1,3})\$y`)
+
+// However the input is cut into reads, the screen reads it whole, or
+// without one answer to the margins question; and it is told of margins
+// only when that answer says so.
+func FuzzInputGuardMargins(f *testing.F) {
+	f.Add([]byte("ab\x1b[?69;2$ycd"), []byte{3, 5})
+	f.Add([]byte("\x1b[?69;\x1b[?69;1$y"), []byte{1, 1, 1})
+	f.Add([]byte("\x1b[200~\x1b[?69;2$y\x1b[201~"), []byte{7})
+	f.Fuzz(func(t *testing.T, data, cuts []byte) {
+		if len(data) > maxPending {
+			return // the guard ends such a run of characters: another test's
+		}
+		var in chunks
+		rest := string(data)
+		for _, c := range cuts {
+			if rest == "" {
+				break
+			}
+			k := min(int(c)%17+1, len(rest))
+			in, rest = append(in, rest[:k]), rest[k:]
+		}
+		if rest != "" {
+			in = append(in, rest)
+		}
+		has := false
+		g := &inputGuard{r: &in, wait: func() {}, tooLong: func() {}, margins: func() { has = true }}
+		got := strings.Join(readAll(t, g), "")
+		if got == string(data) {
+			if has {
+				t.Fatalf("told of margins, with no answer taken from %q", data)
+			}
+			return
+		}
+		for _, loc := range marginsAnswer.FindAllStringSubmatchIndex(string(data), -1) {
+			if string(data[:loc[0]])+string(data[loc[1]:]) == got {
+				ps := string(data[loc[2]:loc[3]])
+				if want := ps == "1" || ps == "2" || ps == "01" || ps == "02" || ps == "001" || ps == "002"; has != want {
+					t.Fatalf("answer %q: margins %v", ps, has)
+				}
+				return
+			}
+		}
+		t.Fatalf("read %q of %q: neither whole nor less one answer", got, data)
+	})
 }

@@ -190,6 +190,14 @@ func (l *liveScreen) kickOrBan() room.Message {
 	return l.parting
 }
 
+// hasMargins says the terminal has left and right margins: from the next
+// frame on, a message scrolls beside the member list.
+func (l *liveScreen) hasMargins() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.t.margins = true
+}
+
 // resize lays the screen out for a new window size.
 func (l *liveScreen) resize(w *ssh.Window) {
 	cols, rows := clampSize(w.Width, w.Height)

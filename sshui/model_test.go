@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	xvt "github.com/charmbracelet/x/vt"
 	"github.com/muesli/termenv"
 
 	"palabre/room"
@@ -162,7 +161,7 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			const rows = 24
 			h := newHarness(setup{lang: tc.lang, profile: termenv.ANSI, history: history, w: tc.w, h: rows})
-			em := xvt.NewEmulator(tc.w, rows)
+			em := newEmulator(t, tc.w, rows, nil)
 			tm := newTerm(em)
 			tm.enter()
 			draw := func() {

@@ -53,7 +53,9 @@ type display struct {
 }
 
 func newDisplay(s *screen, cols, rows int) *display {
-	return &display{s: s, em: xvt.NewEmulator(cols, rows)}
+	// Its answers go back to the server, as a terminal's do: x/vt says it
+	// has left and right margins, so the screen scrolls beside its list.
+	return &display{s: s, em: sshui.NewEmulator(s.t, cols, rows, s.stdin)}
 }
 
 // now feeds the emulator what came since, and returns its screen.

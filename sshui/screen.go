@@ -60,6 +60,7 @@ func (s *Server) screen(sess ssh.Session, pty ssh.Pty, out io.Writer, winCh <-ch
 		r:       sess,
 		wait:    func() { queue.wait(m.Done()) },
 		tooLong: func() { s.opts.Hub.Leave(m, room.ReasonTooLong) },
+		margins: func() { scr.hasMargins() },
 	}
 	scr = newLive(model, out, panicked)
 	p = tea.NewProgram(scr,

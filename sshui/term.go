@@ -29,6 +29,11 @@ type term struct {
 	next     frame // composed, then swapped with prev once drawn
 	ok       bool  // prev is on the terminal
 	entering bool  // the next frame first puts the terminal in the screen's modes
+	// margins says the terminal has left and right margins (DECLRMM, as
+	// xterm has): the message area then scrolls beside the member list,
+	// which stays. Without them a scroll moves whole rows, and every row
+	// of the list is written again.
+	margins bool
 
 	shown []areaRow // moved's, kept to reuse
 }
@@ -65,7 +70,10 @@ func (t *term) frame(m *model) []byte {
 	t.buf = t.buf[:0]
 	if t.entering {
 		t.entering = false
-		t.buf = append(t.buf, enterModes...)
+		// Whether the terminal has margins is asked now, before the
+		// first frame clears the screen: a terminal that does not know
+		// the question and shows some of it has it erased at once.
+		t.buf = append(t.buf, enterModes+marginsQuery...)
 	}
 	if m.width <= 0 || m.height <= 0 {
 		return t.buf
@@ -140,14 +148,25 @@ func (t *term) changes(p, f *frame) {
 	// moved if the area is scrolled.
 	shown := p.rows
 	if k := f.top - p.top; k != 0 && t.scrollPays(p.rows, f.rows, k) {
-		t.scroll(f, k)
-		shown = t.moved(p.rows, k)
+		beside := f.side && t.margins
+		t.scroll(f, k, beside)
+		shown = t.moved(p.rows, k, beside)
 	}
 	for i, r := range f.rows {
-		switch was := shown[i]; {
-		case r.msg.s != was.msg.s || r.msg.w != was.msg.w:
+		was := shown[i]
+		msg := r.msg.s != was.msg.s || r.msg.w != was.msg.w
+		side := f.side && r.side.s != was.side.s
+		switch {
+		case msg && (!f.side || side):
 			t.row(f, i, r)
-		case f.side && r.side.s != was.side.s:
+		case msg:
+			// The list's cell beside it is right: the message's cells only.
+			t.cup(i+2, 1)
+			t.buf = append(t.buf, r.msg.s...)
+			if n := f.areaW + 1 - r.msg.w; n > 0 {
+				t.csi1(n, 'X') // ECH: blanks up to the list, the cursor stays
+			}
+		case side:
 			t.cup(i+2, f.areaW+2)
 			t.buf = append(t.buf, r.side.s...)
 			t.endRow(f.areaW+1+r.side.w, f)
@@ -179,11 +198,20 @@ func (t *term) scrollPays(was, now []areaRow, k int) bool {
 }
 
 // scroll moves the message area k rows up (k > 0) or down, inside a
-// scrolling region that keeps the title and the input rows in place.
-func (t *term) scroll(f *frame, k int) {
+// scrolling region that keeps the title and the input rows in place; and,
+// beside, between left and right margins that keep the member list in
+// place too.
+func (t *term) scroll(f *frame, k int, beside bool) {
 	top, bottom := 2, len(f.rows)+1
 	t.buf = append(t.buf, ansi.ResetStyle...)
 	t.csi(top, bottom, 'r') // DECSTBM: the scrolling region
+	if beside {
+		// DECLRMM on, then DECSLRM: the message column and the blank one
+		// after it. The line feeds below start inside them, so they
+		// scroll that rectangle only.
+		t.buf = append(t.buf, "\x1b[?69h"...)
+		t.csi(1, f.areaW+1, 's')
+	}
 	if k > 0 {
 		// A line feed on the region's last row scrolls the region up.
 		t.cup(bottom, 1)
@@ -197,18 +225,27 @@ func (t *term) scroll(f *frame, k int) {
 			t.buf = append(t.buf, ansi.ReverseIndex...)
 		}
 	}
+	if beside {
+		// The whole width again, then DECLRMM off: with it on, CSI s
+		// is no longer "save the cursor" for whatever runs after us.
+		t.buf = append(t.buf, "\x1b[s\x1b[?69l"...)
+	}
 	t.buf = append(t.buf, "\x1b[r"...) // the whole screen again
 }
 
 // moved returns what the area's rows hold after scrolling them by k: the
-// rows that came in are blank.
-func (t *term) moved(rows []areaRow, k int) []areaRow {
+// rows that came in are blank. Beside, only the messages moved.
+func (t *term) moved(rows []areaRow, k int, beside bool) []areaRow {
 	out := slices.Grow(t.shown[:0], len(rows))[:len(rows)]
 	for i := range out {
-		out[i] = areaRow{}
+		var r areaRow
 		if j := i + k; j >= 0 && j < len(rows) {
-			out[i] = rows[j]
+			r = rows[j]
 		}
+		if beside {
+			r.side = rows[i].side
+		}
+		out[i] = r
 	}
 	t.shown = out
 	return out
@@ -228,6 +265,13 @@ func (t *term) inputRow(f *frame) {
 
 // cup moves the cursor to row y, column x, counted from 1.
 func (t *term) cup(y, x int) { t.csi(y, x, 'H') }
+
+// csi1 appends the control sequence ESC [ a final.
+func (t *term) csi1(a int, final byte) {
+	t.buf = append(t.buf, "\x1b["...)
+	t.buf = strconv.AppendInt(t.buf, int64(a), 10)
+	t.buf = append(t.buf, final)
+}
 
 // csi appends the control sequence ESC [ a ; b final.
 func (t *term) csi(a, b int, final byte) {

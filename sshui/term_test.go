@@ -13,10 +13,30 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	xvt "github.com/charmbracelet/x/vt"
 	"github.com/muesli/termenv"
 
 	"palabre/room"
 )
+
+// newEmulator is a terminal emulator (x/vt) whose answers to the server's
+// questions go to answer, or nowhere: unread, they would block its Write.
+func newEmulator(t testing.TB, cols, rows int, answer io.Writer) *xvt.Emulator {
+	em := xvt.NewEmulator(cols, rows)
+	if answer == nil {
+		answer = io.Discard
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(answer, em)
+	}()
+	t.Cleanup(func() {
+		_ = em.Close()
+		<-done
+	})
+	return em
+}
 
 // screenRows is what a frame shows, as text: View's rows, cleaned of
 // escape codes and trailing spaces, as the terminal's Lines are.
@@ -89,11 +109,14 @@ func TestTermShowsTheFrame(t *testing.T) {
 		strings.Repeat("lorem ipsum dolor sit amet ", 9), strings.Repeat("x", 300), "e\u0301 combining",
 	}
 	sizes := [][2]int{{100, 30}, {40, 12}, {80, 24}, {79, 10}, {120, 8}, {20, 5}}
-	for seed := range uint64(4) {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+	for seed := range uint64(8) {
+		// Half the terminals have left and right margins, as xterm has.
+		margins := seed >= 4
+		t.Run(fmt.Sprintf("%d margins=%v", seed, margins), func(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(seed, 7))
 			sz := sizes[seed%uint64(len(sizes))]
 			th := newTermHarness(setup{profile: termenv.ANSI256, w: sz[0], h: sz[1], history: history})
+			th.t.margins = margins
 			who := slices.Clone(members)
 			th.m.cfg.Head = headOf(func() []room.MemberInfo { return who })
 			held := 0 // lines flood control holds back
@@ -198,6 +221,48 @@ func TestTermScrollsForANewMessage(t *testing.T) {
 		if th.out.Len()*4 > whole {
 			t.Errorf("%dx%d: a new message wrote %d bytes, the whole screen %d", sz[0], sz[1], th.out.Len(), whole)
 		}
+	}
+}
+
+// On a terminal with left and right margins, a message on a screen with a
+// full member list scrolls the message column alone: the list is not
+// written again, and a message costs at most half as much again as on a
+// screen without the list, whose message column is as wide. Without
+// margins, every row of the list is written again.
+func TestTermMarginsKeepTheList(t *testing.T) {
+	var crowd []room.MemberInfo
+	for i := range 60 {
+		crowd = append(crowd, room.MemberInfo{Name: fmt.Sprintf("student%02d", i), Door: room.DoorSSH})
+	}
+	perMessage := func(w int, margins bool) int {
+		th := newTermHarness(setup{profile: termenv.ANSI256, w: w, h: 30})
+		th.m.cfg.Head = headOf(func() []room.MemberInfo { return crowd })
+		th.m.refreshMembers()
+		th.t.margins = margins
+		for i := range 40 {
+			th.send(batchMsg{chat(i%60, "bob", 2, fmt.Sprintf("filler %d", i))})
+		}
+		th.draw(t, "filling")
+		n := 0
+		for i := range 50 {
+			th.send(batchMsg{chat(i%60, crowd[i%len(crowd)].Name, uint64(10+i), fmt.Sprintf("message %d of ordinary length, about the lab", i))})
+			th.draw(t, fmt.Sprintf("message %d", i))
+			if margins && strings.Contains(th.out.String(), fmt.Sprintf(";%dH", th.m.areaW+2)) {
+				t.Fatalf("%d columns: a cell of the list was written again: %q", w, th.out.String())
+			}
+			n += th.out.Len()
+		}
+		return n / 50
+	}
+	alone := perMessage(79, false) // the widest screen without the list: the same message column
+	beside := perMessage(100, true)
+	whole := perMessage(100, false)
+	t.Logf("bytes per message: %d without the list, %d beside it with margins, %d without margins", alone, beside, whole)
+	if beside*2 > alone*3 {
+		t.Errorf("with margins, a message beside the list wrote %d bytes, more than 1.5× the %d without the list", beside, alone)
+	}
+	if whole*2 <= alone*3 {
+		t.Errorf("without margins, %d bytes: the list should be written again (%d without it)", whole, alone)
 	}
 }
 

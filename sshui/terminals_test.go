@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	xvt "github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/room"
@@ -71,7 +70,7 @@ func TestSenderStandsOutWithoutColour(t *testing.T) {
 			tc.expect("alice> hi all")
 			var shown string
 			poll(t, patience, "both messages on the screen", func() bool {
-				em := xvt.NewEmulator(80, 24)
+				em := sshui.NewEmulator(t, 80, 24, nil)
 				_, _ = em.WriteString(rawOut(s))
 				shown = em.String()
 				return strings.Contains(shown, "hi all") && strings.Contains(shown, "hello there")

@@ -20,6 +20,7 @@ type vt struct {
 	x, y        int  // cursor, 0-based
 	wrap        bool // xterm's pending wrap: the last column was written, wrapping waits for the next rune
 	top, bottom int  // scroll region, 0-based and inclusive
+	left, right int  // left and right margins (DECSLRM), 0-based and inclusive
 	state       int
 	seq         []byte // escape sequence being parsed, kept whole for Unknown
 	utf         []byte // UTF-8 rune split across Write calls
@@ -37,7 +38,7 @@ const (
 )
 
 func newVT(cols, rows int) *vt {
-	v := &vt{cols: cols, rows: rows, bottom: rows - 1, modes: map[int]bool{}}
+	v := &vt{cols: cols, rows: rows, bottom: rows - 1, right: cols - 1, modes: map[int]bool{}}
 	for range rows {
 		v.cells = append(v.cells, v.blankRow())
 	}
@@ -195,14 +196,20 @@ func (v *vt) erase(y, a, b int) {
 }
 
 // index moves the cursor down a line (LF) or up (RI); on the margin it moves
-// toward, the region scrolls instead. Outside the region, the screen edge stops it.
+// toward, the region scrolls instead, if the cursor is between the left and
+// right margins. Outside the region, the screen edge stops it.
 func (v *vt) index(down bool) {
 	v.wrap = false
+	beside := v.x >= v.left && v.x <= v.right
 	switch {
 	case down && v.y == v.bottom:
-		v.scroll(v.top, v.bottom, 1)
+		if beside {
+			v.scroll(v.top, v.bottom, 1)
+		}
 	case !down && v.y == v.top:
-		v.scroll(v.top, v.bottom, -1)
+		if beside {
+			v.scroll(v.top, v.bottom, -1)
+		}
 	case down:
 		v.y = min(v.y+1, v.rows-1)
 	default:
@@ -210,16 +217,30 @@ func (v *vt) index(down bool) {
 	}
 }
 
-// scroll moves rows top..bottom up by n (down if n < 0); rows scrolled in are blank.
+// scroll moves rows top..bottom up by n (down if n < 0), between the left
+// and right margins; what is scrolled in is blank.
 func (v *vt) scroll(top, bottom, n int) {
 	region := v.cells[top : bottom+1]
-	for n = max(-len(region), min(n, len(region))); n > 0; n-- {
-		copy(region, region[1:])
-		region[len(region)-1] = v.blankRow()
+	h := len(region)
+	n = max(-h, min(n, h))
+	l, r := v.left, v.right+1
+	move := func(i int) {
+		if j := i + n; j >= 0 && j < h {
+			copy(region[i][l:r], region[j][l:r])
+		} else {
+			for x := l; x < r; x++ {
+				region[i][x] = " "
+			}
+		}
 	}
-	for ; n < 0; n++ {
-		copy(region[1:], region)
-		region[0] = v.blankRow()
+	if n > 0 {
+		for i := range h {
+			move(i)
+		}
+	} else {
+		for i := h - 1; i >= 0; i-- {
+			move(i)
+		}
 	}
 }
 
@@ -232,6 +253,9 @@ func (v *vt) csi(seq string) {
 		for _, f := range strings.Split(priv, ";") {
 			if n, err := strconv.Atoi(f); err == nil {
 				v.modes[n] = final == 'h'
+				if n == 69 && final == 'l' { // DECLRMM off: no margins
+					v.left, v.right = 0, v.cols-1
+				}
 			}
 		}
 		return
@@ -288,6 +312,18 @@ func (v *vt) csi(seq string) {
 			return // xterm ignores an empty region
 		}
 		v.top, v.bottom, v.x, v.y = top, bottom, 0, 0
+	case 's':
+		if !v.modes[69] { // SCOSC, saving the cursor: not emulated
+			v.unknown = append(v.unknown, seq)
+			return
+		}
+		left, right := arg(0, 1)-1, min(arg(1, v.cols), v.cols)-1
+		if left >= right {
+			return // xterm ignores empty margins
+		}
+		v.left, v.right, v.x, v.y = left, right, 0, 0
+	case 'X':
+		v.erase(v.y, v.x, min(v.x+n, v.cols))
 	case 'S':
 		v.scroll(v.top, v.bottom, n)
 	case 'T':
@@ -348,6 +384,20 @@ func TestVT(t *testing.T) {
 		{"SU in region", 4, 4, []string{"1\r\n2\r\n3\r\n4\x1b[2;3r\x1b[S"}, []string{"1", "3", "", "4"}, nil, nil},
 		{"SD in region", 4, 4, []string{"1\r\n2\r\n3\r\n4\x1b[2;3r\x1b[T"}, []string{"1", "", "2", "4"}, nil, nil},
 		{"SU whole screen", 4, 4, []string{"1\r\n2\r\n3\r\n4\x1b[2S"}, []string{"3", "4", "", ""}, nil, nil},
+		{"LF scrolls between left and right margins only", 6, 3,
+			[]string{"ab  X1\r\ncd  X2\r\nef  X3\x1b[?69h\x1b[1;3s\x1b[3;1H\n\x1b[s\x1b[?69lg"},
+			[]string{"gd  X1", "ef  X2", "    X3"}, nil, nil}, // DECSLRM homes the cursor
+		{"RI scrolls down between margins", 6, 3,
+			[]string{"ab  X1\r\ncd  X2\x1b[?69h\x1b[1;3s\x1b[1;1H\x1bM\x1b[s\x1b[?69l"},
+			[]string{"    X1", "ab  X2", "cd"}, nil, nil},
+		{"LF outside the margins does not scroll", 6, 2,
+			[]string{"ab  X1\r\ncd  X2\x1b[?69h\x1b[1;3s\x1b[2;5H\n\x1b[?69l"},
+			[]string{"ab  X1", "cd  X2"}, nil, nil},
+		{"DECLRMM off takes the margins away", 4, 2,
+			[]string{"ab\r\ncd\x1b[?69h\x1b[1;2s\x1b[?69l\x1b[2;4H\n"},
+			[]string{"cd", ""}, nil, nil},
+		{"CSI s without DECLRMM is not known", 4, 1, []string{"\x1b[s"}, []string{""}, nil, []string{"\x1b[s"}},
+		{"ECH blanks cells, the cursor stays", 6, 1, []string{"abcdef\x1b[1;2H\x1b[3Xz"}, []string{"az  ef"}, nil, nil},
 		{"IL", 4, 3, []string{"1\r\n2\r\n3\x1b[2;2H\x1b[Lx"}, []string{"1", "x", "2"}, nil, nil},
 		{"DL", 4, 3, []string{"1\r\n2\r\n3\x1b[2;1H\x1b[M"}, []string{"1", "3", ""}, nil, nil},
 		{"modes recorded, SGR ignored", 4, 1,

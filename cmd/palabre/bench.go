@@ -101,6 +101,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&cfg.TCPClients, "tcp-clients", 50, "TCP members that read")
 	f.IntVar(&cfg.SSHClients, "ssh-clients", 5, "SSH members, each with a pty, that read their screen")
+	f.BoolVar(&cfg.SSHMargins, "ssh-margins", false, "the SSH screens' terminals say they have left and right margins when asked, as xterm does (tmux, VTE and others do not)")
 	f.IntVar(&cfg.WebClients, "web-clients", 0, "web members, each a WebSocket on the web door's /ws, that read")
 	f.IntVar(&cfg.Senders, "senders", 5, "how many of the reading members send")
 	f.Float64Var(&cfg.Rate, "rate", 1, "messages per second, per sender")

@@ -353,7 +353,17 @@ func openScreen(t *testing.T, addr, user string) *screen {
 		t.Fatal(err)
 	}
 	s := &screen{more: make(chan struct{}, 1), em: xvt.NewEmulator(screenCols, screenRows)}
-	go io.Copy(io.Discard, s.em) // the terminal's answers to queries: none is needed
+	// The terminal's answers to the server's questions: none is needed,
+	// but unread they would block the emulator.
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, _ = io.Copy(io.Discard, s.em)
+	}()
+	t.Cleanup(func() {
+		_ = s.em.Close()
+		<-copied
+	})
 	sess.Stdout = s
 	if s.in, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)

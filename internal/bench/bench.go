@@ -107,6 +107,12 @@ type Config struct {
 	// welcome; 0: DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	Cols, Rows     int // the screens' size; 0: 100 × 30
+	// SSHMargins makes each screen's terminal answer, as xterm does, that
+	// it has left and right margins (DECLRMM) when the server asks: the
+	// server then scrolls the message column alone, beside the member
+	// list. Without it the screens answer nothing, as a terminal without
+	// them may.
+	SSHMargins bool
 }
 
 // Defaults of the flags.
@@ -340,7 +346,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	r := &runner{cfg: cfg, run: newRunID(), cols: cfg.Cols, rows: cfg.Rows, start: time.Now(), rooms: max(1, cfg.Rooms)}
 	rep := Report{Cores: runtime.NumCPU(), TCPMembers: cfg.TCPClients, SSHMembers: cfg.SSHClients, WebMembers: cfg.WebClients,
-		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, StalledWeb: cfg.StalledWeb, ConnectRate: cfg.ConnectRate,
+		Stalled: cfg.Stalled, StalledSSH: cfg.StalledSSH, StalledWeb: cfg.StalledWeb, ConnectRate: cfg.ConnectRate, SSHMargins: cfg.SSHMargins,
 		Senders: cfg.Senders, Rate: cfg.Rate, DurationS: cfg.Duration.Seconds(), WarmupS: cfg.Warmup.Seconds(),
 		Rooms: max(1, cfg.Rooms), StalledFirstRoom: cfg.StalledFirstRoom, FloodRate: cfg.FloodRate}
 

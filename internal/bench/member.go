@@ -250,6 +250,12 @@ func (r *runner) wait(ctx context.Context, m *member, done <-chan struct{}, what
 	}
 }
 
+// What xterm answers palabre's screen when asked whether it has left and
+// right margins: mode 69 (DECLRMM) is known, and reset.
+var marginsQuery = []byte("\x1b[?69$p")
+
+const marginsAnswer = "\x1b[?69;2$y"
+
 // receive reads a member's stream until it ends: first until the welcome
 // and, with rooms, the sign that it is in its room (moved marks followed by
 // the room's name), then every token it holds, each counted at its first
@@ -270,12 +276,20 @@ func (r *runner) receive(m *member, rd io.Reader, welcome, moved [][]byte, scree
 		now    time.Duration
 	)
 	sc := newScanner(r.run, func(sender, seq int) { r.deliver(m, sender, seq, now) })
-	ready, inRoom := false, false
+	ready, inRoom, answered := false, false, false
 	for {
 		n, err := rd.Read(buf)
 		if n > 0 {
 			now = r.since()
 			p := buf[:n]
+			if screen && r.cfg.SSHMargins && !answered && bytes.Contains(p, marginsQuery) {
+				// The question comes once, with the first frame; the
+				// answer goes as the terminal's would, before any key.
+				answered = true
+				if _, err := m.write([]byte(marginsAnswer)); err != nil {
+					return
+				}
+			}
 			if screen {
 				text = st.strip(text[:0], p)
 				p = text

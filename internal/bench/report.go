@@ -17,6 +17,7 @@ type Report struct {
 	SSHMembers int     `json:"ssh_members"`
 	Stalled    int     `json:"stalled_members"`       // on the TCP door
 	StalledSSH int     `json:"stalled_ssh_members"`   // on the SSH door, each with a pty
+	SSHMargins bool    `json:"ssh_margins,omitempty"` // the screens' terminals said they have left and right margins
 	WebMembers int     `json:"web_members,omitempty"` // the web figures are absent from a run without web members
 	StalledWeb int     `json:"stalled_web_members,omitempty"`
 	Connected  int     `json:"connected"`
@@ -152,6 +153,9 @@ func (rep Report) WriteTable(w io.Writer) error {
 	} else {
 		row("members", "%d connected: %d tcp + %d ssh + %d stalled tcp + %d stalled ssh, %s, in %.1f s",
 			rep.Connected, rep.TCPMembers, rep.SSHMembers, rep.Stalled, rep.StalledSSH, pace, rep.ConnectS)
+	}
+	if rep.SSHMargins {
+		row("terminals", "the ssh screens say they have left and right margins, as xterm does")
 	}
 	row("load", "%d senders × %g msg/s for %gs, after %gs of warm-up", rep.Senders, rep.Rate, rep.DurationS, rep.WarmupS)
 	if rep.Rooms > 1 {
