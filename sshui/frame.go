@@ -17,7 +17,11 @@ type frame struct {
 	rows  []areaRow // the message area, h-2 rows
 	input line
 	side  bool // whether rows hold the member list
-	areaW int  // the message column's width
+	// sep begins the list's rows that have text ("│ ", styled, two
+	// columns): a row of the list written again over another need not
+	// write it again.
+	sep   string
+	areaW int // the message column's width
 	// top is the number of the scrollback row shown first, and epoch
 	// changes when the scrollback is drawn again: between two frames of
 	// one epoch, the message area moved by the difference of their tops.
@@ -35,6 +39,7 @@ func (m *model) compose(f *frame) {
 	w, h := m.layout()
 	areaH := h - 2
 	f.w, f.h, f.side, f.areaW, f.epoch = w, h, m.sidebar(), m.areaW, m.sb.epoch
+	f.sep = m.sideSep
 	f.clipped = m.width < w || m.height < h
 	f.title = m.titleBar(w)
 

@@ -105,6 +105,7 @@ type model struct {
 	hands     int               // raised hands in the room, counted for an operator
 	side      []line            // the member list's rows, rendered when it changes
 	sideBlank line              // a row of the member list below its names
+	sideSep   string            // what begins each of its rows with text: "│ ", styled
 
 	questions     []room.QuestionInfo // the first open questions, for the side panel
 	openQuestions int                 // how many are open
@@ -381,6 +382,7 @@ func (m *model) buildSidebar() {
 	rows := m.areaHeight()
 	m.sideBlank = line{m.st.sep.Render("│"), 1}
 	sep := m.sideBlank.s + " "
+	m.sideSep = sep
 	text := sidebarWidth - 2
 	row := func(s string, st ink) line { return line{sep + st.Render(s), 2 + ansi.StringWidth(s)} }
 	rows -= m.pollRows(rows, row)

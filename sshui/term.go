@@ -167,8 +167,15 @@ func (t *term) changes(p, f *frame) {
 				t.csi1(n, 'X') // ECH: blanks up to the list, the cursor stays
 			}
 		case side:
-			t.cup(i+2, f.areaW+2)
-			t.buf = append(t.buf, r.side.s...)
+			// A scroll without margins moved the list with the messages:
+			// each of its rows is written again, but not the separator
+			// both rows begin with (a third of the bytes).
+			s, x := r.side.s, f.areaW+2
+			if f.sep != "" && strings.HasPrefix(s, f.sep) && strings.HasPrefix(was.side.s, f.sep) {
+				s, x = s[len(f.sep):], x+2
+			}
+			t.cup(i+2, x)
+			t.buf = append(t.buf, s...)
 			t.endRow(f.areaW+1+r.side.w, f)
 		}
 	}

@@ -323,6 +323,43 @@ func BenchmarkScreenMessage(b *testing.B) {
 	b.ReportMetric(float64(n)/float64(ops), "bytes/op")
 }
 
+// BenchmarkScreenMessageBesideAFullList is a message's cost on a screen
+// whose member list fills its side, on a terminal with left and right
+// margins and on one without.
+func BenchmarkScreenMessageBesideAFullList(b *testing.B) {
+	var crowd []room.MemberInfo
+	for i := range 60 {
+		crowd = append(crowd, room.MemberInfo{Name: fmt.Sprintf("student%02d", i), Door: room.DoorSSH})
+	}
+	for _, margins := range []bool{false, true} {
+		b.Run(fmt.Sprintf("margins=%v", margins), func(b *testing.B) {
+			th := newTermHarness(setup{profile: termenv.ANSI256, w: 100, h: 30})
+			th.m.cfg.Head = headOf(func() []room.MemberInfo { return crowd })
+			th.m.refreshMembers()
+			th.t.margins = margins
+			th.w.b = discard{}
+			var msgs []batchMsg
+			for i := range 64 {
+				msgs = append(msgs, batchMsg{chat(5, crowd[i%len(crowd)].Name, uint64(10+i), fmt.Sprintf("message %d of ordinary length, about the lab", i))})
+			}
+			for _, msg := range msgs {
+				th.send(msg)
+			}
+			_ = th.t.write(th.t.frame(th.m))
+			b.ReportAllocs()
+			n, ops := 0, 0
+			for b.Loop() {
+				th.out.Reset()
+				th.send(msgs[ops%len(msgs)])
+				_ = th.t.write(th.t.frame(th.m))
+				n += th.out.Len()
+				ops++
+			}
+			b.ReportMetric(float64(n)/float64(ops), "bytes/op")
+		})
+	}
+}
+
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
