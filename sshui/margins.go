@@ -6,8 +6,8 @@ import "bytes"
 // (DECRQM for DECLRMM, mode 69): xterm says it has them, reset; tmux,
 // GNOME's VTE and many others have none, and say so or say nothing. With
 // them, a new message scrolls the message column alone and the member
-// list beside it is not written again (term.scroll): a third of the bytes
-// for each message on a screen wide enough to show the list.
+// list beside it is not written again (term.scroll): on a screen wide
+// enough to show a full list, a message's bytes fall from ~940 to ~150.
 const (
 	marginsQuery = "\x1b[?69$p"
 	// The answer is CSI ? 69 ; Ps $ y, Ps 1 (set) or 2 (reset) for a
