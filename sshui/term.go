@@ -169,7 +169,7 @@ func (t *term) changes(p, f *frame) {
 		case side:
 			// A scroll without margins moved the list with the messages:
 			// each of its rows is written again, but not the separator
-			// both rows begin with (a third of the bytes).
+			// both rows begin with (a quarter of the bytes).
 			s, x := r.side.s, f.areaW+2
 			if f.sep != "" && strings.HasPrefix(s, f.sep) && strings.HasPrefix(was.side.s, f.sep) {
 				s, x = s[len(f.sep):], x+2
