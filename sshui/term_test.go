@@ -232,10 +232,7 @@ func TestTermScrollsForANewMessage(t *testing.T) {
 // screen without the list, whose message column is as wide. Without
 // margins, every row of the list is written again.
 func TestTermMarginsKeepTheList(t *testing.T) {
-	var crowd []room.MemberInfo
-	for i := range 60 {
-		crowd = append(crowd, room.MemberInfo{Name: fmt.Sprintf("student%02d", i), Door: room.DoorSSH})
-	}
+	crowd := crowdOf(60)
 	perMessage := func(w int, margins bool) int {
 		th := newTermHarness(setup{profile: termenv.ANSI256, w: w, h: 30})
 		th.m.cfg.Head = headOf(func() []room.MemberInfo { return crowd })
@@ -307,6 +304,12 @@ func BenchmarkScreenMessage(b *testing.B) {
 		}
 		msgs = append(msgs, batchMsg{chat(5, "bob", 2, text)})
 	}
+	benchMessages(b, th, msgs)
+}
+
+// benchMessages shows msgs on th's screen, then measures showing them
+// again one at a time: the screen's work, and the bytes written.
+func benchMessages(b *testing.B, th *termHarness, msgs []batchMsg) {
 	for _, msg := range msgs {
 		th.send(msg)
 	}
@@ -323,14 +326,20 @@ func BenchmarkScreenMessage(b *testing.B) {
 	b.ReportMetric(float64(n)/float64(ops), "bytes/op")
 }
 
+// crowdOf is n members on the SSH door: student00, student01…
+func crowdOf(n int) []room.MemberInfo {
+	var crowd []room.MemberInfo
+	for i := range n {
+		crowd = append(crowd, room.MemberInfo{Name: fmt.Sprintf("student%02d", i), Door: room.DoorSSH})
+	}
+	return crowd
+}
+
 // BenchmarkScreenMessageBesideAFullList is a message's cost on a screen
 // whose member list fills its side, on a terminal with left and right
 // margins and on one without.
 func BenchmarkScreenMessageBesideAFullList(b *testing.B) {
-	var crowd []room.MemberInfo
-	for i := range 60 {
-		crowd = append(crowd, room.MemberInfo{Name: fmt.Sprintf("student%02d", i), Door: room.DoorSSH})
-	}
+	crowd := crowdOf(60)
 	for _, margins := range []bool{false, true} {
 		b.Run(fmt.Sprintf("margins=%v", margins), func(b *testing.B) {
 			th := newTermHarness(setup{profile: termenv.ANSI256, w: 100, h: 30})
@@ -342,20 +351,7 @@ func BenchmarkScreenMessageBesideAFullList(b *testing.B) {
 			for i := range 64 {
 				msgs = append(msgs, batchMsg{chat(5, crowd[i%len(crowd)].Name, uint64(10+i), fmt.Sprintf("message %d of ordinary length, about the lab", i))})
 			}
-			for _, msg := range msgs {
-				th.send(msg)
-			}
-			_ = th.t.write(th.t.frame(th.m))
-			b.ReportAllocs()
-			n, ops := 0, 0
-			for b.Loop() {
-				th.out.Reset()
-				th.send(msgs[ops%len(msgs)])
-				_ = th.t.write(th.t.frame(th.m))
-				n += th.out.Len()
-				ops++
-			}
-			b.ReportMetric(float64(n)/float64(ops), "bytes/op")
+			benchMessages(b, th, msgs)
 		})
 	}
 }
