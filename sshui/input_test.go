@@ -164,6 +164,8 @@ func TestInputGuardTakesTheMarginsAnswer(t *testing.T) {
 		{"set", chunks{"\x1b[?69;1$y"}, nil, true},
 		{"amid keys", chunks{"ab\x1b[?69;2$ycd"}, []string{"abcd"}, true},
 		{"cut in its head", chunks{"a\x1b[?6", "9;2$yb"}, []string{"a", "b"}, true},
+		{"cut after ESC [", chunks{"a\x1b[", "?69;2$yb"}, []string{"a", "b"}, true},
+		{"an arrow cut after ESC [", chunks{"\x1b[", "A"}, []string{"\x1b[A"}, false},
 		{"cut after its number", chunks{"\x1b[?69;2", "$yq"}, []string{"q"}, true},
 		{"unknown mode", chunks{"\x1b[?69;0$y", "x"}, []string{"x"}, false},
 		{"permanently reset", chunks{"\x1b[?69;4$yx"}, []string{"x"}, false},

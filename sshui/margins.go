@@ -21,12 +21,13 @@ const (
 // takeMarginsReply removes the terminal's answer to marginsQuery from b,
 // in place. It returns b's new length, whether the answer was there and
 // says the terminal has margins, and how many bytes at the new end may
-// begin an answer that b does not end (three or more: a key never sends
-// "ESC [ ?", so an Escape typed alone is never held back).
+// begin an answer that b does not end: two or more, "ESC [" at least,
+// which a key alone never sends, so that an Escape typed alone is never
+// held back.
 func takeMarginsReply(b []byte) (n int, found, has bool, partial int) {
 	i := bytes.Index(b, []byte(marginsReplyHead))
 	if i < 0 {
-		for k := min(len(marginsReplyHead)-1, len(b)); k >= 3; k-- {
+		for k := min(len(marginsReplyHead)-1, len(b)); k >= 2; k-- {
 			if bytes.HasSuffix(b, []byte(marginsReplyHead[:k])) {
 				return len(b), false, false, k
 			}
