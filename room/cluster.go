@@ -386,12 +386,21 @@ func (h *Hub) rosterLocked(msg *Message) bool {
 		case msg.Kind == KindOp:
 			x.info.Op = true
 		default:
-			delete(h.remoteNames, nameKey(x.info.Name))
+			h.forgetRemoteNameLocked(x.info.Name, ref)
 			x.info.Name = msg.To
 			h.remoteNames[nameKey(msg.To)] = ref
 		}
 	}
 	return true
+}
+
+// forgetRemoteNameLocked frees name, unless another member of another
+// node holds it now: the same member come back on a third node, whose
+// join came before its earlier session's leave.
+func (h *Hub) forgetRemoteNameLocked(name string, ref remoteRef) {
+	if k := nameKey(name); h.remoteNames[k] == ref {
+		delete(h.remoteNames, k)
+	}
 }
 
 // dropRemoteLocked forgets a member of another node, in whichever room,
@@ -402,7 +411,7 @@ func (h *Hub) dropRemoteLocked(node string, id uint64) bool {
 	if x == nil {
 		return false
 	}
-	delete(h.remoteNames, nameKey(x.info.Name))
+	h.forgetRemoteNameLocked(x.info.Name, ref)
 	delete(h.remoteAt, ref)
 	r.hands.lower(handOf(x))
 	r.remote = slices.DeleteFunc(r.remote, func(y remote) bool { return y.node == node && y.id == id })
@@ -458,7 +467,7 @@ func (h *Hub) ghostLocked(req JoinRequest) (remote, bool) {
 // Its name is free here at once; it leaves the member lists, here too,
 // when the cluster brings its leave back.
 func (h *Hub) ghostGoneLocked(x remote) {
-	delete(h.remoteNames, nameKey(x.info.Name))
+	h.forgetRemoteNameLocked(x.info.Name, remoteRef{x.node, x.id})
 	h.outgoing = append(h.outgoing, x.leave(ReasonReplaced, h.opts.Now())) // as x's node's, not emitLocked's
 }
 

@@ -54,6 +54,27 @@ func TestSecondLeaveIsNotShown(t *testing.T) {
 	}
 }
 
+// TestLateLeaveKeepsTheNewSession: a member back on another node (its key
+// takes its name there) whose earlier session's leave comes after its new
+// join — its old node's leave was slow, or the nodes counted that node
+// gone late — is still known by its name: an operator can mute it, a
+// member can write to it.
+func TestLateLeaveKeepsTheNewSession(t *testing.T) {
+	h := newTestHub(t, Options{Cluster: quietCluster{}, Node: "here"})
+	h.Apply(Message{Seq: 1, Kind: KindJoin, Node: "two", SenderID: 7, From: "kim", Key: "SHA256:kim", Room: "main", Door: DoorSSH})
+	h.Apply(Message{Seq: 2, Kind: KindJoin, Node: "three", SenderID: 9, From: "kim", Key: "SHA256:kim", Room: "main", Door: DoorSSH})
+	h.Apply(Message{Seq: 3, Kind: KindLeave, Node: "two", SenderID: 7, From: "kim", Key: "SHA256:kim", Room: "main", Door: DoorSSH, Reason: ReasonLost})
+	h.mu.Lock()
+	x := h.remoteLocked("kim")
+	h.mu.Unlock()
+	if x == nil || x.node != "three" || x.id != 9 {
+		t.Fatalf("kim is %+v; want the member of node three", x)
+	}
+	if n := h.DefaultRoom().Count(); n != 1 {
+		t.Fatalf("the room counts %d members; want kim once", n)
+	}
+}
+
 // BenchmarkRemoteLeaveStorm: a node that died with n members, in rooms of
 // 30, has their leaves applied by a node that followed them: the cost per
 // leave as the roster it searches is large.
