@@ -264,6 +264,9 @@ func TestMuteFollowsTheKey(t *testing.T) {
 	nodes[0].hub.Post(prof.m, "/mute kim")
 	settled(t, nodes...)
 	nodes[1].hub.Leave(kim.m, room.ReasonQuit)
+	// Back once every node has seen her go: a node that had not would
+	// still count her in, and name the new session kim-2.
+	settled(t, nodes...)
 	kim = joinKey(t, nodes[2], "kim", "SHA256:kim")
 	settled(t, nodes...)
 	nodes[2].hub.Post(kim.m, "let me speak")
@@ -278,7 +281,12 @@ func TestMuteFollowsTheKey(t *testing.T) {
 			}
 		}
 		return false
-	}, func() string { return "kim's line after the unmute did not reach node 1" })
+	}, func() string {
+		h1, _ := nodes[0].hub.MembersHead(prof.m, 10)
+		h3, _ := nodes[2].hub.MembersHead(kim.m, 10)
+		return fmt.Sprintf("kim's line after the unmute did not reach node 1; kim was told %v, prof %v; the nodes applied up to %d, %d, %d; node 1 lists %+v; node 3 %+v; prof read %+v",
+			errorsOf(kim), errorsOf(prof), nodes[0].hub.Seq(), nodes[1].hub.Seq(), nodes[2].hub.Seq(), h1, h3, prof.all())
+	})
 	for _, m := range prof.kinds(room.KindChat) {
 		if m.Text == "let me speak" {
 			t.Fatal("the muted line reached node 1")
