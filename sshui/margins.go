@@ -1,6 +1,10 @@
 package sshui
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 // A screen asks its terminal whether it has left and right margins
 // (DECRQM for DECLRMM, mode 69): xterm says it has them, reset; tmux,
@@ -9,7 +13,7 @@ import "bytes"
 // list beside it is not written again (term.scroll): on a screen wide
 // enough to show a full list, a message's bytes fall from ~940 to ~150.
 const (
-	marginsQuery = "\x1b[?69$p"
+	marginsQuery = ansi.RequestModeLeftRightMargin
 	// The answer is CSI ? 69 ; Ps $ y, Ps 1 (set) or 2 (reset) for a
 	// terminal that has the mode; 0 (unknown) or 4 (permanently reset)
 	// for one that has not. 3 (permanently set) is taken as not having

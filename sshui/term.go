@@ -216,7 +216,7 @@ func (t *term) scroll(f *frame, k int, beside bool) {
 		// DECLRMM on, then DECSLRM: the message column and the blank one
 		// after it. The line feeds below start inside them, so they
 		// scroll that rectangle only.
-		t.buf = append(t.buf, "\x1b[?69h"...)
+		t.buf = append(t.buf, ansi.SetModeLeftRightMargin...)
 		t.csi(1, f.areaW+1, 's')
 	}
 	if k > 0 {
@@ -235,7 +235,7 @@ func (t *term) scroll(f *frame, k int, beside bool) {
 	if beside {
 		// The whole width again, then DECLRMM off: with it on, CSI s
 		// is no longer "save the cursor" for whatever runs after us.
-		t.buf = append(t.buf, "\x1b[s\x1b[?69l"...)
+		t.buf = append(t.buf, "\x1b[s"+ansi.ResetModeLeftRightMargin...)
 	}
 	t.buf = append(t.buf, "\x1b[r"...) // the whole screen again
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/coder/websocket"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -252,9 +253,10 @@ func (r *runner) wait(ctx context.Context, m *member, done <-chan struct{}, what
 
 // What xterm answers palabre's screen when asked whether it has left and
 // right margins: mode 69 (DECLRMM) is known, and reset.
-var marginsQuery = []byte("\x1b[?69$p")
-
-const marginsAnswer = "\x1b[?69;2$y"
+var (
+	marginsQuery  = []byte(ansi.RequestModeLeftRightMargin)
+	marginsAnswer = []byte(ansi.ReportMode(ansi.ModeLeftRightMargin, ansi.ModeReset))
+)
 
 // receive reads a member's stream until it ends: first until the welcome
 // and, with rooms, the sign that it is in its room (moved marks followed by
@@ -286,7 +288,7 @@ func (r *runner) receive(m *member, rd io.Reader, welcome, moved [][]byte, scree
 				// The question comes once, with the first frame; the
 				// answer goes as the terminal's would, before any key.
 				answered = true
-				if _, err := m.write([]byte(marginsAnswer)); err != nil {
+				if _, err := m.write(marginsAnswer); err != nil {
 					return
 				}
 			}
