@@ -11,6 +11,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/testterm"
 	"palabre/room"
 	"palabre/sshui"
 	"palabre/tcp"
@@ -24,7 +25,7 @@ func afterScreen(t *testing.T, s *screen, cols, rows int) string {
 	t.Helper()
 	waitEnded(t, s)
 	raw := rawOut(s)
-	em := sshui.NewEmulator(t, cols, rows, nil)
+	em := testterm.New(t, cols, rows, nil)
 	if _, err := em.WriteString(raw); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/testterm"
 	"palabre/room"
 	"palabre/sshui"
 )
@@ -27,7 +28,7 @@ func TestScreenHelpListsItsKeys(t *testing.T) {
 			s.typeText("/help\r")
 			var shown string
 			poll(t, patience, "the help on the screen", func() bool {
-				em := sshui.NewEmulator(t, 120, 50, nil)
+				em := testterm.New(t, 120, 50, nil)
 				_, _ = em.WriteString(rawOut(s))
 				shown = em.String()
 				return strings.Contains(shown, "Ctrl+C")

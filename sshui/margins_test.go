@@ -8,6 +8,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/testterm"
 	"palabre/room"
 	"palabre/sshui"
 )
@@ -72,7 +73,7 @@ func TestScreenScrollsBesideTheList(t *testing.T) {
 	// The two wide screens show the same rows but the title, which names
 	// the screen's member.
 	shown := strings.Split(wide.now(), "\n")
-	other := sshui.NewEmulator(t, cols, rows, nil)
+	other := testterm.New(t, cols, rows, nil)
 	if _, err := other.WriteString(rawOut(plain)); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
+	"palabre/internal/testterm"
 	"palabre/room"
 )
 
@@ -161,7 +162,7 @@ func TestGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			const rows = 24
 			h := newHarness(setup{lang: tc.lang, profile: termenv.ANSI, history: history, w: tc.w, h: rows})
-			em := newEmulator(t, tc.w, rows, nil)
+			em := testterm.New(t, tc.w, rows, nil)
 			tm := newTerm(em)
 			tm.enter()
 			draw := func() {

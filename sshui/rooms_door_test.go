@@ -13,6 +13,7 @@ import (
 	xvt "github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/testterm"
 	"palabre/room"
 	"palabre/sshui"
 )
@@ -55,7 +56,7 @@ type display struct {
 func newDisplay(s *screen, cols, rows int) *display {
 	// Its answers go back to the server, as a terminal's do: x/vt says it
 	// has left and right margins, so the screen scrolls beside its list.
-	return &display{s: s, em: sshui.NewEmulator(s.t, cols, rows, s.stdin)}
+	return &display{s: s, em: testterm.New(s.t, cols, rows, s.stdin)}
 }
 
 // now feeds the emulator what came since, and returns its screen.

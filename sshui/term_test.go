@@ -13,32 +13,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	xvt "github.com/charmbracelet/x/vt"
 	"github.com/muesli/termenv"
 
 	"palabre/room"
 )
-
-// newEmulator is a terminal emulator (x/vt) whose answers to the server's
-// questions go to answer, or nowhere: unread, they would block its Write.
-func newEmulator(t testing.TB, cols, rows int, answer io.Writer) *xvt.Emulator {
-	em := xvt.NewEmulator(cols, rows)
-	if answer == nil {
-		answer = io.Discard
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = io.Copy(answer, em)
-	}()
-	t.Cleanup(func() {
-		// Not em.Close: x/vt v0.1.0 sets its closed flag unguarded,
-		// racing with Read. Closing the pipe ends the copy all the same.
-		_ = em.InputPipe().(io.Closer).Close()
-		<-done
-	})
-	return em
-}
 
 // screenRows is what a frame shows, as text: View's rows, cleaned of
 // escape codes and trailing spaces, as the terminal's Lines are.

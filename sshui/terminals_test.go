@@ -6,6 +6,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"palabre/internal/testterm"
 	"palabre/room"
 	"palabre/sshui"
 )
@@ -70,7 +71,7 @@ func TestSenderStandsOutWithoutColour(t *testing.T) {
 			tc.expect("alice> hi all")
 			var shown string
 			poll(t, patience, "both messages on the screen", func() bool {
-				em := sshui.NewEmulator(t, 80, 24, nil)
+				em := testterm.New(t, 80, 24, nil)
 				_, _ = em.WriteString(rawOut(s))
 				shown = em.String()
 				return strings.Contains(shown, "hi all") && strings.Contains(shown, "hello there")

@@ -20,6 +20,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"palabre/internal/cluster"
+	"palabre/internal/testterm"
 )
 
 // clusterStart bounds how long three nodes take to form their JetStream
@@ -352,20 +353,8 @@ func openScreen(t *testing.T, addr, user string) *screen {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &screen{more: make(chan struct{}, 1), em: xvt.NewEmulator(screenCols, screenRows)}
-	// The terminal's answers to the server's questions: none is needed,
-	// but unread they would block the emulator.
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		_, _ = io.Copy(io.Discard, s.em)
-	}()
-	t.Cleanup(func() {
-		// Not em.Close: x/vt v0.1.0 sets its closed flag unguarded,
-		// racing with Read. Closing the pipe ends the copy all the same.
-		_ = s.em.InputPipe().(io.Closer).Close()
-		<-copied
-	})
+	// The terminal's answers to the server's questions: none is needed.
+	s := &screen{more: make(chan struct{}, 1), em: testterm.New(t, screenCols, screenRows, nil)}
 	sess.Stdout = s
 	if s.in, err = sess.StdinPipe(); err != nil {
 		t.Fatal(err)
